@@ -1,0 +1,79 @@
+"""One collection round: the given sources crawled concurrently by their spiders.
+
+A round runs in a child process (`python -m crawlers.crawl_round`) because Twisted's reactor
+cannot be restarted: the scheduler, the Dramatiq actor and `veille demo` can then start as
+many rounds as they like, and a crashing round cannot take the caller down with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import uuid
+
+from veille.settings import REPO_ROOT, get_settings
+from veille.sources import Source, load_registry
+from veille.state import RoundStats, open_state
+
+
+def crawl_in_this_process(source_keys: list[str], round_id: str) -> None:
+    os.environ["VEILLE_ROUND_ID"] = round_id
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    registry = load_registry(get_settings().sources_path())
+    process = CrawlerProcess(settings)
+    loader = process.spider_loader
+    for key in source_keys:
+        source = registry.get(key)
+        process.crawl(loader.load(source.spider_name), source=key, registry=registry)
+    process.start()
+
+
+def run_round(sources: list[Source], round_id: str | None = None, env: dict[str, str] | None = None) -> dict[str, RoundStats]:
+    """Crawls `sources` in a child process and returns what each did."""
+    round_id = round_id or uuid.uuid4().hex[:12]
+    if not sources:
+        return {}
+    returncode = start_round(sources, round_id, env).wait()
+    stats = open_state().round_stats(round_id)
+    for source in sources:
+        entry = stats.setdefault(source.key, RoundStats(source.key, status="not_started"))
+        if returncode != 0 and entry.status == "running":
+            entry.status = f"crashed (exit {returncode})"
+    return stats
+
+
+def start_round(sources: list[Source], round_id: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Like run_round but returns at once, so the caller can show progress."""
+    cmd = [sys.executable, "-m", "crawlers.crawl_round", "--round-id", round_id, *[s.key for s in sources]]
+    child_env = {**os.environ, **(env or {})}
+    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), child_env.get("PYTHONPATH")]))
+    return subprocess.Popen(cmd, env=child_env, cwd=REPO_ROOT, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """Linux: the round dies with its parent, so a killed runner leaves no orphan crawl."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--round-id", default=uuid.uuid4().hex[:12])
+    parser.add_argument("sources", nargs="+")
+    args = parser.parse_args()
+    crawl_in_this_process(args.sources, args.round_id)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""What one collection round did per source: items published, unchanged, errors by kind.
+
+Errors are values an operator can act on: each is logged with the source and URL, counted in
+Prometheus, and kept in the state database for `veille demo` and `veille sources list`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+
+from twisted.python.failure import Failure
+
+from veille.metrics import COLLECT_ERRORS, ITEMS_COLLECTED, ITEMS_DROPPED
+from veille.state import CrawlState
+
+log = logging.getLogger("veille.collect")
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short, stable name for why a request failed (the counter's label)."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+        ResponseDataLossError,
+    )
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if text.startswith("blocked:"):
+            return "blocked_address"
+        if "robots.txt" in text.lower():
+            return "robots_forbidden"
+        return "ignored"
+    if isinstance(exc, DownloadTimeoutError) or "TimeoutError" in type(exc).__name__:
+        return "timeout"
+    if isinstance(exc, DownloadCancelledError):
+        return "too_large"
+    if isinstance(exc, CannotResolveHostError | DownloadConnectionRefusedError):
+        return "unreachable"
+    if isinstance(exc, ResponseDataLossError):
+        return "truncated_response"
+    return type(exc).__name__
+
+
+class RoundReport:
+    def __init__(self, state: CrawlState, round_id: str | None = None) -> None:
+        self.state = state
+        self.round_id = round_id or os.environ.get("VEILLE_ROUND_ID") or uuid.uuid4().hex[:12]
+
+    def start(self, source: str) -> None:
+        self.state.start_round(self.round_id, source)
+
+    def finish(self, source: str, status: str) -> None:
+        self.state.finish_round(self.round_id, source, status)
+
+    def published(self, source: str) -> None:
+        ITEMS_COLLECTED.labels(source).inc()
+        self.state.bump(self.round_id, source, "items")
+
+    def unchanged(self, source: str, reason: str = "already_seen") -> None:
+        ITEMS_DROPPED.labels(source, reason).inc()
+        self.state.bump(self.round_id, source, "unchanged")
+
+    def error(self, source: str, kind: str, url: str | None, message: str) -> None:
+        log.error("[%s] %s at %s: %s", source, kind, url or "-", message)
+        COLLECT_ERRORS.labels(source, kind).inc()
+        self.state.record_error(self.round_id, source, kind, url, message)

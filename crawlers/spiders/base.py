@@ -1,0 +1,115 @@
+"""What every veille spider shares: its sources from the registry, requests, error reports.
+
+A spider is started for one source (`-a source=KEY`), several (`-a source=a,b`), or, with
+no argument, every enabled source that names it in sources.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from crawlers.extract import Article, ExtractionError, decode_html, extract_article
+from crawlers.round_report import RoundReport, failure_kind
+from veille.ids import canonical_url
+from veille.settings import get_settings
+from veille.sources import Registry, Source, load_registry
+from veille.state import open_state
+
+
+class VeilleSpider(scrapy.Spider):
+    custom_settings: dict[str, Any] = {}
+
+    def __init__(self, source: str | None = None, registry: Registry | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.registry = registry or load_registry(get_settings().sources_path())
+        if source:
+            self.sources = [self.registry.get(key.strip()) for key in source.split(",") if key.strip()]
+        else:
+            self.sources = [s for s in self.registry.enabled() if s.spider_name == self.name]
+        self.state = open_state()
+        self.round = RoundReport(self.state)
+        self.scheduled_ids: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def _opened(self, spider) -> None:
+        for source in self.sources:
+            self.round.start(source.key)
+
+    def _closed(self, spider, reason: str) -> None:
+        for source in self.sources:
+            self.round.finish(source.key, "ok" if reason == "finished" else reason)
+        self.closed_ok(reason == "finished")
+
+    def closed_ok(self, finished: bool) -> None:
+        """Hook: persist what may only be kept after a complete round (feed validators)."""
+
+    # -- requests ----------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        for source in self.sources:
+            for request in self.start_requests_for(source):
+                yield request
+
+    def start_requests_for(self, source: Source) -> Iterable[Request]:
+        raise NotImplementedError
+
+    def source_of(self, response_or_request: Response | Request) -> Source:
+        meta = response_or_request.meta
+        return self.registry.get(meta["source"])
+
+    def request(self, url: str, callback, source: Source, *, robots: bool = True, **kwargs: Any) -> Request:
+        meta = {"source": source.key, **kwargs.pop("meta", {})}
+        if source.robots == "ignore" or not robots:
+            meta["dont_obey_robotstxt"] = True
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        key = request.meta.get("source", "?")
+        url = request.meta.get("veille_url") or request.url
+        self.round.error(key, failure_kind(failure), url, failure.getErrorMessage())
+
+    # -- helpers for callbacks ---------------------------------------------------------
+    def first_time(self, item_id: str) -> bool:
+        """True once per id per round: the same story listed twice is fetched once."""
+        if item_id in self.scheduled_ids:
+            return False
+        self.scheduled_ids.add(item_id)
+        return True
+
+    def already_stored(self, item_id: str) -> bool:
+        return self.state.seen_digest(item_id) is not None
+
+    def article(self, response: Response, source: Source, declared_lang: str | None = None) -> Article | None:
+        """Extracts the page's article, or reports why not and returns None."""
+        text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        try:
+            return extract_article(text, response.url, source.selectors, declared_lang)
+        except ExtractionError as exc:
+            self.round.error(source.key, "extraction_empty", response.url, str(exc))
+            return None
+
+    def item(self, source: Source, url: str, **fields: Any) -> dict[str, Any]:
+        """A raw item dict; the pipeline validates it against the schema."""
+        data = {
+            "source": source.key,
+            "url": url,
+            "issuer": source.issuer,
+            "doc_type": source.doc_type.value,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
+        data.setdefault("id", canonical_url(url))
+        if not data.get("lang") and len(source.languages) == 1:
+            data["lang"] = source.languages[0]
+        return data

@@ -1,0 +1,1 @@
+"""Processors: turn raw items into enriched items (language now; classifiers next)."""

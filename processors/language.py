@@ -1,0 +1,46 @@
+"""Language identification with lingua, restricted to the languages this monitoring meets.
+
+The source's declared language is only a hint: WordPress sites often declare `fr` on every
+page, including Arabic and English posts. `und` when lingua is not confident.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+from veille.schema import Language as LanguageResult
+
+# Languages of the region's press and of its neighbours' press; a wider set than we label,
+# so that a Portuguese or Spanish text is not forced into French.
+_CANDIDATES = [
+    Language.ARABIC, Language.FRENCH, Language.ENGLISH, Language.PORTUGUESE, Language.SPANISH,
+    Language.GERMAN, Language.ITALIAN, Language.YORUBA, Language.SOMALI, Language.SWAHILI,
+]
+MIN_CONFIDENCE = 0.5
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    return LanguageDetectorBuilder.from_languages(*_CANDIDATES).with_preloaded_language_models().build()
+
+
+def identify(text: str, declared: str | None = None) -> LanguageResult:
+    sample = text[:2000]
+    if len(sample.strip()) < 20:
+        return LanguageResult(code=declared or "und", score=0.3 if declared else 0.0)
+    values = _detector().compute_language_confidence_values(sample)
+    if not values:
+        return LanguageResult(code="und", score=0.0)
+    best = values[0]
+    code = best.language.iso_code_639_1.name.lower()
+    score = float(best.value)
+    if declared and declared == code:
+        score = min(1.0, score + 0.1)
+    if score < MIN_CONFIDENCE:
+        return LanguageResult(code="und", score=round(score, 3))
+    return LanguageResult(code=code, score=round(score, 3))
+
+
+__all__ = ["identify", "IsoCode639_1"]

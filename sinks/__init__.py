@@ -1,0 +1,1 @@
+"""Sinks: where enriched items end up (local store, Elasticsearch) and alerting."""

@@ -1,0 +1,139 @@
+"""The embedded item store: SQLite (WAL) with an FTS5 index over title and body.
+
+FTS5's `unicode61` tokenizer with `remove_diacritics 2` lets "securite" find "sécurité";
+Arabic is tokenised on letters, which is enough for word search until the classifiers'
+normalisation lands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sinks.store import ItemStore
+from veille.schema import EnrichedItem
+from veille.sqlite_db import SqliteDatabase
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    rid INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    lang TEXT,
+    published_at TEXT,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_source ON items(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
+    title, body, content='items', content_rowid='rid',
+    tokenize="unicode61 remove_diacritics 2"
+);
+CREATE TRIGGER IF NOT EXISTS items_ai AFTER INSERT ON items BEGIN
+  INSERT INTO items_fts(rowid, title, body) VALUES (new.rid, new.title, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS items_ad AFTER DELETE ON items BEGIN
+  INSERT INTO items_fts(items_fts, rowid, title, body) VALUES ('delete', old.rid, old.title, old.body);
+END;
+CREATE TRIGGER IF NOT EXISTS items_au AFTER UPDATE ON items BEGIN
+  INSERT INTO items_fts(items_fts, rowid, title, body) VALUES ('delete', old.rid, old.title, old.body);
+  INSERT INTO items_fts(rowid, title, body) VALUES (new.rid, new.title, new.body);
+END;
+"""
+
+
+class SqliteStore(SqliteDatabase, ItemStore):
+    schema = _SCHEMA
+
+    def upsert(self, items: Sequence[EnrichedItem]) -> None:
+        rows = [
+            (
+                item.id,
+                item.source,
+                item.enrichment.language.code if item.enrichment else item.lang,
+                item.published_at.isoformat() if item.published_at else None,
+                item.title,
+                item.body,
+                item.model_dump_json(),
+            )
+            for item in items
+        ]
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT INTO items(id, source, lang, published_at, title, body, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "source=excluded.source, lang=excluded.lang, published_at=excluded.published_at, "
+                "title=excluded.title, body=excluded.body, doc=excluded.doc",
+                rows,
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """FTS5 query syntax (words, "phrases", AND/OR/NOT); plain words are ANDed."""
+        rows = self._conn().execute(
+            "SELECT items.doc, snippet(items_fts, 1, '[', ']', '…', 12) FROM items_fts "
+            "JOIN items ON items.rid = items_fts.rowid WHERE items_fts MATCH ? "
+            "ORDER BY bm25(items_fts, 5.0, 1.0) LIMIT ?",
+            (_fts_query(query), limit),
+        ).fetchall()
+        return [{**json.loads(doc), "snippet": snip} for doc, snip in rows]
+
+    def get(self, item_id: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT doc FROM items WHERE id=?", (item_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        for (doc,) in self._conn().execute("SELECT doc FROM items ORDER BY id"):
+            yield json.loads(doc)
+
+    def count(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM items").fetchone()[0]
+
+    def counts_by_source(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for source, lang, n in self._conn().execute(
+            "SELECT source, coalesce(lang, 'und'), count(*) FROM items GROUP BY 1, 2"
+        ):
+            entry = out.setdefault(source, {"items": 0, "languages": {}})
+            entry["items"] += n
+            entry["languages"][lang] = n
+        return out
+
+
+def _fts_query(query: str) -> str:
+    """Lets users type plain words with punctuation (S/2020/476, l'AIGE) without FTS errors."""
+    operators = {"AND", "OR", "NOT"}
+    out = []
+    for token in _split_keep_phrases(query):
+        if token in operators or (token.startswith('"') and token.endswith('"') and len(token) > 1):
+            out.append(token)
+        else:
+            out.append('"' + token.replace('"', "") + '"')
+    return " ".join(out) or '""'
+
+
+def _split_keep_phrases(query: str) -> list[str]:
+    tokens, buf, in_phrase = [], "", False
+    for ch in query:
+        if ch == '"':
+            buf += ch
+            if in_phrase:
+                tokens.append(buf)
+                buf = ""
+            in_phrase = not in_phrase
+        elif ch.isspace() and not in_phrase:
+            if buf:
+                tokens.append(buf)
+            buf = ""
+        else:
+            buf += ch
+    if buf:
+        tokens.append(buf.rstrip('"') + ('"' if in_phrase else ""))
+    return tokens

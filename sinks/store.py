@@ -1,0 +1,45 @@
+"""What a searchable item store offers, whichever engine is behind it.
+
+The embedded default keeps items in SQLite with FTS5 (`sinks.sqlite_store`); distributed
+mode uses Elasticsearch. Writes are upserts keyed on the item id, so re-indexing is harmless.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from veille.schema import EnrichedItem
+
+
+class ItemStore(ABC):
+    @abstractmethod
+    def upsert(self, items: Sequence[EnrichedItem]) -> None:
+        """Writes all items or raises; a later write of the same id replaces the earlier one."""
+
+    @abstractmethod
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every stored item as a JSON-ready dict with the schema's fields, in id order."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def counts_by_source(self) -> dict[str, dict[str, Any]]:
+        """{source: {"items": n, "languages": {lang: n}}} for status tables."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+def open_store(settings: Any = None) -> ItemStore:
+    from veille.settings import get_settings
+
+    settings = settings or get_settings()
+    from sinks.sqlite_store import SqliteStore
+
+    return SqliteStore(settings.home / "store.db")

@@ -1,0 +1,259 @@
+"""`veille`: the front door. Every command reads the same settings and sources.yaml."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from veille.settings import ConfigError, get_settings, reset_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Monitoring of statements and news about Mali and the Sahel.")
+sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")
+app.add_typer(sources_app, name="sources")
+console = Console()
+err = Console(stderr=True)
+
+
+def _setup_logging(level: str | None = None) -> None:
+    logging.basicConfig(
+        level=(level or get_settings().log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _registry():
+    from veille.sources import load_registry
+
+    return load_registry(get_settings().sources_path())
+
+
+def _use_home(home: Path | None) -> None:
+    if home is not None:
+        os.environ["VEILLE_HOME"] = str(home)
+        reset_settings()
+
+
+# -- sources ---------------------------------------------------------------------------
+@sources_app.command("list")
+def sources_list() -> None:
+    """Every source with its kind, languages, schedule and last round."""
+    from veille.state import open_state
+
+    registry = _registry()
+    last = open_state().last_rounds()
+    table = Table(title=f"Sources ({get_settings().sources_path()})")
+    for col in ("key", "name", "kind", "spider", "languages", "schedule", "enabled", "last round"):
+        table.add_column(col)
+    for s in registry.sources:
+        r = last.get(s.key)
+        summary = f"{r.status}: {r.items} new, {r.error_count} errors" if r else "never"
+        table.add_row(s.key, s.name, s.kind, s.spider_name, ",".join(s.languages), s.schedule,
+                      "yes" if s.enabled else "no", summary)
+    console.print(table)
+
+
+@sources_app.command("check")
+def sources_check(path: Path = typer.Argument(None, help="sources file; default VEILLE_SOURCES")) -> None:
+    """Validates a sources file and names every problem."""
+    from veille.sources import load_registry
+
+    registry = load_registry(path or get_settings().sources_path())
+    console.print(f"[green]ok[/green]: {len(registry.sources)} sources, {len(registry.enabled())} enabled")
+
+
+# -- search / export -------------------------------------------------------------------
+@app.command()
+def search(query: str, limit: int = typer.Option(10, help="results to show")) -> None:
+    """Full-text search over stored items (words, "phrases", AND/OR/NOT)."""
+    from sinks.store import open_store
+
+    hits = open_store().search(query, limit)
+    if not hits:
+        console.print(f"no item matches {query!r}")
+        raise typer.Exit(1)
+    for hit in hits:
+        date = (hit.get("published_at") or "")[:10]
+        console.print(f"[bold]{hit['title']}[/bold]  [dim]{hit['source']} · {hit.get('lang') or '?'} · {date}[/dim]")
+        console.print(f"  {hit['id']}")
+        console.print(f"  {hit['snippet']}", highlight=False)
+
+
+@app.command()
+def export(
+    format: str = typer.Option("jsonl", "--format", help="only jsonl so far"),
+    output: Path = typer.Option(None, "--output", "-o", help="file to write; default stdout"),
+) -> None:
+    """Every stored item, one JSON object a line, with the schema's fields."""
+    from sinks.store import open_store
+
+    if format != "jsonl":
+        raise ConfigError(f"--format {format!r}: only 'jsonl' is supported")
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    n = 0
+    for doc in open_store().export():
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        n += 1
+    if output:
+        out.close()
+        err.print(f"{n} items written to {output}")
+
+
+# -- demo ------------------------------------------------------------------------------
+def _round_table(title: str, registry, stats, stored) -> Table:
+    table = Table(title=title)
+    for col, justify in (("source", "left"), ("status", "left"), ("new", "right"), ("unchanged", "right"),
+                         ("stored", "right"), ("languages", "left"), ("errors", "right")):
+        table.add_column(col, justify=justify)
+    for source in registry.enabled():
+        st = stats.get(source.key)
+        kept = stored.get(source.key, {"items": 0, "languages": {}})
+        langs = " ".join(f"{k}:{v}" for k, v in sorted(kept["languages"].items()))
+        errors = st.error_count if st else 0
+        table.add_row(
+            source.key,
+            st.status if st else "waiting",
+            str(st.items if st else 0),
+            str(st.unchanged if st else 0),
+            str(kept["items"]),
+            langs,
+            f"[red]{errors}[/red]" if errors else "0",
+        )
+    return table
+
+
+@app.command()
+def demo(
+    home: Path = typer.Option(None, help="state folder; default $VEILLE_HOME/demo"),
+    verbose: bool = typer.Option(False, help="show the crawlers' logs"),
+) -> None:
+    """Serves the offline mirror on localhost and runs one full round over every source."""
+    from crawlers.crawl_round import start_round
+    from processors.enrich_stage import processor_stage
+    from sinks.index_stage import indexer_stage
+    from sinks.store import open_store
+    from veille.bus import open_bus
+    from veille.mirror import Mirror
+    from veille.state import open_state
+
+    _use_home(home or get_settings().home / "demo")
+    _setup_logging("INFO" if verbose else "WARNING")
+    registry = _registry()
+    started = time.monotonic()
+    with Mirror() as mirror:
+        os.environ["VEILLE_MIRROR"] = mirror.env_value()
+        reset_settings()
+        bus, store, state = open_bus(), open_store(), open_state()
+        stages = [processor_stage(bus), indexer_stage(bus, store)]
+        round_id = uuid.uuid4().hex[:12]
+        env = {} if verbose else {"VEILLE_LOG_LEVEL": "ERROR"}
+        console.print(f"[bold]veille demo[/bold]: {len(registry.enabled())} sources from the offline mirror "
+                      f"({len(mirror.servers)} hosts on localhost); state in {get_settings().home}")
+        child = start_round(registry.enabled(), round_id, env)
+        with Live(console=console, refresh_per_second=4, transient=True) as live:
+            while child.poll() is None:
+                for stage in stages:
+                    stage.run_once(timeout=0.05)
+                live.update(_round_table("collecting…", registry, state.round_stats(round_id), store.counts_by_source()))
+                time.sleep(0.1)
+        for stage in stages:
+            stage.drain()
+    stats = state.round_stats(round_id)
+    elapsed = time.monotonic() - started
+    console.print(_round_table(f"Round {round_id} in {elapsed:.1f}s", registry, stats, store.counts_by_source()))
+    dead = bus.count("veille.dlq") if hasattr(bus, "count") else 0
+    total_errors = sum(s.error_count for s in stats.values())
+    console.print(f"{store.count()} items stored, {dead} dead letters. Try: [bold]veille search Kidal[/bold] "
+                  f"(with VEILLE_HOME={get_settings().home})")
+    if child.returncode != 0 or total_errors:
+        for e in state.recent_errors(limit=10):
+            err.print(f"[red]{e['source']}[/red] {e['kind']} {e['url'] or ''}: {e['message']}")
+        raise typer.Exit(1)
+
+
+# -- run -------------------------------------------------------------------------------
+@app.command()
+def run(once: bool = typer.Option(False, help="one round of every due source, then stop")) -> None:
+    """Every stage in this process: scheduled collection, processing, indexing; until stopped."""
+    import dramatiq
+
+    from crawlers.jobs import crawl_source
+    from crawlers.scheduler import due_sources
+    from processors.enrich_stage import processor_stage
+    from sinks.index_stage import indexer_stage
+    from sinks.store import open_store
+    from veille.broker import broker
+    from veille.bus import open_bus
+    from veille.metrics import serve_metrics
+    from veille.state import open_state
+
+    _setup_logging()
+    settings = get_settings()
+    registry = _registry()
+    serve_metrics(settings.metrics_port)
+    bus, store, state = open_bus(), open_store(), open_state()
+    interrupted = state.mark_interrupted()
+    if interrupted:
+        console.print(f"{interrupted} interrupted round(s) from a previous run will be redone")
+    stages = [processor_stage(bus), indexer_stage(bus, store)]
+    threads = [threading.Thread(target=s.run_forever, name=s.name, daemon=True) for s in stages]
+    for t in threads:
+        t.start()
+    worker = dramatiq.Worker(broker, worker_threads=4)
+    worker.start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    in_flight: dict[str, float] = {}
+    sent_once: set[str] = set()
+    console.print(f"veille run: {len(registry.enabled())} sources, state in {settings.home}; Ctrl-C to stop")
+    try:
+        while not stop.is_set():
+            last = state.last_rounds()
+            for key, sent in list(in_flight.items()):
+                if key in last and last[key].started >= sent and last[key].status != "running":
+                    del in_flight[key]
+            for source in due_sources(registry.enabled(), last):
+                if source.key in in_flight or (once and source.key in sent_once):
+                    continue
+                in_flight[source.key] = time.time() - 1
+                sent_once.add(source.key)
+                crawl_source.send(source.key)
+            if once and not in_flight:
+                break
+            stop.wait(1.0)
+        if once:
+            for stage in stages:
+                stage.stop()
+            for t in threads:
+                t.join()
+            for stage in stages:
+                stage.drain()
+    finally:
+        worker.stop()
+        for stage in stages:
+            stage.stop()
+    console.print(f"stopped; {store.count()} items stored")
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]configuration error[/red]: {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Stable item ids: the same statement always gets the same id, whichever URL it was read at.
+
+Re-collecting, re-processing and re-indexing rely on this to never make duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only say how a reader arrived (campaigns, click ids, AT Internet).
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ocid|at_.*|xtor|ref|cmp|s_cid)$", re.I)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-cases scheme and host, drops fragments, default ports and tracking parameters.
+
+    The path is kept as the site writes it (trailing slash included): sites differ on whether
+    `/a` and `/a/` are the same page, and the site's own canonical link is preferred anyway.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "https"
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def document_id(symbol: str, lang: str) -> str:
+    """Id of one language version of a UN document, e.g. `un-doc:S/2020/476:ar`."""
+    return f"un-doc:{normalise_symbol(symbol)}:{lang.lower()}"
+
+
+def press_id(code: str, lang: str) -> str:
+    """Id of one language version of a UN press release, e.g. `un-press:SC/15577:en`.
+
+    English `SC/…` and French `CS/…` codes of the same meeting share the number; the id
+    uses the English series so both versions can name each other in `translations`.
+    """
+    return f"un-press:{code.upper()}:{lang.lower()}"
+
+
+def normalise_symbol(symbol: str) -> str:
+    return re.sub(r"\s+", "", symbol).upper()
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when two URLs are on the same site, ignoring a leading `www.`."""
+    return _site(a) == _site(b)
+
+
+def _site(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")

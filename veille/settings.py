@@ -1,0 +1,66 @@
+"""Process-wide settings, read once from `VEILLE_*` environment variables.
+
+Everything a stage needs to know about where it runs lives here; what to collect lives in
+`sources.yaml` (see `veille.sources`). A bad value stops start-up with the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration problem the operator must fix; the message says where and how."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEILLE_", extra="ignore")
+
+    home: Path = Field(default=Path.home() / ".veille", description="where local state lives")
+    sources: Path | None = Field(default=None, description="sources.yaml to read")
+    mirror: str = Field(
+        default="",
+        description="'' (live), 'fixtures' (serve tests/fixtures/sites), or host=port,… map",
+    )
+    user_agent: str = "veille/0.1 (+https://github.com/veille-sahel/veille; monitoring bot)"
+    max_page_bytes: int = Field(default=10_000_000, gt=0)
+    download_timeout: float = Field(default=20.0, gt=0)
+    max_pages: int = Field(default=5, gt=0, description="listing pages per round, per entry")
+    allow_private_hosts: bool = Field(
+        default=False, description="let collectors reach private addresses (never in production)"
+    )
+    metrics_port: int = Field(default=0, ge=0, description="Prometheus port; 0 = off")
+    log_level: str = "INFO"
+
+    def sources_path(self) -> Path:
+        return self.sources or REPO_ROOT / "sources.yaml"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"VEILLE_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"bad environment setting: {problems}") from None
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI change VEILLE_* then re-read)."""
+    get_settings.cache_clear()
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,168 @@
+"""The source registry: `sources.yaml` declares every monitored source as data.
+
+Like a publisher table, most sources need no code: a kind (rss, html, api, documents), the URLs
+to start from, and optional selectors. A source that needs code names its spider. The file is
+validated at start; an error names the file, the source and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from veille.schema import DocType
+from veille.settings import ConfigError
+
+Kind = Literal["rss", "html", "api", "documents"]
+
+# Default spider per kind; a source can name another one.
+DEFAULT_SPIDER: dict[str, str] = {"rss": "feed", "html": "listing"}
+
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 30m, 2h or 1d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class EntryUrl(BaseModel):
+    """A URL a collector starts from, with the language of what it lists when known."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    lang: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class Selectors(BaseModel):
+    """CSS selectors for sites without good metadata; the extractors try metadata first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_links: str | None = None
+    next_page: str | None = None
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+    listing_date: str | None = None
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    issuer: str = Field(description="org id of the organisation speaking, e.g. un, wanep")
+    languages: list[str] = Field(min_length=1)
+    kind: Kind
+    spider: str | None = None
+    doc_type: DocType = DocType.news
+    urls: list[EntryUrl] = Field(min_length=1)
+    selectors: Selectors = Field(default_factory=Selectors)
+    schedule: str = "30m"
+    robots: Literal["obey", "ignore"] = "obey"
+    robots_reason: str | None = None
+    fetch_article: Literal["auto", "always", "never"] = "auto"
+    archive: bool = Field(default=False, description="crawl once: the site no longer changes")
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("urls", mode="before")
+    @classmethod
+    def _strings_are_urls(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"url": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _robots_reason(self) -> Source:
+        if self.robots == "ignore" and not (self.robots_reason or "").strip():
+            raise ValueError("robots: ignore needs robots_reason saying why")
+        if self.kind in ("api", "documents") and not self.spider:
+            raise ValueError(f"kind {self.kind} needs a spider")
+        return self
+
+    @property
+    def spider_name(self) -> str:
+        return self.spider or DEFAULT_SPIDER[self.kind]
+
+    @property
+    def interval(self) -> timedelta:
+        return parse_duration(self.schedule)
+
+
+class Registry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[Source]
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Registry:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.key in seen:
+                raise ValueError(f"source key {source.key!r} appears twice")
+            seen.add(source.key)
+        return self
+
+    def get(self, key: str) -> Source:
+        for source in self.sources:
+            if source.key == key:
+                return source
+        known = ", ".join(s.key for s in self.sources)
+        raise ConfigError(f"no source {key!r} in the registry (known: {known})")
+
+    def enabled(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+    loc = list(error["loc"])
+    where = ""
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        entries = raw.get("sources") or []
+        entry = entries[loc[1]] if loc[1] < len(entries) else {}
+        key = entry.get("key") if isinstance(entry, dict) else None
+        where = f"source {key or '#' + str(loc[1] + 1)!r}"
+        loc = loc[2:]
+    field = ".".join(str(p) for p in loc) or "(entry)"
+    return f"{where}, key {field!r}: {error['msg']}" if where else f"key {field!r}: {error['msg']}"
+
+
+def load_registry(path: Path) -> Registry:
+    """Reads and validates a sources file; every problem found is in the one error."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such sources file (set VEILLE_SOURCES)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'sources' list")
+    try:
+        return Registry.model_validate(raw)
+    except ValidationError as exc:
+        problems = "\n  ".join(_describe(e, raw) for e in exc.errors())
+        raise ConfigError(f"{path}: invalid sources file:\n  {problems}") from None

@@ -1,0 +1,158 @@
+"""Collection state kept between rounds: feed validators, ids already published, round reports.
+
+It lives in `$VEILLE_HOME/state.db` so that a restarted collector neither refetches unchanged
+feeds nor republishes items it already put on the bus, and so `veille demo` and
+`veille sources list` can report what each source did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from veille.sqlite_db import SqliteDatabase
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, digest TEXT NOT NULL, first_seen REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rounds (
+    round_id TEXT NOT NULL, source TEXT NOT NULL, started REAL NOT NULL, finished REAL,
+    items INTEGER NOT NULL DEFAULT 0, unchanged INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL DEFAULT 'running',
+    PRIMARY KEY (round_id, source)
+);
+CREATE TABLE IF NOT EXISTS errors (
+    ts REAL NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT, message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS errors_source ON errors(source, ts);
+"""
+
+
+def content_digest(*parts: str | None) -> str:
+    return hashlib.sha1("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
+@dataclass
+class RoundStats:
+    source: str
+    items: int = 0
+    unchanged: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    status: str = "running"
+    started: float = 0.0
+    finished: float | None = None
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+class CrawlState(SqliteDatabase):
+    schema = _SCHEMA
+
+    # -- conditional GET -------------------------------------------------------------
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self._conn().execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO validators(url, etag, last_modified, updated) VALUES (?, ?, ?, ?)",
+            (url, etag, last_modified, time.time()),
+        )
+
+    # -- seen items ------------------------------------------------------------------
+    def seen_digest(self, item_id: str) -> str | None:
+        row = self._conn().execute("SELECT digest FROM seen WHERE id=?", (item_id,)).fetchone()
+        return row[0] if row else None
+
+    def mark_seen(self, item_id: str, source: str, digest: str) -> None:
+        self._conn().execute(
+            "INSERT INTO seen(id, source, digest, first_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET digest=excluded.digest",
+            (item_id, source, digest, time.time()),
+        )
+
+    # -- round reports ---------------------------------------------------------------
+    def start_round(self, round_id: str, source: str) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO rounds(round_id, source, started) VALUES (?, ?, ?)",
+            (round_id, source, time.time()),
+        )
+
+    def bump(self, round_id: str, source: str, column: str) -> None:
+        assert column in ("items", "unchanged")
+        self._conn().execute(
+            f"UPDATE rounds SET {column}={column}+1 WHERE round_id=? AND source=?", (round_id, source)
+        )
+
+    def record_error(self, round_id: str | None, source: str, kind: str, url: str | None, message: str) -> None:
+        conn = self._conn()
+        conn.execute(
+            "INSERT INTO errors(ts, source, kind, url, message) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), source, kind, url, message[:2000]),
+        )
+        if round_id:
+            row = conn.execute(
+                "SELECT errors FROM rounds WHERE round_id=? AND source=?", (round_id, source)
+            ).fetchone()
+            if row:
+                errors = json.loads(row[0])
+                errors[kind] = errors.get(kind, 0) + 1
+                conn.execute(
+                    "UPDATE rounds SET errors=? WHERE round_id=? AND source=?",
+                    (json.dumps(errors), round_id, source),
+                )
+
+    def finish_round(self, round_id: str, source: str, status: str) -> None:
+        self._conn().execute(
+            "UPDATE rounds SET finished=?, status=? WHERE round_id=? AND source=?",
+            (time.time(), status, round_id, source),
+        )
+
+    def mark_interrupted(self) -> int:
+        """Rounds left 'running' by a killed process; the embedded runner calls this at start."""
+        cur = self._conn().execute(
+            "UPDATE rounds SET status='interrupted', finished=? WHERE status='running'", (time.time(),)
+        )
+        return cur.rowcount
+
+    def round_stats(self, round_id: str) -> dict[str, RoundStats]:
+        rows = self._conn().execute(
+            "SELECT source, items, unchanged, errors, status, started, finished FROM rounds WHERE round_id=?",
+            (round_id,),
+        )
+        return {
+            r[0]: RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows
+        }
+
+    def last_rounds(self) -> dict[str, RoundStats]:
+        rows = self._conn().execute(
+            "SELECT source, items, unchanged, errors, status, started, finished FROM rounds r "
+            "WHERE started = (SELECT max(started) FROM rounds WHERE source = r.source)"
+        )
+        return {r[0]: RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows}
+
+    def recent_errors(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        sql = "SELECT ts, source, kind, url, message FROM errors"
+        args: tuple = ()
+        if source:
+            sql += " WHERE source=?"
+            args = (source,)
+        rows = self._conn().execute(sql + " ORDER BY ts DESC LIMIT ?", (*args, limit))
+        return [dict(zip(("ts", "source", "kind", "url", "message"), r, strict=True)) for r in rows]
+
+
+def open_state(settings: Any = None) -> CrawlState:
+    from veille.settings import get_settings
+
+    settings = settings or get_settings()
+    return CrawlState(settings.home / "state.db")
+
