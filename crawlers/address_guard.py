@@ -32,6 +32,8 @@ def _is_public(address: str) -> bool:
 def check_url(url: str, mirror_ports: dict[str, int], allow_private: bool = False) -> None:
     """Raises BlockedAddress when `url` must not be fetched."""
     parts = urlsplit(url)
+    if parts.scheme == "data":
+        return  # an in-memory request (used to release held items): no connection
     if parts.scheme not in ("http", "https"):
         raise BlockedAddress(f"{url}: scheme {parts.scheme!r} is not fetched (http and https only)")
     host = (parts.hostname or "").lower()

@@ -28,9 +28,19 @@ def crawl_in_this_process(source_keys: list[str], round_id: str) -> None:
     registry = load_registry(get_settings().sources_path())
     process = CrawlerProcess(settings)
     loader = process.spider_loader
+    state = open_state()
     for key in source_keys:
         source = registry.get(key)
-        process.crawl(loader.load(source.spider_name), source=key, registry=registry)
+        try:
+            spider_cls = loader.load(source.spider_name)
+        except KeyError:
+            # One misconfigured source must not stop the others' round.
+            state.start_round(round_id, key)
+            state.record_error(round_id, key, "config", None,
+                               f"spider {source.spider_name!r} does not exist (see `scrapy list`)")
+            state.finish_round(round_id, key, "failed")
+            continue
+        process.crawl(spider_cls, source=key, registry=registry)
     process.start()
 
 

@@ -42,6 +42,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     summary: str | None = None
     attachments: list[str] = field(default_factory=list)
+    alternates: dict[str, str] = field(default_factory=dict)  # lang -> URL of a translation
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
@@ -172,6 +173,10 @@ def extract_article(
     art.attachments = sorted(
         {u for u in sel.xpath('//a[contains(@href, ".pdf")]/@href').getall() if u.strip()}
     )
+    for link in sel.xpath('//link[@rel="alternate"][@hreflang] | //a[@hreflang][@href]'):
+        lang = (link.attrib.get("hreflang") or "").split("-")[0].lower()
+        if lang and lang != "x" and lang != art.lang and lang not in art.alternates:
+            art.alternates[lang] = link.attrib["href"]
     if not art.title:
         raise ExtractionError(f"{url}: no title found (no JSON-LD headline, og:title, h1 or <title>)")
     if not art.body:

@@ -6,7 +6,7 @@ Re-collecting, re-processing and re-indexing rely on this to never make duplicat
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only say how a reader arrived (campaigns, click ids, AT Internet).
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ocid|at_.*|xtor|ref|cmp|s_cid)$", re.I)
@@ -25,7 +25,8 @@ def canonical_url(url: str) -> str:
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
-    path = parts.path or "/"
+    # One spelling per path: non-ASCII and reserved characters percent-encoded, unreserved not.
+    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~")
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
 
 

@@ -6,17 +6,21 @@ no argument, every enabled source that names it in sources.yaml.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawlers.doc_types import infer_doc_type
 from crawlers.extract import Article, ExtractionError, decode_html, extract_article
 from crawlers.round_report import RoundReport, failure_kind
 from veille.ids import canonical_url
+from veille.schema import DocType
 from veille.settings import get_settings
 from veille.sources import Registry, Source, load_registry
 from veille.state import open_state
@@ -91,6 +95,20 @@ class VeilleSpider(scrapy.Spider):
     def already_stored(self, item_id: str) -> bool:
         return self.state.seen_digest(item_id) is not None
 
+    def doc_type(self, source: Source, url: str, title: str) -> DocType:
+        for pattern, kind in (source.options.get("doc_type_by_url") or {}).items():
+            if re.search(pattern, url):
+                return DocType(kind)
+        # News outlets report statements; only issuers' own sites are typed by title.
+        if source.options.get("infer_doc_type", source.doc_type != DocType.news):
+            return infer_doc_type(title, source.doc_type)
+        return source.doc_type
+
+    @staticmethod
+    def translations(article: Article, base_url: str) -> list[str]:
+        """Ids of the other language versions a page links to (hreflang alternates)."""
+        return sorted(canonical_url(urljoin(base_url, u)) for u in article.alternates.values())
+
     def article(self, response: Response, source: Source, declared_lang: str | None = None) -> Article | None:
         """Extracts the page's article, or reports why not and returns None."""
         text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
@@ -101,14 +119,19 @@ class VeilleSpider(scrapy.Spider):
             return None
 
     def item(self, source: Source, url: str, **fields: Any) -> dict[str, Any]:
-        """A raw item dict; the pipeline validates it against the schema."""
+        """A raw item dict; the pipeline validates it against the schema.
+
+        Without an explicit doc_type, the source's URL rules (`options.doc_type_by_url`) and
+        then the title rules (crawlers/doc_types.yaml) decide, the source's default last.
+        """
         data = {
             "source": source.key,
             "url": url,
             "issuer": source.issuer,
-            "doc_type": source.doc_type.value,
             **{k: v for k, v in fields.items() if v is not None},
         }
+        if "doc_type" not in data:
+            data["doc_type"] = self.doc_type(source, url, data.get("title") or "").value
         data.setdefault("id", canonical_url(url))
         if not data.get("lang") and len(source.languages) == 1:
             data["lang"] = source.languages[0]

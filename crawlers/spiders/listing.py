@@ -96,5 +96,6 @@ class ListingSpider(VeilleSpider):
             authors=article.authors,
             summary=article.summary,
             attachments=[response.urljoin(a) for a in article.attachments],
+            translations=self.translations(article, response.url),
         )
 
