@@ -98,7 +98,8 @@ class MirrorMiddleware:
         local = to_mirror(request.url, ports)
         if local is None:
             return None
-        return request.replace(url=local)
+        # Errors are reported against the real URL, not the mirror's.
+        return request.replace(url=local, dont_filter=True, meta={"veille_url": request.url, **request.meta})
 
     def process_response(self, request: Request, response: Response, spider=None):
         ports = _MirrorPorts.get()

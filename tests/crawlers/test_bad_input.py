@@ -1,0 +1,117 @@
+"""Bad input never crashes a round: each case is a clear error of a known kind, counted, logged.
+
+One round over tests/fixtures/sites/_bad (malformed and truncated feeds, an HTML page served
+as a feed, 429 with Retry-After, a slow host, an unreachable host, broken HTML, windows-1256
+and latin-1 pages without charset, a 60 MB page, a redirect to a private address, a 404).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import yaml
+
+from crawlers.crawl_round import run_round
+from tests.conftest import expected_items
+from veille.bus.sqlite_bus import SqliteBus
+from veille.ids import canonical_url
+from veille.settings import reset_settings
+from veille.sources import load_registry
+from veille.state import open_state
+
+FEEDS = ["mixed", "malformed", "truncated", "not-a-feed", "rate-limited", "slow"]
+
+
+def _closed_port() -> int:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def bad_round(tmp_path_factory, mirror):
+    tmp = tmp_path_factory.mktemp("bad")
+    sources = tmp / "sources.yaml"
+    urls = [f"https://bad.example.org/feeds/{f}.xml" for f in FEEDS] + ["https://dead.example.org/feed.xml"]
+    source = {"key": "bad", "name": "Bad input", "issuer": "test", "languages": ["fr", "ar"], "kind": "rss", "urls": urls}
+    sources.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
+    env = {
+        "VEILLE_HOME": str(tmp / "home"),
+        "VEILLE_SOURCES": str(sources),
+        "VEILLE_MIRROR": f"{mirror.env_value()},dead.example.org={_closed_port()}",
+        "VEILLE_MAX_PAGE_BYTES": "5000000",
+        "VEILLE_DOWNLOAD_TIMEOUT": "1.5",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        reset_settings()
+        registry = load_registry(sources)
+        started = time.monotonic()
+        stats = run_round(registry.enabled())["bad"]
+        elapsed = time.monotonic() - started
+        items = {m.key: m.json() for m in SqliteBus(tmp / "home" / "bus.db").read_all("veille.raw")}
+        errors = open_state().recent_errors("bad", limit=100)
+    reset_settings()
+    return stats, items, errors, elapsed
+
+
+def _kinds(errors, url_part):
+    return {e["kind"] for e in errors if url_part in (e["url"] or "")}
+
+
+def test_round_finishes(bad_round):
+    stats, _, _, elapsed = bad_round
+    assert stats.status == "ok"
+    assert elapsed < 60
+
+
+def test_good_and_recoverable_pages_are_collected(bad_round):
+    _, items, _, _ = bad_round
+    pages = expected_items("_bad")["pages"]
+    for url in ("good.html", "broken.html", "arabic-1256.html", "french-latin1.html"):
+        full = f"https://bad.example.org/pages/{url}"
+        item = items[canonical_url(full)]
+        assert item["title"] == pages[full]["title"]
+        assert pages[full]["body_contains"] in item["body"]
+        if "body_not_contains" in pages[full]:
+            assert pages[full]["body_not_contains"] not in item["body"]
+
+
+def test_duplicate_link_with_tracking_params_is_one_item(bad_round):
+    _, items, _, _ = bad_round
+    assert sum(1 for k in items if "good.html" in k) == 1
+
+
+@pytest.mark.parametrize(
+    ("url_part", "kind"),
+    [
+        ("feeds/malformed.xml", "feed_malformed"),
+        ("feeds/truncated.xml", "feed_malformed"),
+        ("feeds/not-a-feed.xml", "feed_malformed"),
+        ("feeds/rate-limited.xml", "http_429"),
+        ("feeds/slow.xml", "timeout"),
+        ("dead.example.org", "unreachable"),
+        ("pages/huge.html", "too_large"),
+        ("pages/to-private.html", "blocked_address"),
+        ("pages/missing.html", "http_404"),
+    ],
+)
+def test_each_bad_input_is_a_named_error(bad_round, url_part, kind):
+    _, _, errors, _ = bad_round
+    assert kind in _kinds(errors, url_part), f"{url_part}: got {_kinds(errors, url_part)}"
+
+
+def test_private_redirect_is_refused_with_its_address(bad_round):
+    _, _, errors, _ = bad_round
+    blocked = [e for e in errors if e["kind"] == "blocked_address"]
+    assert blocked and "10.1.2.3" in blocked[0]["message"]
+
+
+def test_errors_are_counted_in_the_round(bad_round):
+    stats, _, errors, _ = bad_round
+    assert stats.error_count == len(errors) >= 9
