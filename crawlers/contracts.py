@@ -11,7 +11,8 @@ class SourceContract(Contract):
     name = "source"
 
     def adjust_request_args(self, args):
-        args.setdefault("meta", {})["source"] = self.args[0]
+        # Scrapy passes meta=None (Request's default), so setdefault would not help.
+        args["meta"] = {**(args.get("meta") or {}), "source": self.args[0]}
         return args
 
 
@@ -19,6 +20,6 @@ class MirrorContract(Contract):
     name = "mirror"
 
     def adjust_request_args(self, args):
-        args.setdefault("meta", {})["veille_mirror"] = True
+        args["meta"] = {**(args.get("meta") or {}), "veille_mirror": True}
         args.setdefault("dont_filter", True)
         return args

@@ -36,7 +36,9 @@ REDIRECT_MAX_TIMES = 5
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-LOG_LEVEL = _veille.log_level
+# Scrapy's INFO is a page of stats per spider; veille reports rounds itself.
+_level = _veille.log_level.upper()
+LOG_LEVEL = _level if _level in ("DEBUG", "ERROR", "CRITICAL") else "WARNING"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.AddressGuardMiddleware": 540,

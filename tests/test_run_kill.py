@@ -1,0 +1,54 @@
+"""`veille run` killed with SIGKILL mid-round and restarted ends with exactly the items of an
+uninterrupted run: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from veille.bus.sqlite_bus import SqliteBus
+
+
+def _env(home: Path, mirror) -> dict[str, str]:
+    return {**os.environ, "VEILLE_HOME": str(home), "VEILLE_MIRROR": mirror.env_value(), "VEILLE_LOG_LEVEL": "WARNING"}
+
+
+def _export(env) -> list[dict]:
+    out = subprocess.run(["veille", "export"], env=env, capture_output=True, text=True, timeout=120, check=True)
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def _comparable(docs: list[dict]) -> dict[str, tuple]:
+    return {d["id"]: (d["title"], d["body"], d["published_at"], d["enrichment"]["language"]["code"]) for d in docs}
+
+
+def test_sigkill_mid_round_then_restart_equals_uninterrupted_run(tmp_path, mirror):
+    reference_env = _env(tmp_path / "reference", mirror)
+    subprocess.run(["veille", "run", "--once"], env=reference_env, check=True, timeout=600, capture_output=True)
+    reference = _comparable(_export(reference_env))
+    assert len(reference) > 50
+
+    env = _env(tmp_path / "killed", mirror)
+    proc = subprocess.Popen(["veille", "run"], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bus_path = tmp_path / "killed" / "bus.db"
+    deadline = time.monotonic() + 120
+    published = 0
+    while time.monotonic() < deadline:
+        if bus_path.exists():
+            published = SqliteBus(bus_path).count("veille.raw")
+            if published >= 15:
+                break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 15 <= published < len(reference), f"kill did not land mid-round ({published} published)"
+
+    subprocess.run(["veille", "run", "--once"], env=env, check=True, timeout=600, capture_output=True)
+    after = _comparable(_export(env))
+    assert sorted(after) == sorted(reference)
+    assert after == reference
