@@ -57,6 +57,7 @@ class HostSite:
     host: str
     roots: list[Path] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
+    hits: list[tuple[float, str, int]] = field(default_factory=list)  # (time, path, status)
 
     def find_route(self, path: str, query: dict[str, str]) -> Route | None:
         best: Route | None = None
@@ -158,6 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers.setdefault("ETag", etag)
             if self.headers.get("If-None-Match") == headers["ETag"]:
                 status, body = 304, b""
+        self.site.hits.append((time.time(), self.path, status))
         self.send_response(status)
         if content_type and status != 304:
             self.send_header("Content-Type", content_type)
@@ -171,6 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _generated(self, route: Route, head: bool) -> None:
         """A very large page streamed without holding it in memory (size-limit tests)."""
         size = int(route.generate.get("bytes", 1_000_000))
+        self.site.hits.append((time.time(), self.path, route.status))
         self.send_response(route.status)
         self.send_header("Content-Type", route.generate.get("content_type", "text/html"))
         self.send_header("Content-Length", str(size))

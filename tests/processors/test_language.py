@@ -1,0 +1,30 @@
+"""Language identification: the text decides; the source's declaration is only a hint."""
+
+from __future__ import annotations
+
+from processors.enrich_stage import enrich
+from processors.language import identify
+
+
+def test_three_languages():
+    assert identify("Des hommes armés ont attaqué un poste de la gendarmerie près de Ménaka, faisant plusieurs morts.").code == "fr"
+    assert identify("Armed men attacked a gendarmerie post near Menaka on Tuesday, killing several people.").code == "en"
+    assert identify("هاجم مسلحون مركزا للدرك قرب ميناكا يوم الثلاثاء مما أسفر عن مقتل عدة أشخاص").code == "ar"
+
+
+def test_declaration_does_not_override_the_text():
+    result = identify("La rencontre s'est tenue au CICB de Bamako avec la société civile et l'AIGE.", declared="en")
+    assert result.code == "fr"
+
+
+def test_too_short_to_tell_falls_back_to_the_declaration_or_und():
+    assert identify("Mali", declared="fr").code == "fr"
+    assert identify("Mali").code == "und"
+
+
+def test_enrich_keeps_every_item_field():
+    item = {"id": "x", "source": "s", "url": "https://example.org/x", "title": "Gao",
+            "body": "The security situation in Gao deteriorated sharply this week.", "lang": "fr", "symbol": "S/2020/476"}
+    enriched = enrich(item)
+    assert enriched.enrichment.language.code == "en"
+    assert enriched.lang == "fr" and enriched.symbol == "S/2020/476"
