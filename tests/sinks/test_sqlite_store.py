@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sinks.index_stage import indexer_stage
 from sinks.sqlite_store import SqliteStore
 from veille.bus.base import ENRICHED
@@ -52,10 +54,8 @@ def test_indexer_commits_only_after_the_store_write(tmp_path):
             raise OSError("disk full")
 
     stage = indexer_stage(bus, FailingStore(tmp_path / "s.db"))
-    try:
+    with pytest.raises(OSError, match="disk full"):
         stage.run_once()
-    except OSError:
-        pass
     assert bus.consumer(ENRICHED, "indexer").lag() == 1  # not committed: will be retried
     store = SqliteStore(tmp_path / "s.db")
     assert indexer_stage(bus, store).drain() == 1
