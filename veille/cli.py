@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -186,6 +187,13 @@ def demo(
 @app.command()
 def run(once: bool = typer.Option(False, help="one round of every due source, then stop")) -> None:
     """Every stage in this process: scheduled collection, processing, indexing; until stopped."""
+    settings = get_settings()
+    if settings.metrics_port:
+        # Before prometheus_client is imported: round processes report into the same folder.
+        metrics_dir = settings.home / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     import dramatiq
 
     from crawlers.jobs import crawl_source
@@ -199,7 +207,6 @@ def run(once: bool = typer.Option(False, help="one round of every due source, th
     from veille.state import open_state
 
     _setup_logging()
-    settings = get_settings()
     registry = _registry()
     serve_metrics(settings.metrics_port)
     bus, store, state = open_bus(), open_store(), open_state()

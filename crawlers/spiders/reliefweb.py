@@ -71,23 +71,25 @@ def markdown_to_text(markdown: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def appname_env(source: Source) -> str:
+    return str(source.options.get("appname_env") or DEFAULT_APPNAME_ENV)
+
+
+def appname_for(source: Source) -> str | None:
+    """The operator's appname; the mirror's demo appname only when offline and none is set."""
+    value = os.environ.get(appname_env(source), "").strip()
+    if not value and get_settings().mirror:
+        value = str(source.options.get("demo_appname") or "").strip()
+    return value or None
+
+
 class ReliefwebSpider(VeilleSpider):
     name = "reliefweb"
 
-    def appname(self, source: Source) -> str | None:
-        value = os.environ.get(self.appname_env(source), "").strip()
-        if not value and get_settings().mirror:
-            value = str(source.options.get("demo_appname") or "").strip()
-        return value or None
-
-    @staticmethod
-    def appname_env(source: Source) -> str:
-        return str(source.options.get("appname_env") or DEFAULT_APPNAME_ENV)
-
     def start_requests_for(self, source: Source) -> Iterable[Request]:
-        appname = self.appname(source)
+        appname = appname_for(source)
         if not appname:
-            env = self.appname_env(source)
+            env = appname_env(source)
             self.round.error(
                 source.key, "config", source.urls[0].url,
                 f"{env} is not set: ReliefWeb only answers pre-approved appnames; request one "
@@ -132,7 +134,7 @@ class ReliefwebSpider(VeilleSpider):
         source = self.source_of(response)
         appname = response.meta.get("appname") or _query_value(response.url, "appname")
         if response.status == 403:
-            env = self.appname_env(source)
+            env = appname_env(source)
             self.round.error(
                 source.key, "api_forbidden", response.url,
                 f"ReliefWeb refused appname {appname!r}: ask ReliefWeb to approve it and set {env} "
