@@ -148,8 +148,8 @@ class ReliefwebSpider(VeilleSpider):
             self.round.error(source.key, "api_malformed", response.url, f"not a ReliefWeb API answer: {exc}")
             return
         fresh = 0
-        for report in reports:
-            item = self.report_item(source, report)
+        for report in reports if isinstance(reports, list) else []:
+            item = self.report_item(source, report) if isinstance(report, dict) else None
             if item is None:
                 continue
             if not self.first_time(item["id"]):
