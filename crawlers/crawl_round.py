@@ -42,6 +42,12 @@ def crawl_in_this_process(source_keys: list[str], round_id: str) -> None:
             continue
         process.crawl(spider_cls, source=key, registry=registry)
     process.start()
+    # Every spider closed and every item left the pipeline: only now is the round over.
+    from crawlers.round_report import CLOSE_REASONS
+
+    for key in source_keys:
+        if key in CLOSE_REASONS:
+            state.finish_round(round_id, key, CLOSE_REASONS[key])
 
 
 def run_round(sources: list[Source], round_id: str | None = None, env: dict[str, str] | None = None) -> dict[str, RoundStats]:

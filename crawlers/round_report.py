@@ -51,16 +51,25 @@ def failure_kind(failure: Failure) -> str:
     return type(exc).__name__
 
 
+# Why each source's spider closed in this process, for crawl_round to record at exit.
+CLOSE_REASONS: dict[str, str] = {}
+
+
 class RoundReport:
     def __init__(self, state: CrawlState, round_id: str | None = None) -> None:
         self.state = state
+        # Under crawl_round (VEILLE_ROUND_ID set) the round is marked finished only when the
+        # process exits, after the last item left the pipeline; `scrapy crawl` marks it itself.
+        self.managed = round_id is None and "VEILLE_ROUND_ID" in os.environ
         self.round_id = round_id or os.environ.get("VEILLE_ROUND_ID") or uuid.uuid4().hex[:12]
 
     def start(self, source: str) -> None:
         self.state.start_round(self.round_id, source)
 
     def finish(self, source: str, status: str) -> None:
-        self.state.finish_round(self.round_id, source, status)
+        CLOSE_REASONS[source] = status
+        if not self.managed:
+            self.state.finish_round(self.round_id, source, status)
 
     def published(self, source: str) -> None:
         ITEMS_COLLECTED.labels(source).inc()

@@ -86,7 +86,7 @@ class SqliteStore(SqliteDatabase, ItemStore):
         return [{**json.loads(doc), "snippet": snip} for doc, snip in rows]
 
     def get(self, item_id: str) -> dict[str, Any] | None:
-        row = self._conn().execute("SELECT doc FROM items WHERE id=?", (item_id,)).fetchone()
+        row = self.one("SELECT doc FROM items WHERE id=?", (item_id,))
         return json.loads(row[0]) if row else None
 
     def export(self) -> Iterator[dict[str, Any]]:
@@ -94,7 +94,7 @@ class SqliteStore(SqliteDatabase, ItemStore):
             yield json.loads(doc)
 
     def count(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM items").fetchone()[0]
+        return self.one("SELECT count(*) FROM items")[0]
 
     def counts_by_source(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}

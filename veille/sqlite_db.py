@@ -36,6 +36,19 @@ class SqliteDatabase:
             conn = self._local.conn = connect(self.path)
         return conn
 
+    def one(self, sql: str, args: tuple = ()) -> tuple | None:
+        """One row, with the statement closed at once.
+
+        A half-read SELECT keeps its read transaction open, and in WAL mode every later
+        read on that connection then sees the database as it was then: a consumer would
+        stop seeing new messages. Never leave a cursor unfinished.
+        """
+        cur = self._conn().execute(sql, args)
+        try:
+            return cur.fetchone()
+        finally:
+            cur.close()
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

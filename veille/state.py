@@ -59,7 +59,7 @@ class CrawlState(SqliteDatabase):
 
     # -- conditional GET -------------------------------------------------------------
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self._conn().execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
+        row = self.one("SELECT etag, last_modified FROM validators WHERE url=?", (url,))
         return (row[0], row[1]) if row else (None, None)
 
     def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
@@ -70,7 +70,7 @@ class CrawlState(SqliteDatabase):
 
     # -- seen items ------------------------------------------------------------------
     def seen_digest(self, item_id: str) -> str | None:
-        row = self._conn().execute("SELECT digest FROM seen WHERE id=?", (item_id,)).fetchone()
+        row = self.one("SELECT digest FROM seen WHERE id=?", (item_id,))
         return row[0] if row else None
 
     def mark_seen(self, item_id: str, source: str, digest: str) -> None:
@@ -100,9 +100,7 @@ class CrawlState(SqliteDatabase):
             (time.time(), source, kind, url, message[:2000]),
         )
         if round_id:
-            row = conn.execute(
-                "SELECT errors FROM rounds WHERE round_id=? AND source=?", (round_id, source)
-            ).fetchone()
+            row = self.one("SELECT errors FROM rounds WHERE round_id=? AND source=?", (round_id, source))
             if row:
                 errors = json.loads(row[0])
                 errors[kind] = errors.get(kind, 0) + 1

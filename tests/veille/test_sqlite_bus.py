@@ -53,3 +53,14 @@ def test_poison_message_goes_to_dead_letters_and_does_not_block(tmp_path):
     assert dead[0].headers["origin_topic"] == RAW
     assert [m.key for m in bus.read_all(ENRICHED)] == [good["id"]]
     assert bus.consumer(RAW, "processor").lag() == 0
+
+
+def test_a_consumer_sees_messages_published_later_by_another_process(tmp_path):
+    # A consumer must never read from a stale snapshot of the file.
+    bus = SqliteBus(tmp_path / "bus.db")
+    consumer = bus.consumer(RAW, "g")
+    assert consumer.lag() == 0
+    other = SqliteBus(tmp_path / "bus.db")  # another connection, as another process has
+    other.publish(RAW, "late", b"{}")
+    assert [m.key for m in consumer.poll(timeout=0.1)] == ["late"]
+    assert consumer.lag() == 1

@@ -54,7 +54,7 @@ class SqliteBus(SqliteDatabase, Bus):
         return SqliteConsumer(self, topic, group)
 
     def count(self, topic: str) -> int:
-        return self._conn().execute("SELECT count(*) FROM messages WHERE topic=?", (topic,)).fetchone()[0]
+        return self.one("SELECT count(*) FROM messages WHERE topic=?", (topic,))[0]
 
     def read_all(self, topic: str) -> list[Message]:
         rows = self._conn().execute(
@@ -69,9 +69,9 @@ class SqliteConsumer(Consumer):
         self.position = self._committed()
 
     def _committed(self) -> int:
-        row = self.bus._conn().execute(
+        row = self.bus.one(
             "SELECT next_offset FROM group_offsets WHERE grp=? AND topic=?", (self.group, self.topic)
-        ).fetchone()
+        )
         return row[0] if row else 0
 
     def poll(self, max_records: int = 100, timeout: float = 1.0) -> list[Message]:
@@ -100,6 +100,6 @@ class SqliteConsumer(Consumer):
         )
 
     def lag(self) -> int:
-        return self.bus._conn().execute(
+        return self.bus.one(
             "SELECT count(*) FROM messages WHERE topic=? AND offset>=?", (self.topic, self._committed())
-        ).fetchone()[0]
+        )[0]
