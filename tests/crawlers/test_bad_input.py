@@ -13,13 +13,8 @@ import time
 import pytest
 import yaml
 
-from crawlers.crawl_round import run_round
-from tests.conftest import expected_items
-from veille.bus.sqlite_bus import SqliteBus
+from tests.conftest import crawl, expected_items
 from veille.ids import canonical_url
-from veille.settings import reset_settings
-from veille.sources import load_registry
-from veille.state import open_state
 
 FEEDS = ["mixed", "malformed", "truncated", "not-a-feed", "rate-limited", "slow"]
 
@@ -39,24 +34,12 @@ def bad_round(tmp_path_factory, mirror):
     urls = [f"https://bad.example.org/feeds/{f}.xml" for f in FEEDS] + ["https://dead.example.org/feed.xml"]
     source = {"key": "bad", "name": "Bad input", "issuer": "test", "languages": ["fr", "ar"], "kind": "rss", "urls": urls}
     sources.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
-    env = {
-        "VEILLE_HOME": str(tmp / "home"),
-        "VEILLE_SOURCES": str(sources),
-        "VEILLE_MIRROR": f"{mirror.env_value()},dead.example.org={_closed_port()}",
-        "VEILLE_MAX_PAGE_BYTES": "5000000",
-        "VEILLE_DOWNLOAD_TIMEOUT": "1.5",
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        reset_settings()
-        registry = load_registry(sources)
-        started = time.monotonic()
-        stats = run_round(registry.enabled())["bad"]
-        elapsed = time.monotonic() - started
-        items = {m.key: m.json() for m in SqliteBus(tmp / "home" / "bus.db").read_all("veille.raw")}
-        errors = open_state().recent_errors("bad", limit=100)
-    reset_settings()
+    mirror_map = f"{mirror.env_value()},dead.example.org={_closed_port()}"
+    env = {"VEILLE_MAX_PAGE_BYTES": "5000000", "VEILLE_DOWNLOAD_TIMEOUT": "1.5"}
+    started = time.monotonic()
+    stats, raw, errors = crawl(tmp / "home", mirror_map, "bad", sources=sources, env=env)
+    elapsed = time.monotonic() - started
+    items = {i["id"]: i for i in raw}
     return stats, items, errors, elapsed
 
 

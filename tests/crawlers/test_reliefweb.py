@@ -11,45 +11,30 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawlers.crawl_round import run_round
 from crawlers.spiders.reliefweb import appname_for, markdown_to_text
-from veille.bus.sqlite_bus import SqliteBus
+from tests.conftest import crawl
 from veille.mirror import Mirror
-from veille.settings import REPO_ROOT, get_settings, reset_settings
+from veille.settings import REPO_ROOT, reset_settings
 from veille.sources import load_registry
-from veille.state import open_state
 
 ENV = "VEILLE_RELIEFWEB_APPNAME"
 
 
-def crawl(home: Path, mirror: Mirror, env: dict[str, str] | None = None, options: dict | None = None) -> tuple:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VEILLE_HOME", str(home))
-        mp.setenv("VEILLE_MIRROR", mirror.env_value())
-        mp.delenv(ENV, raising=False)
-        for name, value in (env or {}).items():
-            mp.setenv(name, value)
-        if options is not None:
-            registry = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-            entry = next(s for s in registry["sources"] if s["key"] == "reliefweb")
-            entry["options"] = options
-            home.mkdir(parents=True, exist_ok=True)
-            (home / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
-            mp.setenv("VEILLE_SOURCES", str(home / "sources.yaml"))
-        reset_settings()
-        try:
-            source = load_registry(get_settings().sources_path()).get("reliefweb")
-            stats = run_round([source])["reliefweb"]
-            items = [m.json() for m in SqliteBus(home / "bus.db").read_all("veille.raw")]
-            errors = open_state().recent_errors("reliefweb", limit=100)
-        finally:
-            reset_settings()
-    return stats, items, errors
+def crawl_reliefweb(home: Path, mirror: Mirror, env: dict[str, str] | None = None, options: dict | None = None) -> tuple:
+    sources = None
+    if options is not None:
+        registry = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+        entry = next(s for s in registry["sources"] if s["key"] == "reliefweb")
+        entry["options"] = options
+        home.mkdir(parents=True, exist_ok=True)
+        sources = home / "sources.yaml"
+        sources.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    return crawl(home, mirror.env_value(), "reliefweb", sources=sources, env=env, unset=(ENV,))
 
 
 @pytest.fixture(scope="module")
 def api_round(tmp_path_factory, mirror):
-    return crawl(tmp_path_factory.mktemp("reliefweb"), mirror)
+    return crawl_reliefweb(tmp_path_factory.mktemp("reliefweb"), mirror)
 
 
 def test_pages_through_offsets(api_round):
@@ -81,13 +66,13 @@ def test_report_fields(api_round):
 
 def test_max_pages_stops_paging(tmp_path, mirror):
     options = {"appname_env": ENV, "demo_appname": "veille-demo", "country_iso3": "MLI", "limit": 4, "max_pages": 1}
-    stats, items, errors = crawl(tmp_path / "home", mirror, options=options)
+    stats, items, errors = crawl_reliefweb(tmp_path / "home", mirror, options=options)
     assert errors == []
     assert len(items) == 4
 
 
 def test_refused_appname_is_reported(tmp_path, mirror):
-    stats, items, errors = crawl(tmp_path / "home", mirror, env={ENV: "unapproved"})
+    stats, items, errors = crawl_reliefweb(tmp_path / "home", mirror, env={ENV: "unapproved"})
     assert stats.status == "ok"
     assert items == []
     assert [e["kind"] for e in errors] == ["api_forbidden"]
@@ -98,7 +83,7 @@ def test_refused_appname_is_reported(tmp_path, mirror):
 def test_missing_appname_is_a_config_error_and_nothing_is_requested(tmp_path, mirror):
     # No demo appname configured: offline or not, there is no appname to send.
     options = {"appname_env": ENV, "country_iso3": "MLI", "limit": 4, "max_pages": 4}
-    stats, items, errors = crawl(tmp_path / "home", mirror, options=options)
+    stats, items, errors = crawl_reliefweb(tmp_path / "home", mirror, options=options)
     assert items == []
     # any request would have met the mirror's 403 (api_forbidden): only the config error
     assert [e["kind"] for e in errors] == ["config"]

@@ -17,36 +17,16 @@ import pytest
 import yaml
 from lxml import etree
 
-from crawlers.crawl_round import run_round
 from crawlers.spiders.un_documents import doc_type_for, marc_date, parse_record, pdf_body
-from veille.bus.sqlite_bus import SqliteBus
+from tests.conftest import crawl
 from veille.ids import document_id
 from veille.mirror import FIXTURES, Mirror
 from veille.schema import DocType
-from veille.settings import REPO_ROOT, get_settings, reset_settings
-from veille.sources import load_registry
-from veille.state import open_state
+from veille.settings import REPO_ROOT
 
 SITE = FIXTURES / "un-documents"
 SEED = REPO_ROOT.parent / "shared/seeds/001_a38452e40affc40e.txt"
 SEED_COPY = REPO_ROOT / "tests/fixtures/tools/un_pdf_texts/S_2020_476-AR.txt"
-
-
-def crawl(home: Path, mirror_map: str, key: str, sources: Path | None = None) -> tuple:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VEILLE_HOME", str(home))
-        mp.setenv("VEILLE_MIRROR", mirror_map)
-        if sources:
-            mp.setenv("VEILLE_SOURCES", str(sources))
-        reset_settings()
-        try:
-            source = load_registry(get_settings().sources_path()).get(key)
-            stats = run_round([source])[key]
-            items = [m.json() for m in SqliteBus(home / "bus.db").read_all("veille.raw")]
-            errors = open_state().recent_errors(key, limit=100)
-        finally:
-            reset_settings()
-    return stats, items, errors
 
 
 def norm(text: str) -> str:

@@ -6,41 +6,19 @@ lists SC/15577 twice (blog post and .doc.htm page) and whose English pages link 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from crawlers.crawl_round import run_round
 from crawlers.spiders.un_press import code_series, doc_type_for, english_code
-from veille.bus.sqlite_bus import SqliteBus
+from tests.conftest import crawl
 from veille.ids import press_id
-from veille.mirror import Mirror
 from veille.schema import DocType
-from veille.settings import get_settings, reset_settings
-from veille.sources import load_registry
-from veille.state import open_state
-
-
-def crawl(home: Path, mirror: Mirror, key: str) -> tuple:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VEILLE_HOME", str(home))
-        mp.setenv("VEILLE_MIRROR", mirror.env_value())
-        reset_settings()
-        try:
-            source = load_registry(get_settings().sources_path()).get(key)
-            stats = run_round([source])[key]
-            items = [m.json() for m in SqliteBus(home / "bus.db").read_all("veille.raw")]
-            errors = open_state().recent_errors(key, limit=100)
-        finally:
-            reset_settings()
-    return stats, items, errors
 
 
 @pytest.fixture(scope="module")
 def press_round(tmp_path_factory, mirror):
     home = tmp_path_factory.mktemp("un-press")
-    first = crawl(home, mirror, "un-press")
-    second = crawl(home, mirror, "un-press")
+    first = crawl(home, mirror.env_value(), "un-press")
+    second = crawl(home, mirror.env_value(), "un-press")
     return first, second
 
 
