@@ -56,12 +56,18 @@ def run_round(sources: list[Source], round_id: str | None = None, env: dict[str,
     if not sources:
         return {}
     returncode = start_round(sources, round_id, env).wait()
-    stats = open_state().round_stats(round_id)
+    state = open_state()
+    stats = state.round_stats(round_id)
     for source in sources:
-        entry = stats.setdefault(source.key, RoundStats(source.key, status="not_started"))
-        if returncode != 0 and entry.status == "running":
-            entry.status = f"crashed (exit {returncode})"
-    return stats
+        entry = stats.get(source.key)
+        if entry is None or entry.finished is None:
+            # The round process died (or never reached this source): say so, so that
+            # whoever waits for this round stops waiting and the scheduler retries it.
+            status = f"crashed (exit {returncode})" if returncode else "not_started"
+            if entry is None:
+                state.start_round(round_id, source.key)
+            state.finish_round(round_id, source.key, status)
+    return state.round_stats(round_id)
 
 
 def start_round(sources: list[Source], round_id: str, env: dict[str, str] | None = None) -> subprocess.Popen:

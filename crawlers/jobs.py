@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 
 
 @dramatiq.actor(queue_name="collect", max_retries=0, time_limit=60 * 60 * 1000)
-def crawl_source(source_key: str) -> None:
-    """Crawls one source once; its round report lands in the state database."""
+def crawl_source(source_key: str, round_id: str | None = None) -> None:
+    """Crawls one source once; its round report lands in the state database under round_id
+    (given by the sender, so it can tell when exactly this round is over)."""
     from crawlers.crawl_round import run_round
 
     source = load_registry(get_settings().sources_path()).get(source_key)
-    stats = run_round([source])[source_key]
+    stats = run_round([source], round_id)[source_key]
     log.info("round for %s: %d new, %d unchanged, %d errors", source_key, stats.items, stats.unchanged, stats.error_count)

@@ -24,8 +24,13 @@ def due_sources(sources: list[Source], last: dict[str, RoundStats], now: float |
             if now - previous.started >= 3600:
                 due.append(source)
             continue
-        if previous.status not in ("ok", "finished"):
-            due.append(source)  # interrupted or crashed: try again now
+        if previous.status == "interrupted":
+            due.append(source)  # killed with its runner: redo it now
+            continue
+        if previous.status != "ok":
+            # Crashed or failed: retry, but not in a tight loop.
+            if now - (previous.finished or previous.started) >= min(source.interval.total_seconds(), 300):
+                due.append(source)
             continue
         if source.archive and previous.status == "ok":
             continue

@@ -50,7 +50,23 @@ def test_sigkill_mid_round_then_restart_equals_uninterrupted_run(tmp_path, mirro
 
     subprocess.run(["veille", "run", "--once"], env=env, check=True, timeout=600, capture_output=True)
     after = _comparable(_export(env))
-    assert set(reference) - set(after) == set(), "lost after the restart"
+    lost = set(reference) - set(after)
+    assert lost == set(), f"lost after the restart: {_where(tmp_path / 'killed', lost)}"
     assert set(after) - set(reference) == set(), "not in the uninterrupted run"
     changed = {k: (after[k], reference[k]) for k in after if after[k] != reference[k]}
     assert changed == {}
+
+
+def _where(home: Path, ids: set[str]) -> str:
+    """Where the lost items got to, for the failure message."""
+    import sqlite3
+
+    bus = sqlite3.connect(home / "bus.db")
+    state = sqlite3.connect(home / "state.db")
+    lines = [f"group offsets {list(bus.execute('SELECT * FROM group_offsets'))}"]
+    for item_id in ids:
+        lines.append(f"{item_id}: bus {list(bus.execute('SELECT offset, topic, ts FROM messages WHERE key=?', (item_id,)))}")
+        lines.append(f"  seen {list(state.execute('SELECT first_seen FROM seen WHERE id=?', (item_id,)))}")
+    lines.append(f"last raw {list(bus.execute('SELECT offset, key, ts FROM messages ORDER BY offset DESC LIMIT 3'))}")
+    lines.append(f"rounds {list(state.execute('SELECT source, status, started, finished FROM rounds ORDER BY started'))}")
+    return "\n".join(lines)

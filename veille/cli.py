@@ -222,21 +222,21 @@ def run(once: bool = typer.Option(False, help="one round of every due source, th
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    in_flight: dict[str, float] = {}
+    in_flight: dict[str, str] = {}  # source key -> the round id its job will report under
     sent_once: set[str] = set()
     console.print(f"veille run: {len(registry.enabled())} sources, state in {settings.home}; Ctrl-C to stop")
     try:
         while not stop.is_set():
-            last = state.last_rounds()
-            for key, sent in list(in_flight.items()):
-                if key in last and last[key].started >= sent and last[key].status != "running":
+            for key, round_id in list(in_flight.items()):
+                report = state.round_stats(round_id).get(key)
+                if report is not None and report.finished is not None:
                     del in_flight[key]
-            for source in due_sources(registry.enabled(), last):
+            for source in due_sources(registry.enabled(), state.last_rounds()):
                 if source.key in in_flight or (once and source.key in sent_once):
                     continue
-                in_flight[source.key] = time.time() - 1
+                in_flight[source.key] = round_id = uuid.uuid4().hex[:12]
                 sent_once.add(source.key)
-                crawl_source.send(source.key)
+                crawl_source.send(source.key, round_id)
             if once and not in_flight:
                 break
             stop.wait(1.0)

@@ -115,11 +115,14 @@ def _source(key, schedule="30m", archive=False):
 
 def test_scheduler_follows_intervals_and_redoes_interrupted_rounds():
     now = 100_000.0
-    sources = [_source("new"), _source("fresh"), _source("stale"), _source("killed"), _source("arch", archive=True)]
+    sources = [_source("new"), _source("fresh"), _source("stale"), _source("killed"), _source("arch", archive=True),
+               _source("crashed"), _source("crashed-long-ago")]
     last = {
         "fresh": RoundStats("fresh", status="ok", started=now - 60, finished=now - 50),
         "stale": RoundStats("stale", status="ok", started=now - 4000, finished=now - 3900),
         "killed": RoundStats("killed", status="interrupted", started=now - 30, finished=now - 20),
         "arch": RoundStats("arch", status="ok", started=now - 10**6, finished=now - 10**6),
+        "crashed": RoundStats("crashed", status="crashed (exit 1)", started=now - 20, finished=now - 10),
+        "crashed-long-ago": RoundStats("crashed-long-ago", status="failed", started=now - 900, finished=now - 800),
     }
-    assert [s.key for s in due_sources(sources, last, now)] == ["new", "stale", "killed"]
+    assert [s.key for s in due_sources(sources, last, now)] == ["new", "stale", "killed", "crashed-long-ago"]
