@@ -1,0 +1,1 @@
+"""veille: the shared package every stage uses (item schema, settings, registry, bus, CLI)."""
