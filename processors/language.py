@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+from lingua import Language, LanguageDetectorBuilder
 
 from veille.schema import Language as LanguageResult
 
@@ -42,5 +42,3 @@ def identify(text: str, declared: str | None = None) -> LanguageResult:
         return LanguageResult(code="und", score=round(score, 3))
     return LanguageResult(code=code, score=round(score, 3))
 
-
-__all__ = ["identify", "IsoCode639_1"]

@@ -41,15 +41,6 @@ class SqliteBus(SqliteDatabase, Bus):
             (topic, key, value, json.dumps(headers or {}), time.time()),
         )
 
-    def publish_many(self, topic: str, messages: Iterable[tuple[str, bytes]]) -> None:
-        conn = self._conn()
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "INSERT INTO messages(topic, key, value, headers, ts) VALUES (?, ?, ?, '{}', ?)",
-                [(topic, k, v, time.time()) for k, v in messages],
-            )
-
     def consumer(self, topic: str, group: str) -> SqliteConsumer:
         return SqliteConsumer(self, topic, group)
 
