@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urljoin
 
 import charset_normalizer
 import trafilatura
@@ -21,6 +22,7 @@ from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from crawlers.dates import parse_date
+from veille.ids import same_site
 from veille.sources import Selectors
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class Article:
     body: str = ""
     published_at: datetime | None = None
     lang: str | None = None
-    canonical: str | None = None
+    canonical: str | None = None  # absolute, and on the page's own site
     authors: list[str] = field(default_factory=list)
     summary: str | None = None
     attachments: list[str] = field(default_factory=list)
@@ -132,9 +134,11 @@ def extract_article(
     ld = _article_jsonld(sel)
     art = Article()
 
-    art.canonical = (
-        sel.xpath('//link[@rel="canonical"]/@href').get() or _meta(sel, "og:url") or ld.get("url")
-    )
+    # Links come back absolute; a canonical pointing off-site (syndication) is not ours.
+    canonical = sel.xpath('//link[@rel="canonical"]/@href').get() or _meta(sel, "og:url") or ld.get("url")
+    if isinstance(canonical, str) and canonical.strip():
+        canonical = urljoin(url, canonical.strip())
+        art.canonical = canonical if same_site(canonical, url) else None
     art.title = (
         (sel.css(selectors.title).xpath("string()").get() if selectors.title else None)
         or (ld.get("headline") if isinstance(ld.get("headline"), str) else None)
@@ -171,12 +175,12 @@ def extract_article(
             art.authors.append(name.strip())
     art.summary = _meta(sel, "og:description", "description")
     art.attachments = sorted(
-        {u for u in sel.xpath('//a[contains(@href, ".pdf")]/@href').getall() if u.strip()}
+        {urljoin(url, u.strip()) for u in sel.xpath('//a[contains(@href, ".pdf")]/@href').getall() if u.strip()}
     )
     for link in sel.xpath('//link[@rel="alternate"][@hreflang] | //a[@hreflang][@href]'):
         lang = (link.attrib.get("hreflang") or "").split("-")[0].lower()
         if lang and lang != "x" and lang != art.lang and lang not in art.alternates:
-            art.alternates[lang] = link.attrib["href"]
+            art.alternates[lang] = urljoin(url, link.attrib["href"])
     if not art.title:
         raise ExtractionError(f"{url}: no title found (no JSON-LD headline, og:title, h1 or <title>)")
     if not art.body:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
-from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
@@ -105,9 +104,9 @@ class VeilleSpider(scrapy.Spider):
         return source.doc_type
 
     @staticmethod
-    def translations(article: Article, base_url: str) -> list[str]:
+    def translations(article: Article) -> list[str]:
         """Ids of the other language versions a page links to (hreflang alternates)."""
-        return sorted(canonical_url(urljoin(base_url, u)) for u in article.alternates.values())
+        return sorted(canonical_url(u) for u in article.alternates.values())
 
     def article(self, response: Response, source: Source, declared_lang: str | None = None) -> Article | None:
         """Extracts the page's article, or reports why not and returns None."""

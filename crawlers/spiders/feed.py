@@ -148,8 +148,8 @@ class FeedSpider(VeilleSpider):
         fields["lang"] = response.meta.get("trusted_lang") or article.lang or fields.get("lang")
         fields["published_at"] = fields.get("published_at") or article.published_at
         fields["authors"] = fields.get("authors") or article.authors
-        fields["attachments"] = [response.urljoin(a) for a in article.attachments]
-        fields["translations"] = self.translations(article, response.url)
+        fields["attachments"] = article.attachments
+        fields["translations"] = self.translations(article)
         yield self.item(source, response.meta["item_url"], body=article.body, **fields)
 
     def closed_ok(self, finished: bool) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from scrapy.http import Request, Response
 
 from crawlers.spiders.base import VeilleSpider
-from veille.ids import canonical_url, same_site
+from veille.ids import canonical_url
 from veille.settings import get_settings
 from veille.sources import Source
 
@@ -85,7 +85,7 @@ class ListingSpider(VeilleSpider):
         article = self.article(response, source, response.meta.get("lang"))
         if article is None:
             return
-        url = article.canonical if article.canonical and same_site(article.canonical, response.url) else response.url
+        url = article.canonical or response.url
         yield self.item(
             source,
             canonical_url(url),
@@ -95,7 +95,7 @@ class ListingSpider(VeilleSpider):
             published_at=article.published_at,
             authors=article.authors,
             summary=article.summary,
-            attachments=[response.urljoin(a) for a in article.attachments],
-            translations=self.translations(article, response.url),
+            attachments=article.attachments,
+            translations=self.translations(article),
         )
 

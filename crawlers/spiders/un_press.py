@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawlers.spiders.feed import FeedSpider
-from veille.ids import canonical_url, press_id, same_site
+from veille.ids import canonical_url, press_id
 from veille.schema import DocType
 from veille.sources import Source
 
@@ -129,11 +129,11 @@ class UnPressSpider(FeedSpider):
         if not self.first_time(item_id):
             return
         others = {
-            other: response.urljoin(href)
+            other: href
             for other, href in article.alternates.items()
             if other in source.languages and other != lang
         }
-        url = article.canonical if article.canonical and same_site(article.canonical, response.url) else response.url
+        url = article.canonical or response.url
         doc_type = DocType(response.meta["doc_type"]) if response.meta.get("doc_type") else doc_type_for(code, article.title)
         yield self.item(
             source,
@@ -147,7 +147,7 @@ class UnPressSpider(FeedSpider):
             doc_type=doc_type.value,
             issuer=ISSUER_BY_SERIES.get(code_series(en_code), source.issuer),
             summary=article.summary,
-            attachments=[response.urljoin(a) for a in article.attachments],
+            attachments=article.attachments,
             translations=[press_id(en_code, other) for other in others],
         )
         if response.meta.get("translation_of"):
