@@ -39,9 +39,9 @@ class SqliteDatabase:
     def one(self, sql: str, args: tuple = ()) -> tuple | None:
         """One row, with the statement closed at once.
 
-        A half-read SELECT keeps its read transaction open, and in WAL mode every later
-        read on that connection then sees the database as it was then: a consumer would
-        stop seeing new messages. Never leave a cursor unfinished.
+        A SELECT left half-read can hold its read transaction open, and in WAL mode later
+        reads on that connection would see the file as it was then; closing the cursor
+        rules that out without relying on garbage collection.
         """
         cur = self._conn().execute(sql, args)
         try:

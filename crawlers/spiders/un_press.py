@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawlers.spiders.feed import FeedSpider
-from veille.ids import canonical_url, press_id
+from veille.ids import canonical_url, normalise_symbol, press_id
 from veille.schema import DocType
 from veille.sources import Source
 
@@ -51,8 +51,7 @@ _FULL_COVERAGE = ".field--name-field-full-coverage a::attr(href)"
 
 def english_code(code: str) -> str:
     """`CS/15577` → `SC/15577`: the code the English version of the same document carries."""
-    code = re.sub(r"\s+", "", code).upper()
-    series, sep, rest = code.partition("/")
+    series, sep, rest = normalise_symbol(code).partition("/")
     return ENGLISH_SERIES.get(series, series) + sep + rest
 
 
@@ -78,7 +77,10 @@ class UnPressSpider(FeedSpider):
     name = "un_press"
 
     def parse_feed(self, response: Response):
-        """Parses the English feed: requests for the pages, one per document code."""
+        """Parses the English feed: requests for the pages, one per document code.
+
+        (Overridden only so that `scrapy check` does not run FeedSpider's CAJ News contract here.)
+        """
         return super().parse_feed(response)
 
     def entry(self, source: Source, entry: Any, feed_lang: str | None, lang_trusted: bool, not_permalinks: set[str]):
@@ -139,7 +141,7 @@ class UnPressSpider(FeedSpider):
             source,
             canonical_url(url),
             id=item_id,
-            symbol=re.sub(r"\s+", "", code).upper(),
+            symbol=normalise_symbol(code),
             title=article.title,
             body=article.body,
             lang=lang,
