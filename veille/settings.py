@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     )
     metrics_port: int = Field(default=0, ge=0, description="Prometheus port; 0 = off")
     log_level: str = "INFO"
+    # Distributed mode: each one set switches that part from the embedded default to a server.
+    kafka_bootstrap: str = Field(default="", description="host:port,… of Kafka; '' = SQLite bus")
+    kafka_partitions: int = Field(default=3, gt=0, description="partitions of topics veille creates")
+    es_url: str = Field(default="", description="Elasticsearch URL; '' = SQLite store")
+    redis_url: str = Field(default="", description="Redis URL for Dramatiq; '' = in-process broker")
+    namespace: str = Field(
+        default="veille",
+        pattern=r"^[a-z][a-z0-9_-]*$",
+        description="prefix of topics (<ns>.raw), consumer groups and indices (<ns>-items)",
+    )
 
     def sources_path(self) -> Path:
         return self.sources or REPO_ROOT / "sources.yaml"
