@@ -5,7 +5,10 @@ Archive sources (a closed mission's site) are crawled once, then only on request
 
 from __future__ import annotations
 
+import os
+import socket
 import time
+import uuid
 
 from veille.sources import Source
 from veille.state import RoundStats
@@ -37,3 +40,71 @@ def due_sources(sources: list[Source], last: dict[str, RoundStats], now: float |
         if now - (previous.finished or previous.started) >= source.interval.total_seconds():
             due.append(source)
     return due
+
+
+class Scheduler:
+    """Sends one collection job per due source and follows the round it will report under.
+
+    A source with a job in flight is not sent again until its round finishes, or until the
+    job's time limit has passed (a worker that died with the job never reports).
+    """
+
+    def __init__(self, sources: list[Source], state, send, job_timeout: float = 3600.0) -> None:
+        self.sources, self.state, self.send, self.job_timeout = sources, state, send, job_timeout
+        self.in_flight: dict[str, tuple[str, float]] = {}  # source key -> (round id, sent at)
+        self.sent_once: set[str] = set()
+        self.last_tick = time.time()
+
+    def tick(self, once: bool = False) -> int:
+        """Forgets finished rounds, sends the due sources; returns how many jobs were sent."""
+        now = self.last_tick = time.time()
+        for key, (round_id, sent_at) in list(self.in_flight.items()):
+            report = self.state.round_stats(round_id).get(key)
+            if (report is not None and report.finished is not None) or now - sent_at > self.job_timeout:
+                del self.in_flight[key]
+        sent = 0
+        for source in due_sources(self.sources, self.state.last_rounds(), now):
+            if source.key in self.in_flight or (once and source.key in self.sent_once):
+                continue
+            round_id = uuid.uuid4().hex[:12]
+            self.in_flight[source.key] = (round_id, now)
+            self.sent_once.add(source.key)
+            self.send(source.key, round_id)
+            sent += 1
+        return sent
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.in_flight)
+
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+class LeaderLease:
+    """One scheduler at a time among many `veille crawl` processes: a Redis key with a TTL.
+
+    The holder renews it on every tick; if the holder dies, another process takes over once
+    the key expires. The others only run collection jobs.
+    """
+
+    def __init__(self, redis_url: str, name: str, ttl: float = 30.0) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(redis_url)
+        self.key, self.ttl_ms = f"{name}:scheduler-leader", int(ttl * 1000)
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def hold(self) -> bool:
+        if self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            return True
+        return bool(self.client.eval(_RENEW, 1, self.key, self.token, self.ttl_ms))
+
+    def release(self) -> None:
+        if self.client.get(self.key) == self.token.encode():
+            self.client.delete(self.key)

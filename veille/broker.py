@@ -7,14 +7,14 @@ The broker must be chosen before any actor module is imported.
 
 from __future__ import annotations
 
-import os
-
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
 
 def setup_broker() -> dramatiq.Broker:
-    url = os.environ.get("VEILLE_REDIS_URL")
+    from veille.settings import get_settings
+
+    url = get_settings().redis_url
     if url:
         from dramatiq.brokers.redis import RedisBroker
 

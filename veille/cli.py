@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import signal
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -183,75 +180,47 @@ def demo(
         raise typer.Exit(1)
 
 
-# -- run -------------------------------------------------------------------------------
+# -- long-lived processes ---------------------------------------------------------------
 @app.command()
 def run(once: bool = typer.Option(False, help="one round of every due source, then stop")) -> None:
     """Every stage in this process: scheduled collection, processing, indexing; until stopped."""
-    settings = get_settings()
-    if settings.metrics_port:
-        # Before prometheus_client is imported: round processes report into the same folder.
-        metrics_dir = settings.home / "metrics"
-        shutil.rmtree(metrics_dir, ignore_errors=True)
-        metrics_dir.mkdir(parents=True)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    import dramatiq
-
-    from crawlers.jobs import crawl_source
-    from crawlers.scheduler import due_sources
-    from processors.enrich_stage import processor_stage
-    from sinks.index_stage import indexer_stage
-    from sinks.store import open_store
-    from veille.broker import broker
-    from veille.bus import open_bus
-    from veille.metrics import serve_metrics
-    from veille.state import open_state
+    from veille.runner import run_all
 
     _setup_logging()
-    registry = _registry()
-    serve_metrics(settings.metrics_port)
-    bus, store, state = open_bus(), open_store(), open_state()
-    interrupted = state.mark_interrupted()
-    if interrupted:
-        console.print(f"{interrupted} interrupted round(s) from a previous run will be redone")
-    stages = [processor_stage(bus), indexer_stage(bus, store)]
-    threads = [threading.Thread(target=s.run_forever, name=s.name, daemon=True) for s in stages]
-    for t in threads:
-        t.start()
-    worker = dramatiq.Worker(broker, worker_threads=4)
-    worker.start()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    in_flight: dict[str, str] = {}  # source key -> the round id its job will report under
-    sent_once: set[str] = set()
-    console.print(f"veille run: {len(registry.enabled())} sources, state in {settings.home}; Ctrl-C to stop")
-    try:
-        while not stop.is_set():
-            for key, round_id in list(in_flight.items()):
-                report = state.round_stats(round_id).get(key)
-                if report is not None and report.finished is not None:
-                    del in_flight[key]
-            for source in due_sources(registry.enabled(), state.last_rounds()):
-                if source.key in in_flight or (once and source.key in sent_once):
-                    continue
-                in_flight[source.key] = round_id = uuid.uuid4().hex[:12]
-                sent_once.add(source.key)
-                crawl_source.send(source.key, round_id)
-            if once and not in_flight:
-                break
-            stop.wait(1.0)
-        if once:
-            for stage in stages:
-                stage.stop()
-            for t in threads:
-                t.join()
-            for stage in stages:
-                stage.drain()
-    finally:
-        worker.stop()
-        for stage in stages:
-            stage.stop()
-    console.print(f"stopped; {store.count()} items stored")
+    stored = run_all(once=once, announce=console.print)
+    console.print(f"stopped; {stored} items stored")
+
+
+@app.command()
+def crawl(
+    workers: int = typer.Option(2, min=1, help="collection jobs run at once by this process"),
+    schedule: bool = typer.Option(True, help="take part in scheduling (one leader at a time)"),
+    once: bool = typer.Option(False, help="one round of every due source, then stop"),
+) -> None:
+    """Collection only: runs `crawl_source` jobs from the broker (Redis with VEILLE_REDIS_URL)
+    and, while it holds the leader lease, schedules them. Start any number."""
+    from veille.runner import run_crawl
+
+    _setup_logging()
+    run_crawl(workers=workers, schedule=schedule, once=once)
+
+
+@app.command()
+def process(batch: int = typer.Option(200, min=1, help="messages per batch")) -> None:
+    """Processor stage only: veille.raw → enrichment → veille.enriched. Start any number."""
+    from veille.runner import run_stage
+
+    _setup_logging()
+    run_stage("processor", batch)
+
+
+@app.command()
+def index(batch: int = typer.Option(500, min=1, help="messages per bulk write")) -> None:
+    """Indexer stage only: veille.enriched → the item store (Elasticsearch with VEILLE_ES_URL)."""
+    from veille.runner import run_stage
+
+    _setup_logging()
+    run_stage("indexer", batch)
 
 
 def main() -> None:

@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     allow_private_hosts: bool = Field(
         default=False, description="let collectors reach private addresses (never in production)"
     )
-    metrics_port: int = Field(default=0, ge=0, description="Prometheus port; 0 = off")
+    metrics_port: int = Field(default=0, ge=0, description="/metrics and /healthz port; 0 = off")
+    metrics_host: str = Field(default="127.0.0.1", description="address /metrics listens on")
     log_level: str = "INFO"
     # Distributed mode: each one set switches that part from the embedded default to a server.
     kafka_bootstrap: str = Field(default="", description="host:port,… of Kafka; '' = SQLite bus")

@@ -28,6 +28,11 @@ class Stage:
         self.consumer = bus.consumer(topic, group=name)
         self.stopping = threading.Event()
         self.handled = 0
+        self.last_loop = time.time()
+        self.failing_since: float | None = None
+        self.last_error = ""
+        self.lag = 0
+        self._lag_checked = 0.0
 
     def run_once(self, timeout: float = 0.5) -> int:
         """Handles at most one batch; returns how many messages it took."""
@@ -53,20 +58,59 @@ class Stage:
             total += n
         return total
 
-    def run_forever(self, idle_sleep: float = 0.2) -> None:
+    def run_forever(self, idle_sleep: float = 0.2, lag_every: float = 5.0) -> None:
+        backoff = 1.0
         while not self.stopping.is_set():
+            self.last_loop = time.time()
             try:
-                if not self.run_once():
-                    STAGE_LAG.labels(self.name).set(self.consumer.lag())
+                took = self.run_once()
+                if self.failing_since is not None:
+                    log.info("%s: recovered after %.0f s", self.name, time.time() - self.failing_since)
+                self.failing_since, backoff = None, 1.0
+                if time.time() - self._lag_checked >= lag_every:
+                    self._lag_checked = time.time()
+                    self.lag = self.consumer.lag()
+                    STAGE_LAG.labels(self.name).set(self.lag)
+                if not took:
                     self.stopping.wait(idle_sleep)
-            except Exception:
+            except Exception as exc:
                 # The downstream write failed (store or bus down): nothing was committed, so
-                # the batch is read again after a pause; rebuild the consumer at the committed
-                # position.
-                log.exception("%s: batch failed, retrying from the last commit", self.name)
+                # go back to the last commit and read the batch again after a pause that
+                # grows while the failure lasts (back-pressure: nothing new is taken).
+                self.failing_since = self.failing_since or time.time()
+                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("%s: batch failed, retrying from the last commit in %.0f s: %s",
+                            self.name, backoff, self.last_error)
                 STAGE_MESSAGES.labels(self.name, "retry").inc()
-                time.sleep(1.0)
-                self.consumer = self.bus.consumer(self.topic, group=self.name)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+                try:
+                    self.consumer.rewind()
+                except Exception:
+                    log.exception("%s: could not rewind; reopening the consumer", self.name)
+                    self._reopen()
+
+    def _reopen(self) -> None:
+        try:
+            self.consumer.close()
+        except Exception:
+            log.debug("%s: closing the old consumer failed", self.name, exc_info=True)
+        self.consumer = self.bus.consumer(self.topic, group=self.name)
+
+    def health(self, stale_after: float = 120.0) -> tuple[bool, dict]:
+        """Healthy while the loop turns and the last batch went through."""
+        now = time.time()
+        ok = self.failing_since is None and now - self.last_loop < stale_after
+        return ok, {
+            "stage": self.name,
+            "handled": self.handled,
+            "lag": self.lag,
+            "failing_for_s": round(now - self.failing_since, 1) if self.failing_since else 0,
+            "last_error": self.last_error if self.failing_since else "",
+        }
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def close(self) -> None:
+        self.consumer.close()

@@ -44,6 +44,10 @@ class Consumer(ABC):
         """Marks these messages (and everything before them in their partition) done."""
 
     @abstractmethod
+    def rewind(self) -> None:
+        """Back to the group's committed position: what was polled since is read again."""
+
+    @abstractmethod
     def lag(self) -> int:
         """Messages in the topic not yet committed by this group."""
 
@@ -87,6 +91,10 @@ def open_bus(settings: Any = None) -> Bus:
     from veille.settings import get_settings
 
     settings = settings or get_settings()
+    if settings.kafka_bootstrap:
+        from veille.bus.kafka_bus import KafkaBus
+
+        return KafkaBus(settings.kafka_bootstrap, settings.namespace, settings.kafka_partitions)
     from veille.bus.sqlite_bus import SqliteBus
 
     return SqliteBus(settings.home / "bus.db")

@@ -90,6 +90,9 @@ class SqliteConsumer(Consumer):
             (self.group, self.topic, max(offsets) + 1),
         )
 
+    def rewind(self) -> None:
+        self.position = self._committed()
+
     def lag(self) -> int:
         return self.bus.one(
             "SELECT count(*) FROM messages WHERE topic=? AND offset>=?", (self.topic, self._committed())
