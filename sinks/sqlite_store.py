@@ -47,7 +47,7 @@ END;
 class SqliteStore(SqliteDatabase, ItemStore):
     schema = _SCHEMA
 
-    def upsert(self, items: Sequence[EnrichedItem]) -> None:
+    def upsert(self, items: Sequence[EnrichedItem]) -> dict[str, str]:
         rows = [
             (
                 item.id,
@@ -74,6 +74,7 @@ class SqliteStore(SqliteDatabase, ItemStore):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        return {}  # SQLite stores any valid item: nothing is refused on its own merits
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """FTS5 query syntax (words, "phrases", AND/OR/NOT); plain words are ANDed."""

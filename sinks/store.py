@@ -1,7 +1,8 @@
 """What a searchable item store offers, whichever engine is behind it.
 
 The embedded default keeps items in SQLite with FTS5 (`sinks.sqlite_store`); distributed
-mode uses Elasticsearch. Writes are upserts keyed on the item id, so re-indexing is harmless.
+mode uses Elasticsearch (`sinks.es_store`, chosen by `VEILLE_ES_URL`). Writes are upserts keyed
+on the item id, so re-indexing is harmless.
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ from veille.schema import EnrichedItem
 
 class ItemStore(ABC):
     @abstractmethod
-    def upsert(self, items: Sequence[EnrichedItem]) -> None:
-        """Writes all items or raises; a later write of the same id replaces the earlier one."""
+    def upsert(self, items: Sequence[EnrichedItem]) -> dict[str, str]:
+        """Writes the items; a later write of the same id replaces the earlier one.
+
+        Returns {item id: reason} for the items the store refused on their own merits (a value
+        its mapping cannot take, a document too large…); every other item was written. Raises
+        when the store itself is unavailable (unreachable, overloaded, failing), so the caller
+        does not commit and writes the batch again.
+        """
 
     @abstractmethod
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]: ...
@@ -40,6 +47,10 @@ def open_store(settings: Any = None) -> ItemStore:
     from veille.settings import get_settings
 
     settings = settings or get_settings()
+    if settings.es_url:
+        from sinks.es_store import ElasticsearchStore
+
+        return ElasticsearchStore(settings.es_url, settings.namespace)
     from sinks.sqlite_store import SqliteStore
 
     return SqliteStore(settings.home / "store.db")

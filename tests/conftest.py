@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +85,31 @@ def all_source_keys() -> list[str]:
 
 
 os.environ.setdefault("VEILLE_LOG_LEVEL", "WARNING")
+
+
+# -- the real servers (distributed mode) --------------------------------------------------
+SERVICES = REPO_ROOT / "deploy" / "local" / "services"
+
+
+@pytest.fixture(scope="session")
+def services() -> dict[str, str]:
+    proc = subprocess.run(["bash", str(SERVICES), "up"], capture_output=True, text=True, timeout=1200)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"`deploy/local/services up` failed (exit {proc.returncode}); distributed-mode tests "
+            f"need the real servers:\n{proc.stderr[-3000:]}",
+            pytrace=False,
+        )
+    env = dict(re.findall(r"^export (VEILLE_\w+)=(\S+)$", proc.stdout, re.M))
+    for name in ("VEILLE_KAFKA_BOOTSTRAP", "VEILLE_ES_URL", "VEILLE_REDIS_URL"):
+        if name not in env:
+            pytest.fail(f"`deploy/local/services up` did not print {name}: {proc.stdout!r}", pytrace=False)
+    return env
+
+
+def services_cmd(*args: str, timeout: float = 600) -> None:
+    """`deploy/local/services down|up SERVICE` for fault tests."""
+    proc = subprocess.run(["bash", str(SERVICES), *args], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"services {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
+
+
