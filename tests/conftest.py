@@ -79,6 +79,13 @@ def expected_items(source_key: str) -> dict:
     return yaml.safe_load((FIXTURES / source_key / "expected.yaml").read_text(encoding="utf-8"))
 
 
+def expected_id(entry: dict) -> str:
+    """The id an expected.yaml entry must get: given, or its canonical URL."""
+    from veille.ids import canonical_url
+
+    return entry.get("id") or canonical_url(entry["url"])
+
+
 def all_source_keys() -> list[str]:
     data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
     return [s["key"] for s in data["sources"]]

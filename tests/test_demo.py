@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import all_source_keys, expected_items
-from veille.ids import canonical_url
+from tests.conftest import all_source_keys, expected_id, expected_items
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -82,7 +81,7 @@ def test_all_five_seeds_have_an_expected_page():
 def test_seed_is_stored_correctly(demo_home, source, entry):
     home, _ = demo_home
     items = _export(home)
-    item_id = entry.get("id") or canonical_url(entry["url"])
+    item_id = expected_id(entry)
     doc = items[item_id]
     assert doc["title"] == entry["title"]
     assert doc["enrichment"]["language"]["code"] == entry["lang"]

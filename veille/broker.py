@@ -18,7 +18,7 @@ def setup_broker() -> dramatiq.Broker:
     if url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker: dramatiq.Broker = RedisBroker(url=url)
+        broker: dramatiq.Broker = RedisBroker(url=url, namespace=f"{get_settings().namespace}.dramatiq")
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")

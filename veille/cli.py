@@ -29,6 +29,9 @@ def _setup_logging(level: str | None = None) -> None:
         level=(level or get_settings().log_level).upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Client libraries narrate every connection at INFO; their warnings are what matters.
+    for chatty in ("kafka", "elastic_transport", "urllib3"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _registry():

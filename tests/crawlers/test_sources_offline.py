@@ -12,9 +12,8 @@ from datetime import datetime
 import pytest
 
 from crawlers.crawl_round import run_round
-from tests.conftest import all_source_keys, expected_items
+from tests.conftest import all_source_keys, expected_id, expected_items
 from veille.bus.sqlite_bus import SqliteBus
-from veille.ids import canonical_url
 from veille.mirror import Mirror
 from veille.settings import get_settings, reset_settings
 from veille.sources import load_registry
@@ -39,10 +38,6 @@ def round_result(tmp_path_factory):
     return stats, items
 
 
-def _expected_id(source: str, entry: dict) -> str:
-    return entry.get("id") or canonical_url(entry["url"])
-
-
 @pytest.mark.parametrize("source", all_source_keys())
 def test_source_yields_expected_items(round_result, source):
     stats, items = round_result
@@ -50,7 +45,7 @@ def test_source_yields_expected_items(round_result, source):
     assert st.status == "ok", f"{source}: round status {st.status}"
     assert st.errors == {}, f"{source}: errors {st.errors}"
     got = {i["id"]: i for i in items if i["source"] == source}
-    expected = {_expected_id(source, e): e for e in expected_items(source)["items"]}
+    expected = {expected_id(e): e for e in expected_items(source)["items"]}
     assert sorted(got) == sorted(expected), f"{source}: ids differ"
     for item_id, exp in expected.items():
         item = got[item_id]

@@ -38,12 +38,12 @@ class Distributed:
     def alias(self) -> str:
         return f"{self.namespace}-items"
 
-    def start(self, *args: str, log_name: str | None = None) -> subprocess.Popen:
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         """A `veille …` process with this test's environment; output goes to a log file."""
-        log = (self.home / f"{log_name or args[0]}-{len(self.procs)}.log").open("w")
+        log = (self.home / f"{args[0]}-{len(self.procs)}.log").open("w")
         proc = subprocess.Popen(
             [sys.executable, "-m", "veille.cli", *args],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.procs.append(proc)
         return proc
