@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import pwd
@@ -43,7 +45,7 @@ KAFKA_VERSION = os.environ.get("VEILLE_LOCAL_KAFKA_VERSION") or "3.9.1"
 # Newest 8.19.x of org.elasticsearch.distribution.integ-test-zip:elasticsearch on Maven Central.
 ES_VERSION = os.environ.get("VEILLE_LOCAL_ES_VERSION") or "8.19.21"
 ES_USER = os.environ.get("VEILLE_LOCAL_ES_USER") or "veille-es"
-ES_FALLBACK_DIR = Path("/var/tmp/veille-services/elasticsearch")
+ES_FALLBACK_ROOT = Path("/var/tmp/veille-services")
 
 
 def _port(name: str, default: int) -> int:
@@ -88,7 +90,12 @@ def env_lines() -> list[str]:
 
 
 def mkdir(path: Path, mode: int = 0o755) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    """mkdir -p, with mode set on every folder it creates and on path (whatever the umask)."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(PermissionError):
+            folder.chmod(mode)
     with contextlib.suppress(PermissionError):
         path.chmod(mode)
     return path
@@ -430,14 +437,16 @@ class Elasticsearch(Service):
 
         As root, Elasticsearch runs as the system user ES_USER, which must be able to reach its
         folder: when a parent of the run folder is closed to other users (a clone under /root, for
-        instance), the Elasticsearch part goes to /var/tmp/veille-services/elasticsearch, and
-        <run>/logs/elasticsearch becomes a link to its logs.
+        instance), the Elasticsearch part goes to /var/tmp/veille-services/elasticsearch-<hash of
+        the run folder>, and <run>/logs/elasticsearch becomes a link to its logs.
         """
         if os.environ.get("VEILLE_LOCAL_ES_DIR"):
             base = Path(os.environ["VEILLE_LOCAL_ES_DIR"]).expanduser().resolve()
             return base, base / "logs"
         if IS_ROOT and not others_can_traverse(RUN):
-            return ES_FALLBACK_DIR, ES_FALLBACK_DIR / "logs"
+            tag = hashlib.sha1(str(RUN).encode()).hexdigest()[:8]
+            base = ES_FALLBACK_ROOT / f"elasticsearch-{tag}"
+            return base, base / "logs"
         return RUN / "elasticsearch", LOGS / "elasticsearch"
 
     def pid_file(self) -> Path:
@@ -590,7 +599,7 @@ class Elasticsearch(Service):
         )
         console.close()
         who = f" as user {ES_USER}" if IS_ROOT else ""
-        say(f"elasticsearch: starting {ES_VERSION}{who} (logs in {LOGS / 'elasticsearch'})")
+        say(f"elasticsearch: starting {ES_VERSION}{who} (in {self.dir}, logs in {self.logs})")
 
     def failed_early(self) -> str | None:
         if self.proc is not None and self.proc.poll() not in (None, 0):
@@ -856,21 +865,20 @@ def cmd_up(names: list[str]) -> int:
             )
             continue
         waiting.append((service, started))
-    for service, started in waiting:
-        deadline = started + TIMEOUT
-        while True:
+    while waiting:  # poll every service in turn, each against its own deadline
+        for service, started in list(waiting):
             if service.healthy():
-                say(
-                    f"{service.name}: healthy on port {service.port} "
-                    f"after {time.monotonic() - started:.1f}s"
-                )
-                break
+                elapsed = time.monotonic() - started
+                say(f"{service.name}: healthy on port {service.port} after {elapsed:.1f}s")
+                waiting.remove((service, started))
+                continue
             reason = service.failed_early()
-            if reason is None and time.monotonic() > deadline:
+            if reason is None and time.monotonic() > started + TIMEOUT:
                 reason = f"not healthy after {TIMEOUT:.0f}s (VEILLE_LOCAL_TIMEOUT)"
             if reason:
                 errors.append(fail_message(service, reason))
-                break
+                waiting.remove((service, started))
+        if waiting:
             time.sleep(0.5)
     if errors:
         for error in errors:
@@ -939,7 +947,12 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip(), file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help", "help") else 2
     try:
-        return COMMANDS[argv[0]](argv[1:])
+        if argv[0] in ("status", "env"):
+            return COMMANDS[argv[0]](argv[1:])
+        # One up/down/reset at a time per run folder (parallel test fixtures, for instance).
+        with (mkdir(RUN) / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return COMMANDS[argv[0]](argv[1:])
     except ServiceError as exc:
         print(f"services: ERROR {exc}", file=sys.stderr)
         return 1
