@@ -74,12 +74,60 @@ class Language(BaseModel):
     score: float = 0.0
 
 
+class Label(BaseModel):
+    """An event type or topic, with the words that produced it (analysts check them)."""
+
+    label: str
+    score: float = Field(ge=0, le=1)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Place(BaseModel):
+    name: str = Field(description="canonical name (French spelling for Mali)")
+    country: str = Field(description="ISO 3166-1 alpha-2")
+    admin1: str = Field(default="", description="Mali: one of the 11 regions of BRIEF; else ''")
+    admin2: str | None = Field(default=None, description="cercle, when known")
+    lat: float
+    lon: float
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Org(BaseModel):
+    id: str
+    name: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Severity(BaseModel):
+    score: int = Field(default=0, ge=0, le=100)
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Figures(BaseModel):
+    """People counted in the text; None when the text gives no figure."""
+
+    killed: int | None = None
+    wounded: int | None = None
+    abducted: int | None = None
+    displaced: int | None = None
+    evidence: list[str] = Field(default_factory=list)
+
+
 class Enrichment(BaseModel):
-    """What the processors add. Fields beyond `language` arrive with the classifiers."""
+    """What the processors add (the enrichment contract of BRIEF, plus figures and stories)."""
 
     model_config = ConfigDict(extra="allow")
 
     language: Language = Field(default_factory=Language)
+    event_types: list[Label] = Field(default_factory=list, description="most likely first")
+    topics: list[Label] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list, description="most specific first")
+    orgs: list[Org] = Field(default_factory=list)
+    figures: Figures = Field(default_factory=Figures)
+    symbols: list[str] = Field(default_factory=list, description="UN symbols, resolutions cited")
+    severity: Severity = Field(default_factory=Severity)
+    duplicate_of: str | None = Field(default=None, description="id of the earlier same text")
+    story_id: str | None = Field(default=None, description="same event across sources/languages")
     processed_at: datetime = Field(default_factory=utcnow)
 
 
