@@ -1,0 +1,476 @@
+"""Event types and topics of an item, from the multilingual lexicons in `lexicons/`.
+
+Analysts read and edit the lexicons (see lexicons/README.md); this module only applies
+them: every phrase found adds its weight to its label, a title match weighs more, the same
+phrase found again adds less and less, and the sum becomes a score in 0..1
+(``1 - exp(-sum / scale)``). In the families that ask for it (event types), a negation cue
+shortly before a phrase in the same sentence cancels it ("no clashes", "aucune attaque",
+"لم تسجل اشتباكات") and a hedge in the sentence lowers it ("reportedly", "présumé",
+"يُزعم"). Generic words ("attack") count only with a context word in their sentence
+(civilians → attack_on_civilians; soldiers → armed_clash), as the lexicons say.
+Evidence is the text's own words, so an analyst can see why a label is there.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from processors.matcher import Matcher
+from processors.normalise import Analysis, analyse, phrase_norms, rules_for
+from veille.schema import Label
+
+LEXICONS = Path(__file__).with_name("lexicons")
+EVENT_TYPES = (
+    "armed_clash", "attack_on_civilians", "abduction", "explosion_ied", "shelling", "air_strike",
+    "protest", "riot", "arrest", "looting_property_destruction", "agreement",
+)
+TOPICS = (
+    "security", "peace_process", "elections", "governance", "humanitarian", "human_rights",
+    "peacekeeping", "terrorism", "health", "regional_diplomacy",
+)
+LANGS = ("en", "fr", "ar")
+ANY_LANG = "any"  # phrases looked for in every language (acronyms, names)
+EXACT_CASE = "exact_case"  # phrases in any language, matched only in the case written
+MAX_EVIDENCE = 5
+MAX_WEIGHT = 3.0
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+class LexiconError(ValueError):
+    """A lexicon file an analyst can fix: the message names the file, the entry and the key."""
+
+
+# -- what the matchers carry -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Term:
+    label: str
+    weight: float
+    key: str  # the phrase as written: repeats of it weigh less and less
+    requires: frozenset[str] = frozenset()
+    excludes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    kind: str  # "before" / "after" (negation), "breaker", "hedge", "context", "mask"
+    value: float | str = 0.0  # hedge factor, or context set name
+    window: int = 0
+
+
+@dataclass
+class _Family:
+    name: str
+    path: Path
+    labels: tuple[str, ...]
+    threshold: float
+    scale: float
+    title_factor: float
+    repeat_factor: float
+    negation: bool
+    hedging: bool
+    thresholds: dict[str, float] = field(default_factory=dict)
+    from_events: dict[str, dict[str, float]] = field(default_factory=dict)
+    matcher: Matcher = field(default_factory=Matcher)
+
+
+@dataclass(slots=True)
+class _Hit:
+    key: str
+    weight: float
+    an: Analysis  # where it was found: the surface is cut out only if shown as evidence
+    first: int
+    last: int
+
+    @property
+    def surface(self) -> str:
+        return self.an.text[self.an.span(self.first)[0]:self.an.span(self.last)[1]]
+
+
+# -- loading and validation ------------------------------------------------------------------
+def _fail(path: Path, where: str, problem: str) -> LexiconError:
+    return LexiconError(f"{path}: {where}: {problem}")
+
+
+def _mapping(value: Any, path: Path, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(path, where, f"expected a mapping (key: value lines), got {type(value).__name__}")
+    return value
+
+
+def _number(value: Any, path: Path, where: str, lo: float = 0.0, hi: float = MAX_WEIGHT) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise _fail(path, where, f"expected a number between {lo:g} and {hi:g}, got {value!r}")
+    return float(value)
+
+
+def _phrases(value: Any, path: Path, where: str) -> list[str]:
+    if isinstance(value, dict):
+        value = list(value)
+    if not isinstance(value, list):
+        raise _fail(path, where, f"expected a list of phrases, got {type(value).__name__}")
+    for i, phrase in enumerate(value):
+        if isinstance(phrase, bool):
+            raise _fail(path, f"{where}[{i}]", f"YAML read a phrase as {phrase}: quote it "
+                        "(no, yes, on, off, true, false must be written \"no\", \"on\"…)")
+        if not isinstance(phrase, str) or not phrase.strip():
+            raise _fail(path, f"{where}[{i}]", f"expected a non-empty phrase, got {phrase!r}")
+    return value
+
+
+def _lang_of(key: Any, path: Path, where: str, allowed: tuple[str, ...]) -> None:
+    if key not in allowed:
+        raise _fail(path, where, f"unknown language key {key!r}; use one of {', '.join(allowed)}")
+
+
+def _add(matcher: Matcher, phrase: str, lang_key: str, payload: Any, path: Path, where: str) -> None:
+    lang = None if lang_key in (ANY_LANG, EXACT_CASE) else lang_key
+    try:
+        matcher.add(phrase, lang, payload, case_sensitive=lang_key == EXACT_CASE)
+    except ValueError as exc:
+        raise _fail(path, where, str(exc)) from exc
+
+
+class _Pending:
+    """A label's phrases before they go to the matcher. Forms the normaliser makes equal
+    ("attack", "attacks", "attacked") are one phrase: kept once, with the highest weight, or
+    one occurrence in the text would count several times."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.entries: dict[tuple, tuple[str, str, _Term, Path, str]] = {}
+
+    def add(self, phrase: str, lang_key: str, term: _Term, path: Path, where: str) -> None:
+        rules = lang_key if lang_key in LANGS else "und"
+        norms = tuple(phrase_norms(phrase, rules, self.matcher.level))
+        if not norms:
+            raise _fail(path, where, f"phrase {phrase!r} has no words to match")
+        key = (lang_key, norms, term.requires, term.excludes)
+        if key not in self.entries or self.entries[key][2].weight < term.weight:
+            self.entries[key] = (phrase, lang_key, term, path, where)
+
+    def commit(self) -> None:
+        for phrase, lang_key, term, path, where in self.entries.values():
+            _add(self.matcher, phrase, lang_key, term, path, where)
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise LexiconError(f"{path}: lexicon file not found") from exc
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    return _mapping(data, path, "top level")
+
+
+def _load_cues(path: Path, signals: Matcher) -> None:
+    data = _read(path)
+    keys = LANGS + (ANY_LANG,)
+    negation = _mapping(data.get("negation"), path, "negation")
+    for direction in ("before", "after"):
+        section = _mapping(negation.get(direction), path, f"negation.{direction}")
+        window = int(_number(section.get("window", 3), path, f"negation.{direction}.window", 0, 20))
+        for lang_key, phrases in section.items():
+            if lang_key == "window":
+                continue
+            where = f"negation.{direction}.{lang_key}"
+            _lang_of(lang_key, path, where, keys)
+            for phrase in _phrases(phrases, path, where):
+                _add(signals, phrase, lang_key, _Cue(direction, window=window), path, where)
+    for section_name, kind in (("scope_breakers", "breaker"), ("masks", "mask")):
+        section = _mapping(data.get(section_name), path, section_name)
+        for lang_key, phrases in section.items():
+            where = f"{section_name}.{lang_key}"
+            _lang_of(lang_key, path, where, keys)
+            for phrase in _phrases(phrases, path, where):
+                _add(signals, phrase, lang_key, _Cue(kind), path, where)
+    hedging = _mapping(data.get("hedging"), path, "hedging")
+    for lang_key, phrases in hedging.items():
+        where = f"hedging.{lang_key}"
+        _lang_of(lang_key, path, where, keys)
+        for phrase, factor in _mapping(phrases, path, where).items():
+            value = _number(factor, path, f"{where}[{phrase!r}]", 0.0, 1.0)
+            _add(signals, str(phrase), lang_key, _Cue("hedge", value), path, f"{where}[{phrase!r}]")
+
+
+def _set_names(value: Any, sets: dict, path: Path, where: str) -> frozenset[str]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list):
+        raise _fail(path, where, f"expected a list of word_sets names, got {value!r}")
+    for name in names:
+        if name not in sets:
+            known = ", ".join(sorted(sets)) or "none defined"
+            raise _fail(path, where, f"unknown word set {name!r} (word_sets: {known})")
+    return frozenset(f"{path.stem}:{n}" for n in names)
+
+
+def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matcher) -> _Family:
+    data = _read(path)
+    if data.get("family") != name:
+        raise _fail(path, "family", f"expected {name!r}, got {data.get('family')!r}")
+    scoring = _mapping(data.get("scoring"), path, "scoring")
+    applies = _mapping(data.get("applies"), path, "applies")
+    family = _Family(
+        name=name, path=path, labels=labels,
+        threshold=_number(scoring.get("threshold", 0.4), path, "scoring.threshold", 0, 1),
+        scale=_number(scoring.get("scale", 1.5), path, "scoring.scale", 0.1, 20),
+        title_factor=_number(scoring.get("title_factor", 2.0), path, "scoring.title_factor", 0, 10),
+        repeat_factor=_number(scoring.get("repeat_factor", 0.5), path, "scoring.repeat_factor", 0, 1),
+        negation=bool(applies.get("negation", False)),
+        hedging=bool(applies.get("hedging", False)),
+        matcher=Matcher("stem"),
+    )
+    term_keys = LANGS + (ANY_LANG, EXACT_CASE)
+    sets = _mapping(data.get("word_sets"), path, "word_sets")
+    for set_name, by_lang in sets.items():
+        for lang_key, phrases in _mapping(by_lang, path, f"word_sets.{set_name}").items():
+            where = f"word_sets.{set_name}.{lang_key}"
+            _lang_of(lang_key, path, where, term_keys)
+            cue = _Cue("context", f"{path.stem}:{set_name}")
+            for phrase in _phrases(phrases, path, where):
+                _add(signals, phrase, lang_key, cue, path, where)
+    for lang_key, phrases in _mapping(data.get("masks"), path, "masks").items():
+        _lang_of(lang_key, path, f"masks.{lang_key}", term_keys)
+        for phrase in _phrases(phrases, path, f"masks.{lang_key}"):
+            _add(family.matcher, phrase, lang_key, None, path, f"masks.{lang_key}")
+    entries = _mapping(data.get("labels"), path, "labels")
+    for label, spec in entries.items():
+        where = f"labels.{label}"
+        if label not in labels:
+            raise _fail(path, where, f"unknown label; the {name} are: {', '.join(labels)}")
+        spec = _mapping(spec, path, where)
+        unknown = set(spec) - {"about", "threshold", "terms", "in_context", "excludes_any", "from_events"}
+        if unknown:
+            raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        if "threshold" in spec:
+            family.thresholds[label] = _number(spec["threshold"], path, f"{where}.threshold", 0, 1)
+        excludes = _set_names(spec.get("excludes_any", []), sets, path, f"{where}.excludes_any")
+        pending = _Pending(family.matcher)
+        for lang_key, weighted in _mapping(spec.get("terms"), path, f"{where}.terms").items():
+            lw = f"{where}.terms.{lang_key}"
+            _lang_of(lang_key, path, lw, term_keys)
+            for phrase, weight in _mapping(weighted, path, lw).items():
+                pw = f"{lw}[{phrase!r}]"
+                term = _Term(label, _number(weight, path, pw), f"{label}:{phrase}", excludes=excludes)
+                pending.add(str(phrase), lang_key, term, path, pw)
+        rules = spec.get("in_context", [])
+        if not isinstance(rules, list):
+            raise _fail(path, f"{where}.in_context", "expected a list of rules")
+        for i, rule in enumerate(rules):
+            _load_rule(pending, label, _mapping(rule, path, f"{where}.in_context[{i}]"), sets,
+                       excludes, path, f"{where}.in_context[{i}]")
+        pending.commit()
+        if "from_events" in spec:
+            links = _mapping(spec["from_events"], path, f"{where}.from_events")
+            for event, factor in links.items():
+                if event not in EVENT_TYPES:
+                    raise _fail(path, f"{where}.from_events", f"unknown event type {event!r}")
+                family.from_events.setdefault(label, {})[event] = _number(
+                    factor, path, f"{where}.from_events.{event}", 0, 1)
+    return family
+
+
+def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: frozenset[str],
+               path: Path, where: str) -> None:
+    unknown = set(rule) - {"terms", "weight", "requires_any", "excludes_any"}
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    for key in ("terms", "weight", "requires_any"):
+        if key not in rule:
+            raise _fail(path, where, f"missing key {key!r}")
+    weight = _number(rule["weight"], path, f"{where}.weight")
+    requires = _set_names(rule["requires_any"], sets, path, f"{where}.requires_any")
+    excludes = excludes | _set_names(rule.get("excludes_any", []), sets, path, f"{where}.excludes_any")
+    terms = rule["terms"]
+    if isinstance(terms, str):  # the name of a word set
+        _set_names(terms, sets, path, f"{where}.terms")
+        terms = sets[terms]
+    for lang_key, phrases in _mapping(terms, path, f"{where}.terms").items():
+        lw = f"{where}.terms.{lang_key}"
+        _lang_of(lang_key, path, lw, LANGS + (ANY_LANG, EXACT_CASE))
+        for phrase in _phrases(phrases, path, lw):
+            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes)
+            pending.add(phrase, lang_key, term, path, f"{lw}[{phrase!r}]")
+
+
+# -- classification ----------------------------------------------------------------------------
+class LabelClassifier:
+    """The compiled lexicons; `classify` gives (event_types, topics)."""
+
+    def __init__(self, lexicons: Path = LEXICONS) -> None:
+        self.signals = Matcher("stem")
+        _load_cues(lexicons / "cues.yaml", self.signals)
+        self.events = _load_family(lexicons / "events.yaml", "event_types", EVENT_TYPES, self.signals)
+        self.topics = _load_family(lexicons / "topics.yaml", "topics", TOPICS, self.signals)
+
+    def classify(self, text: str, lang: str | None, title: str = "") -> tuple[list[Label], list[Label]]:
+        """`text` is the body (the title goes apart: its words weigh more)."""
+        results = [self._classify_one(text, code, title) for code in _languages(title + text, lang)]
+        if len(results) == 1:
+            return results[0]
+        return _best_of([r[0] for r in results]), _best_of([r[1] for r in results])
+
+    def _classify_one(self, text: str, lang: str, title: str) -> tuple[list[Label], list[Label]]:
+        hits: dict[str, dict[str, list[_Hit]]] = {"event_types": {}, "topics": {}}
+        for part, is_title in ((title, True), (text, False)):
+            if part and part.strip():
+                self._scan(analyse(part, lang, "stem"), is_title, hits)
+        events, event_sums = self._score(self.events, hits["event_types"], {})
+        topics, _ = self._score(self.topics, hits["topics"], event_sums)
+        return events, topics
+
+    def _scan(self, an: Analysis, is_title: bool, hits: dict) -> None:
+        breaks = an.breaks
+        context: dict[int, set[str]] = defaultdict(set)
+        hedge: dict[int, float] = {}
+        before: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        after: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        breakers: dict[int, list[int]] = defaultdict(list)
+        for first, last, payloads in self.signals.scan(an):
+            sentence = bisect_left(breaks, first)
+            for cue in payloads:
+                kind = cue.kind
+                if kind == "context":
+                    context[sentence].add(cue.value)
+                elif kind == "hedge":
+                    hedge[sentence] = min(hedge.get(sentence, 1.0), cue.value)
+                elif kind == "before":
+                    before[sentence].append((last, cue.window))
+                elif kind == "after":
+                    after[sentence].append((first, cue.window))
+                elif kind == "breaker":
+                    breakers[sentence].append(first)
+        for family in (self.events, self.topics):
+            title_factor = family.title_factor if is_title else 1.0
+            family_hits = hits[family.name]
+            for first, last, payloads in family.matcher.scan(an):
+                sentence = bisect_left(breaks, first)
+                found = context.get(sentence, ())
+                negated = None
+                for term in payloads:
+                    if term is None or term.weight == 0:
+                        continue  # a mask: a longer phrase that hides a misleading shorter one
+                    if term.requires and not any(name in found for name in term.requires):
+                        continue
+                    if term.excludes and any(name in found for name in term.excludes):
+                        continue
+                    if family.negation:
+                        if negated is None:
+                            negated = _negated(first, last, before.get(sentence, ()),
+                                               after.get(sentence, ()), breakers.get(sentence, ()))
+                        if negated:
+                            continue
+                    weight = term.weight * title_factor
+                    if family.hedging:
+                        weight *= hedge.get(sentence, 1.0)
+                    family_hits.setdefault(term.label, []).append(
+                        _Hit(term.key, weight, an, first, last))
+
+    def _score(self, family: _Family, hits: dict[str, list[_Hit]],
+               event_sums: dict[str, tuple[float, list[str]]]) -> tuple[list[Label], dict]:
+        """Scores of the labels over their threshold, and their (evidence sum, evidence) for
+        the topics fed by event types."""
+        sums: dict[str, tuple[float, list[str]]] = {}
+        labels: list[Label] = []
+        for label in family.labels:
+            seen: dict[str, int] = {}
+            total = 0.0
+            weighted: list[tuple[float, _Hit | str]] = []
+            for hit in hits.get(label, ()):
+                n = seen[hit.key] = seen.get(hit.key, 0) + 1
+                contribution = hit.weight * family.repeat_factor ** (n - 1)
+                total += contribution
+                weighted.append((contribution, hit))
+            for event, factor in family.from_events.get(label, {}).items():
+                if event in event_sums:
+                    event_total, event_evidence = event_sums[event]
+                    total += factor * min(event_total, 2.0)
+                    weighted.extend((factor, surface) for surface in event_evidence)
+            score = 1.0 - math.exp(-total / family.scale)
+            if total > 0 and score >= family.thresholds.get(label, family.threshold):
+                sums[label] = (total, _evidence(weighted))  # evidence: only for what is reported
+                labels.append(Label(label=label, score=round(score, 3), evidence=sums[label][1]))
+        labels.sort(key=lambda lab: (-lab.score, lab.label))
+        return labels, sums
+
+
+def _negated(first: int, last: int, before: list[tuple[int, int]], after: list[tuple[int, int]],
+             breakers: list[int]) -> bool:
+    """A negation cue ends at most `window` tokens before the phrase (or, for "after" cues,
+    begins at most `window` tokens after it), with no "but"/"mais"/"لكن" in between."""
+    for cue_last, window in before:
+        if cue_last < first and first - cue_last - 1 <= window \
+                and not any(cue_last < b < first for b in breakers):
+            return True
+    for cue_first, window in after:
+        if cue_first > last and cue_first - last - 1 <= window \
+                and not any(last < b < cue_first for b in breakers):
+            return True
+    return False
+
+
+def _evidence(weighted: list[tuple[float, _Hit | str]]) -> list[str]:
+    """The strongest distinct surfaces first (case and spacing ignored), at most MAX_EVIDENCE."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for _, found in sorted(weighted, key=lambda cw: -cw[0]):
+        if isinstance(found, str):
+            surface = found
+        elif found.key in seen:
+            continue  # the same phrase again: its first surface is shown already
+        else:
+            seen.add(found.key)
+            surface = found.surface
+        key = " ".join(surface.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(" ".join(surface.split()))
+            if len(out) == MAX_EVIDENCE:
+                break
+    return out
+
+
+def _languages(text: str, lang: str | None) -> list[str]:
+    """The lexicon languages to apply: the item's, or, for an unknown language, Arabic if the
+    text is mostly Arabic script, else French and English (the better of both is kept)."""
+    rules = rules_for(lang)
+    if rules != "und":
+        return [rules]
+    sample = text[:3000]
+    letters = len(_LETTER.findall(sample))
+    if letters and len(_ARABIC_LETTER.findall(sample)) / letters >= 0.3:
+        return ["ar"]
+    return ["fr", "en"]
+
+
+def _best_of(results: list[list[Label]]) -> list[Label]:
+    best: dict[str, Label] = {}
+    for labels in results:
+        for lab in labels:
+            if lab.label not in best or lab.score > best[lab.label].score:
+                best[lab.label] = lab
+    return sorted(best.values(), key=lambda lab: (-lab.score, lab.label))
+
+
+@cache
+def default_classifier() -> LabelClassifier:
+    """The classifier over the shipped lexicons, compiled once per process."""
+    return LabelClassifier()
+
+
+def classify_labels(text: str, lang: str, title: str = "") -> tuple[list[Label], list[Label]]:
+    """(event_types, topics) of an item: `text` its body, `lang` its language code, `title`
+    its title. Each list most likely first, scores in 0..1, evidence in the text's words."""
+    return default_classifier().classify(text, lang, title)

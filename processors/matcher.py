@@ -1,0 +1,199 @@
+"""Many-phrase matching on normalised tokens, for every lexicon and gazetteer of veille.
+
+Thousands of phrases (event words, place names, organisation names) are looked for in every
+item; one Aho-Corasick automaton per language over the normalised tokens, joined by a
+separator no token contains, finds them all in one pass and only on token boundaries. The
+text's language decides its normalisation rules (`processors.normalise`); a phrase added for
+one language is only looked for in text of that language, a phrase added with ``lang=None``
+in every text.
+
+Overlaps are resolved as analysts expect: the longest phrase wins ("accord de paix" over
+"accord"), then the earliest. The same phrase added with several payloads gives one `Match`
+per payload on the same span.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import ahocorasick
+
+from processors.normalise import (
+    LEVELS,
+    RULES,
+    SEP,
+    Analysis,
+    Token,
+    analyse,
+    phrase_norms,
+    rules_for,
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    payload: Any
+    start: int
+    end: int
+    surface: str
+    first_token: int
+    last_token: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    payload: Any
+    case_words: tuple[str, ...] | None  # the phrase's own words, when the case must agree
+
+
+def _uncased(word: str) -> str:
+    """A word without accents (case kept): case-sensitive entries compare on this, so that
+    "UEMOA" and "UÉMOA" agree while "AU" and "Au" do not."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+class Matcher:
+    """Phrases with payloads; `find` returns the longest non-overlapping ones, in text order."""
+
+    def __init__(self, level: str = "stem") -> None:
+        if level not in LEVELS:
+            raise ValueError(f"unknown matcher level {level!r}; use one of {', '.join(LEVELS)}")
+        self.level = level
+        self._phrases: dict[str, dict[str, list[_Entry]]] = {rules: {} for rules in RULES}
+        self._automata: dict[str, ahocorasick.Automaton | None] = {}
+
+    def __len__(self) -> int:
+        return sum(len(entries) for by_key in self._phrases.values() for entries in by_key.values())
+
+    def add(self, phrase: str, lang: str | None, payload: Any, *, case_sensitive: bool = False) -> None:
+        """Adds `phrase` for text in `lang` (None: every language, normalised under each one's
+        rules). `case_sensitive`: match only where the text writes it in the same case (the
+        organisation "AU", not the French word "au")."""
+        targets = [rules_for(lang)] if lang else list(RULES)
+        for rules in targets:
+            norms = phrase_norms(phrase, rules, self.level)
+            if not norms:
+                raise ValueError(f"phrase {phrase!r} has no words to match")
+            case_words = None
+            if case_sensitive:
+                an = analyse(phrase, rules, self.level)
+                case_words = tuple(
+                    _uncased(an.text[slice(*an.span(i))])
+                    for i, norm in enumerate(an.norms) if norm
+                )
+            key = SEP + SEP.join(norms) + SEP
+            self._phrases[rules].setdefault(key, []).append(_Entry(payload, case_words))
+            self._automata.pop(rules, None)
+
+    def _automaton(self, rules: str) -> ahocorasick.Automaton | None:
+        if rules not in self._automata:
+            by_key = self._phrases[rules]
+            automaton = None
+            if by_key:
+                automaton = ahocorasick.Automaton()
+                for key, entries in by_key.items():
+                    cased = any(e.case_words is not None for e in entries)
+                    payloads = tuple(e.payload for e in entries)
+                    automaton.add_word(key, (len(key), key.count(SEP) - 1, tuple(entries), payloads, cased))
+                automaton.make_automaton()
+            self._automata[rules] = automaton
+        return self._automata[rules]
+
+    def find(self, text: str, lang: str | None) -> list[Match]:
+        """Matches in `text` (its language decides normalisation and phrases), in order."""
+        if not text:
+            return []
+        return self.find_analysis(analyse(text, lang, self.level))
+
+    def find_tokens(self, toks: Sequence[Token], text: str, lang: str | None = None) -> list[Match]:
+        """Matches in tokens already made by `normalise.tokens` at this matcher's level.
+        Their language is `lang`, else the one `tokens()` recorded on its list, else und.
+        (`find` is as cheap on the same text: analyses are cached.)"""
+        rules = rules_for(lang or getattr(toks, "lang", None))
+        level = getattr(toks, "level", self.level)
+        if level != self.level:
+            raise ValueError(f"tokens made at level {level!r} given to a {self.level!r} matcher")
+        return self.find_analysis(Analysis.from_tokens(list(toks), text, rules, self.level))
+
+    def find_analysis(self, an: Analysis) -> list[Match]:
+        """Matches in an `Analysis` (see `normalise.analyse`) made at this matcher's level."""
+        matches = []
+        text = an.text
+        for first, last, payloads in self.scan(an):
+            start = an.span(first)[0]
+            end = an.span(last)[1]
+            surface = text[start:end]
+            matches.extend(Match(p, start, end, surface, first, last) for p in payloads)
+        return matches
+
+    def scan(self, an: Analysis) -> list[tuple[int, int, tuple[Any, ...]]]:
+        """The fast path of `find_analysis`: (first token, last token, payloads) per match,
+        in order, without offsets or surfaces (`an.span(i)` gives them when needed)."""
+        automaton = self._automaton(an.rules)
+        if automaton is None:
+            return []
+        found = [(end - value[0] + 1, value) for end, value in automaton.iter(an.joined)]
+        if not found:
+            return []
+        found.sort(key=_by_start)
+        # Token index of a start: separators before it; counted incrementally, left to right.
+        joined, position, index = an.joined, 0, 0
+        candidates = []
+        overlap = False
+        previous_last = -1
+        for start, (_, ntoks, entries, payloads, cased) in found:
+            index += joined.count(SEP, position, start)
+            position = start
+            if cased:
+                payloads = tuple(e.payload for e in _case_filter(entries, an, index, ntoks))
+                if not payloads:
+                    continue
+            last = index + ntoks - 1
+            if index <= previous_last:
+                overlap = True
+            if last > previous_last:
+                previous_last = last
+            candidates.append((index, last, payloads))
+        return _longest_first(candidates, len(an.norms)) if overlap else candidates
+
+
+def _longest_first(candidates: list, ntokens: int) -> list:
+    """Longest matches win, then the earliest; the survivors in text order."""
+    candidates.sort(key=_longest_then_earliest)
+    taken = bytearray(ntokens)
+    chosen = []
+    for first, last, payloads in candidates:
+        if any(taken[first:last + 1]):
+            continue
+        taken[first:last + 1] = b"\x01" * (last - first + 1)
+        chosen.append((first, last, payloads))
+    chosen.sort(key=_by_start)
+    return chosen
+
+
+def _case_filter(entries: tuple[_Entry, ...], an: Analysis, first: int, ntoks: int) -> list[_Entry]:
+    words = None
+    kept = []
+    for entry in entries:
+        if entry.case_words is None:
+            kept.append(entry)
+            continue
+        if words is None:
+            words = tuple(
+                _uncased(an.text[slice(*an.span(i))])
+                for i in range(first, first + ntoks) if an.norms[i]
+            )
+        if words == entry.case_words:
+            kept.append(entry)
+    return kept
+
+
+_by_start = itemgetter(0)
+
+
+def _longest_then_earliest(item: tuple) -> tuple[int, int]:
+    return (item[0] - item[1], item[0])

@@ -1,0 +1,332 @@
+"""Event types and topics from the lexicons: one real-looking sentence per label and language,
+negatives, negation, hedging, context rules, scoring and the lexicon files' error messages."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from processors.labels import (
+    EVENT_TYPES,
+    LEXICONS,
+    TOPICS,
+    LabelClassifier,
+    LexiconError,
+    classify_labels,
+)
+
+EVENTS = {
+    "armed_clash": {
+        "en": "Heavy fighting broke out between the army and JNIM fighters near Boni on Sunday.",
+        "fr": "De violents combats ont opposé les FAMa à des éléments armés près de Boni dimanche.",
+        "ar": "اندلعت اشتباكات عنيفة بين الجيش المالي ومسلحين قرب بوني يوم الأحد.",
+    },
+    "attack_on_civilians": {
+        "en": "Gunmen killed at least 20 villagers in an attack on a village in the Bandiagara area.",
+        "fr": "Au moins vingt villageois ont été tués lors de l'attaque d'un village du cercle de Bandiagara.",
+        "ar": "قتل مسلحون ما لا يقل عن عشرين قرويا في هجوم على قرية في منطقة باندياغارا.",
+    },
+    "abduction": {
+        "en": "Three aid workers were kidnapped on the road to Ménaka on Thursday.",
+        "fr": "Trois travailleurs humanitaires ont été enlevés sur la route de Ménaka jeudi.",
+        "ar": "اختطف مسلحون مجهولون ثلاثة من عمال الإغاثة على الطريق إلى ميناكا.",
+    },
+    "explosion_ied": {
+        "en": "Two soldiers died when their vehicle struck an improvised explosive device near Gao.",
+        "fr": "Deux soldats sont morts quand leur véhicule a sauté sur un engin explosif improvisé près de Gao.",
+        "ar": "قتل جنديان إثر انفجار عبوة ناسفة استهدفت مركبتهما قرب غاو.",
+    },
+    "shelling": {
+        "en": "The camp came under mortar fire overnight, wounding two peacekeepers.",
+        "fr": "Le camp a essuyé des tirs d'obus dans la nuit, blessant deux Casques bleus.",
+        "ar": "تعرض المعسكر لقصف بقذائف الهاون خلال الليل ما أدى إلى إصابة اثنين من حفظة السلام.",
+    },
+    "air_strike": {
+        "en": "A drone strike hit a wedding in the Kidal region, residents said.",
+        "fr": "Une frappe de drone a touché un mariage dans la région de Kidal, selon des habitants.",
+        "ar": "استهدفت غارة بطائرة مسيرة حفل زفاف في منطقة كيدال، بحسب سكان.",
+    },
+    "protest": {
+        "en": "Hundreds of protesters took to the streets of Bamako to demand the release of the activist.",
+        "fr": "Des centaines de manifestants sont descendus dans les rues de Bamako pour exiger sa libération.",
+        "ar": "خرج مئات المتظاهرين إلى شوارع باماكو في وقفة احتجاجية للمطالبة بالإفراج عن الناشط.",
+    },
+    "riot": {
+        "en": "Rioters set fire to tyres and police fired tear gas to disperse the crowd in Kati.",
+        "fr": "Des émeutiers ont brûlé des pneus et la police a tiré des gaz lacrymogènes sur la foule à Kati.",
+        "ar": "اندلعت أعمال شغب في كاتي وأطلقت الشرطة الغاز المسيل للدموع لتفريق الحشود.",
+    },
+    "arrest": {
+        "en": "Police arrested a journalist in Bamako on Monday.",
+        "fr": "Un journaliste a été interpellé lundi à Bamako et placé en garde à vue.",
+        "ar": "اعتقلت الشرطة صحفيا في باماكو يوم الاثنين.",
+    },
+    "looting_property_destruction": {
+        "en": "Armed men looted shops and burned houses in the village before leaving with livestock.",
+        "fr": "Des hommes armés ont pillé les boutiques et incendié des maisons avant d'emporter le bétail.",
+        "ar": "نهب مسلحون المحلات وأحرقوا المنازل قبل أن يسرقوا المواشي.",
+    },
+    "agreement": {
+        "en": "The two armed groups signed a ceasefire agreement in Algiers on Friday.",
+        "fr": "Les deux groupes armés ont signé un accord de cessez-le-feu vendredi à Alger.",
+        "ar": "وقعت الجماعتان المسلحتان اتفاقا لوقف إطلاق النار في الجزائر يوم الجمعة.",
+    },
+}
+
+TOPIC_SENTENCES = {
+    "security": {
+        "en": "The security situation in the centre keeps deteriorating as armed groups expand.",
+        "fr": "La situation sécuritaire au centre continue de se dégrader face aux groupes armés.",
+        "ar": "يواصل الوضع الأمني في الوسط التدهور مع توسع الجماعات المسلحة.",
+    },
+    "peace_process": {
+        "en": "The government and the signatory movements relaunched the peace process.",
+        "fr": "Le gouvernement et les mouvements signataires ont relancé le processus de paix.",
+        "ar": "أعادت الحكومة والحركات الموقعة إطلاق عملية السلام.",
+    },
+    "elections": {
+        "en": "Presidential elections are scheduled for February; voter registration continues.",
+        "fr": "L'élection présidentielle est prévue en février; la révision des listes électorales se poursuit.",
+        "ar": "من المقرر إجراء الانتخابات الرئاسية في فبراير ويستمر تسجيل الناخبين.",
+    },
+    "governance": {
+        "en": "The transitional authorities adopted a new constitution.",
+        "fr": "Les autorités de la transition ont promulgué la nouvelle constitution.",
+        "ar": "اعتمدت السلطات الانتقالية الدستور الجديد.",
+    },
+    "humanitarian": {
+        "en": "Food insecurity affects 1.2 million people and thousands of displaced families need shelter.",
+        "fr": "L'insécurité alimentaire touche 1,2 million de personnes; des milliers de déplacés ont besoin d'abris.",
+        "ar": "يعاني 1.2 مليون شخص من انعدام الأمن الغذائي، وآلاف الأسر النازحة بحاجة إلى المأوى.",
+    },
+    "human_rights": {
+        "en": "The report documents violations of human rights, including extrajudicial executions.",
+        "fr": "Le rapport documente des violations des droits de l'homme, dont des exécutions sommaires.",
+        "ar": "يوثق التقرير انتهاكات حقوق الإنسان، بما فيها الإعدام خارج نطاق القضاء.",
+    },
+    "peacekeeping": {
+        "en": "The Security Council renewed the mandate of MINUSMA and discussed the drawdown.",
+        "fr": "Le Conseil de sécurité a renouvelé le mandat de la MINUSMA et discuté du retrait des Casques bleus.",
+        "ar": "جدد مجلس الأمن ولاية البعثة وناقش انسحاب قوات حفظ السلام.",
+    },
+    "terrorism": {
+        "en": "JNIM, the al-Qaeda affiliate, claimed the terrorist attack.",
+        "fr": "Le GSIM, affilié à Al-Qaïda, a revendiqué l'attaque terroriste.",
+        "ar": "تبنت جماعة نصرة الإسلام والمسلمين الهجوم الإرهابي.",
+    },
+    "health": {
+        "en": "A cholera outbreak has been declared; a vaccination campaign starts Monday.",
+        "fr": "Une épidémie de choléra a été déclarée; une campagne de vaccination commence lundi.",
+        "ar": "أعلنت السلطات تفشي الكوليرا وبدء حملة تطعيم.",
+    },
+    "regional_diplomacy": {
+        "en": "ECOWAS leaders met at a summit in Abuja and lifted the sanctions on Mali.",
+        "fr": "Réunis en sommet à Abuja, les chefs d'État de la CEDEAO ont levé les sanctions contre le Mali.",
+        "ar": "اجتمع قادة الإيكواس في قمة طارئة لبحث العقوبات على مالي.",
+    },
+}
+
+
+def labels_of(found) -> list[str]:
+    return [lab.label for lab in found]
+
+
+@pytest.mark.parametrize("label,lang", [(lab, lang) for lab in EVENT_TYPES for lang in ("en", "fr", "ar")])
+def test_each_event_type_in_each_language(label, lang):
+    events, _ = classify_labels(EVENTS[label][lang], lang)
+    assert label in labels_of(events), events
+
+
+@pytest.mark.parametrize("label,lang", [(lab, lang) for lab in TOPICS for lang in ("en", "fr", "ar")])
+def test_each_topic_in_each_language(label, lang):
+    _, topics = classify_labels(TOPIC_SENTENCES[label][lang], lang)
+    assert label in labels_of(topics), topics
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The minister inaugurated a new school in Ségou and praised the teachers.", "en"),
+    ("Le ministre a inauguré une nouvelle école à Ségou et salué les enseignants.", "fr"),
+    ("افتتح الوزير مدرسة جديدة في سيغو وأشاد بالمعلمين.", "ar"),
+    ("The Security Council will meet on Tuesday to hear a briefing.", "en"),
+    ("Les deux pays sont d'accord pour renforcer leurs échanges commerciaux.", "fr"),
+    ("La société civile interpelle le gouvernement sur le prix du riz.", "fr"),
+    ("Le président a manifesté son soutien aux agriculteurs de San.", "fr"),
+    ("ساد الهدوء في البلدية بعد زيارة الوفد.", "ar"),
+])
+def test_ordinary_news_has_no_event_type(text, lang):
+    events, _ = classify_labels(text, lang)
+    assert events == []
+
+
+def test_labels_are_sorted_and_scored_with_the_texts_own_words():
+    text = ("Des hommes armés ont attaqué le village de Ogossagou, tuant une trentaine de civils. "
+            "Les assaillants ont incendié des greniers et emporté le bétail.")
+    events, topics = classify_labels(text, "fr", title="Massacre à Ogossagou")
+    assert events[0].label == "attack_on_civilians"
+    assert "Massacre" in events[0].evidence  # the title's own spelling
+    assert "looting_property_destruction" in labels_of(events)
+    assert all(0 <= lab.score <= 1 for lab in events + topics)
+    assert [lab.score for lab in events] == sorted((lab.score for lab in events), reverse=True)
+    assert all(len(lab.evidence) <= 5 for lab in events + topics)
+    assert "security" in labels_of(topics)
+
+
+def test_title_weighs_more_and_repetition_has_diminishing_returns():
+    body_only, _ = classify_labels("Une embuscade a visé un convoi.", "fr")
+    with_title, _ = classify_labels("Une embuscade a visé un convoi.", "fr", title="Embuscade")
+    assert with_title[0].score > body_only[0].score
+    once = classify_labels("Clashes in Gao.", "en")[0][0].score
+    twice = classify_labels("Clashes in Gao. Clashes in Gao.", "en")[0][0].score
+    thrice = classify_labels("Clashes in Gao. Clashes in Gao. Clashes in Gao.", "en")[0][0].score
+    assert once < twice < thrice and twice - once > thrice - twice
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("No clashes were reported in the region this week.", "en", "armed_clash"),
+    ("The army denied carrying out an air strike on the village.", "en", "air_strike"),
+    ("Reports of an ambush on the convoy were denied by the army.", "en", "armed_clash"),
+    ("Aucun affrontement n'a été signalé dans la région.", "fr", "armed_clash"),
+    ("Le gouvernement a démenti l'enlèvement de deux commerçants.", "fr", "abduction"),
+    ("L'opération s'est déroulée sans arrestation.", "fr", "arrest"),
+    ("لم تسجل أي اشتباكات في المنطقة هذا الأسبوع.", "ar", "armed_clash"),
+    ("نفى الجيش تنفيذ غارة جوية على القرية.", "ar", "air_strike"),
+    ("The attack on the convoy was foiled by the army.", "en", "armed_clash"),
+])
+def test_negation_cancels_the_event(text, lang, label):
+    events, _ = classify_labels(text, lang)
+    assert label not in labels_of(events), events
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("Pas moins de 20 civils ont été tués dans l'attaque du village.", "fr", "attack_on_civilians"),
+    ("لا تزال الاشتباكات مستمرة بين الجيش والمسلحين.", "ar", "armed_clash"),
+    ("لم يسفر الهجوم على معسكر للجيش عن أي إصابات.", "ar", "armed_clash"),
+    ("No one was hurt, but clashes continued with the army near Léré.", "en", "armed_clash"),
+    ("The attack not only targeted the army camp but also a nearby market.", "en", "armed_clash"),
+])
+def test_what_looks_like_negation_but_is_not(text, lang, label):
+    events, _ = classify_labels(text, lang)
+    assert label in labels_of(events), events
+
+
+@pytest.mark.parametrize("plain,hedged,lang", [
+    ("Gunmen kidnapped two traders near Gao. The kidnappers asked for money.",
+     "Gunmen reportedly kidnapped two traders near Gao. The kidnappers allegedly asked for money.",
+     "en"),
+    ("Deux commerçants ont été enlevés près de Gao. Les ravisseurs réclament une rançon.",
+     "Deux commerçants auraient été enlevés près de Gao. Les ravisseurs présumés réclament une rançon.",
+     "fr"),
+    ("اختطف مسلحون تاجرين قرب غاو. وطالب الخاطفون بدفع فدية.",
+     "أنباء عن اختطاف تاجرين قرب غاو. ويزعم أن الخاطفين طالبوا بدفع فدية.", "ar"),
+])
+def test_hedging_lowers_the_score(plain, hedged, lang):
+    sure = {lab.label: lab.score for lab in classify_labels(plain, lang)[0]}
+    unsure = {lab.label: lab.score for lab in classify_labels(hedged, lang)[0]}
+    assert sure["abduction"] > unsure.get("abduction", 0.0)
+
+
+def test_a_lone_rumour_falls_under_the_threshold():
+    assert classify_labels("Reportedly, gunmen kidnapped two traders near Gao.", "en")[0] == []
+
+
+@pytest.mark.parametrize("text,lang,expected,not_expected", [
+    ("Armed men attacked the market in the town, killing traders.", "en",
+     "attack_on_civilians", "armed_clash"),
+    ("Armed men attacked an army post near the border.", "en", "armed_clash", "attack_on_civilians"),
+    ("Des assaillants ont attaqué le poste de la gendarmerie.", "fr", "armed_clash",
+     "attack_on_civilians"),
+    ("Des assaillants ont attaqué le marché hebdomadaire, visant des femmes et des enfants.", "fr",
+     "attack_on_civilians", "armed_clash"),
+    ("هاجم مسلحون مركزا للدرك قرب ميناكا.", "ar", "armed_clash", "attack_on_civilians"),
+    ("Clashes broke out between protesters and the police in Bamako.", "en", "riot", "armed_clash"),
+    ("The deal was discussed at length without any signature.", "en", None, "agreement"),
+    ("Les deux parties ont signé un nouvel accord à Alger.", "fr", "agreement", None),
+])
+def test_context_decides_generic_words(text, lang, expected, not_expected):
+    found = labels_of(classify_labels(text, lang)[0])
+    if expected:
+        assert expected in found, found
+    if not_expected:
+        assert not_expected not in found, found
+
+
+def test_case_sensitive_acronyms_in_topics():
+    _, topics = classify_labels("WHO warned of a cholera outbreak.", "en")
+    assert "health" in labels_of(topics)
+    _, topics = classify_labels("Who will lead the talks remains unclear.", "en")
+    assert "health" not in labels_of(topics)
+
+
+def test_topics_ignore_negation():
+    _, topics = classify_labels("There will be no elections this year, the junta said.", "en")
+    assert "elections" in labels_of(topics)
+
+
+def test_unknown_language_uses_the_lexicons_of_its_script():
+    events, _ = classify_labels("Des affrontements ont opposé l'armée aux rebelles.", "und")
+    assert "armed_clash" in labels_of(events)
+    events, _ = classify_labels("اشتباكات عنيفة بين الجيش والمتمردين", "bm")
+    assert "armed_clash" in labels_of(events)
+
+
+def test_empty_text():
+    assert classify_labels("", "fr") == ([], [])
+    assert classify_labels("   ", "ar", title="") == ([], [])
+
+
+# -- the lexicon files: errors an analyst can act on ------------------------------------------
+@pytest.fixture
+def lexicons(tmp_path: Path) -> Path:
+    target = tmp_path / "lexicons"
+    shutil.copytree(LEXICONS, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_shipped_lexicons_load_and_cover_every_label():
+    classifier = LabelClassifier()
+    assert set(classifier.events.labels) == set(EVENT_TYPES)
+    assert len(classifier.events.matcher) > 500 and len(classifier.topics.matcher) > 500
+
+
+def test_bad_weight_names_file_entry_and_key(lexicons):
+    _edit(lexicons / "events.yaml", "émeute: 1.3", "émeute: high")
+    with pytest.raises(LexiconError) as err:
+        LabelClassifier(lexicons)
+    message = str(err.value)
+    assert "events.yaml" in message and "labels.riot.terms.fr['émeute']" in message
+    assert "number" in message
+
+
+def test_unknown_label_is_refused(lexicons):
+    _edit(lexicons / "topics.yaml", "  health:\n", "  healthcare:\n")
+    with pytest.raises(LexiconError, match=r"topics.yaml: labels.healthcare: unknown label"):
+        LabelClassifier(lexicons)
+
+
+def test_unknown_word_set_is_refused(lexicons):
+    _edit(lexicons / "events.yaml", "requires_any: [civilians]", "requires_any: [civilian]")
+    with pytest.raises(LexiconError, match=r"unknown word set 'civilian'"):
+        LabelClassifier(lexicons)
+
+
+def test_yaml_booleans_are_explained(lexicons):
+    _edit(lexicons / "cues.yaml", '["no", not,', "[no, not,")
+    with pytest.raises(LexiconError, match=r"cues.yaml: negation.before.en\[0\]: YAML read"):
+        LabelClassifier(lexicons)
+
+
+def test_broken_yaml_and_missing_file(lexicons):
+    (lexicons / "topics.yaml").write_text("labels: [unclosed\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="topics.yaml: not valid YAML"):
+        LabelClassifier(lexicons)
+    (lexicons / "topics.yaml").unlink()
+    with pytest.raises(LexiconError, match="topics.yaml: lexicon file not found"):
+        LabelClassifier(lexicons)

