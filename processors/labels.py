@@ -80,6 +80,7 @@ class _Family:
     hedging: bool
     thresholds: dict[str, float] = field(default_factory=dict)
     from_events: dict[str, dict[str, float]] = field(default_factory=dict)
+    yields_to: dict[str, frozenset[str]] = field(default_factory=dict)
     matcher: Matcher = field(default_factory=Matcher)
 
 
@@ -90,6 +91,7 @@ class _Hit:
     an: Analysis  # where it was found: the surface is cut out only if shown as evidence
     first: int
     last: int
+    generic: bool = False  # found by an in_context rule (a generic word in context)
 
     @property
     def surface(self) -> str:
@@ -251,11 +253,17 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
         if label not in labels:
             raise _fail(path, where, f"unknown label; the {name} are: {', '.join(labels)}")
         spec = _mapping(spec, path, where)
-        unknown = set(spec) - {"about", "threshold", "terms", "in_context", "excludes_any", "from_events"}
+        unknown = set(spec) - {"about", "threshold", "terms", "in_context", "excludes_any",
+                               "from_events", "yields_to"}
         if unknown:
             raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         if "threshold" in spec:
             family.thresholds[label] = _number(spec["threshold"], path, f"{where}.threshold", 0, 1)
+        if "yields_to" in spec:
+            others = spec["yields_to"]
+            if not isinstance(others, list) or any(o not in labels for o in others):
+                raise _fail(path, f"{where}.yields_to", f"expected a list of labels among {', '.join(labels)}")
+            family.yields_to[label] = frozenset(others)
         excludes = _set_names(spec.get("excludes_any", []), sets, path, f"{where}.excludes_any")
         pending = _Pending(family.matcher)
         for lang_key, weighted in _mapping(spec.get("terms"), path, f"{where}.terms").items():
@@ -376,7 +384,7 @@ class LabelClassifier:
                     if family.hedging:
                         weight *= hedge.get(sentence, 1.0)
                     family_hits.setdefault(term.label, []).append(
-                        _Hit(term.key, weight, an, first, last))
+                        _Hit(term.key, weight, an, first, last, bool(term.requires)))
 
     def _score(self, family: _Family, hits: dict[str, list[_Hit]],
                event_sums: dict[str, tuple[float, list[str]]]) -> tuple[list[Label], dict]:
@@ -384,11 +392,17 @@ class LabelClassifier:
         the topics fed by event types."""
         sums: dict[str, tuple[float, list[str]]] = {}
         labels: list[Label] = []
+        # A label that yields to more specific ones keeps only its own terms when one of them
+        # is found: "killed" near "soldiers" is a clash, unless the text is about an IED.
+        direct = {label for label in family.labels if any(not h.generic for h in hits.get(label, ()))}
         for label in family.labels:
             seen: dict[str, int] = {}
             total = 0.0
             weighted: list[tuple[float, _Hit | str]] = []
+            yielding = bool(family.yields_to.get(label, frozenset()) & (direct - {label}))
             for hit in hits.get(label, ()):
+                if yielding and hit.generic:
+                    continue
                 n = seen[hit.key] = seen.get(hit.key, 0) + 1
                 contribution = hit.weight * family.repeat_factor ** (n - 1)
                 total += contribution
