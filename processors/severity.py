@@ -1,0 +1,166 @@
+"""How grave an item is, 0–100, with the reasons an analyst can check.
+
+Why: alert rules need one number to threshold on ("severity ≥ 60 in Ménaka"), and analysts
+must see what made it, so every point comes with a reason ("armed_clash (0.9)", "12 killed",
+"place: Ménaka", "actor: jnim").
+
+The score adds five parts, each capped, with weights in `data/severity.yaml`:
+* events: the most severe event type's weight times its score, plus a share of the others;
+* casualties: log-scaled per category (the tenth death moves the score less than the first),
+  killed weighing most, then abducted, wounded, displaced;
+* place: the most violent Mali region (admin1) or neighbouring country named;
+* actors: armed groups and forces named (JNIM, ISGS, Wagner/Africa Corps…), the two strongest;
+* topics: a little for themes (terrorism, security…), so a report with no event still ranks.
+A stated absence of casualties ("aucune victime") gives a reason but no points.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from veille.schema import Figures, Label, Org, Place, Severity
+
+DATA = Path(__file__).parent / "data" / "severity.yaml"
+
+
+def _key(name: str) -> str:
+    """Case- and accent-insensitive key: 'Ménaka', 'MENAKA' and 'menaka' meet."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+@cache
+def weights() -> dict[str, Any]:
+    """The weights file, read once; a broken file is an operator error with its path."""
+    try:
+        data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuntimeError(f"cannot read severity weights {DATA}: {exc}") from exc
+    for part in ("events", "casualties", "places", "actors", "topics"):
+        if part not in (data or {}):
+            raise RuntimeError(f"{DATA} lacks the '{part}' section; restore it from the repository")
+    return data
+
+
+@cache
+def _places() -> tuple[dict[str, tuple[str, float]], dict[str, float]]:
+    places = weights()["places"]
+    admin1 = {_key(name): (name, float(w)) for name, w in places["admin1"].items()}
+    countries = {code.upper(): float(w) for code, w in places["countries"].items()}
+    return admin1, countries
+
+
+@cache
+def _actors() -> dict[str, tuple[str, float]]:
+    actors = weights()["actors"]
+    table: dict[str, tuple[str, float]] = {}
+    for actor, w in actors["weights"].items():
+        table[_key(actor)] = (actor, float(w))
+        for alias in actors.get("aliases", {}).get(actor, []):
+            table[_key(str(alias))] = (actor, float(w))
+    return table
+
+
+def _events(event_types: list[Label]) -> tuple[float, list[tuple[float, str]]]:
+    conf = weights()["events"]
+    scored = sorted(
+        ((float(conf["weights"].get(e.label, 0)) * e.score, e) for e in event_types),
+        key=lambda p: -p[0],
+    )
+    if not scored:
+        return 0.0, []
+    (main, label), others = scored[0], scored[1:]
+    extra = min(float(conf["extra_cap"]), float(conf["extra_share"]) * sum(p for p, _ in others))
+    reasons = [(main, f"{label.label} ({label.score:.2g})")]
+    reasons += [
+        (p * float(conf["extra_share"]), f"{e.label} ({e.score:.2g})") for p, e in others if p > 0
+    ]
+    return main + extra, reasons
+
+
+def _casualties(figures: Figures) -> tuple[float, list[tuple[float, str]]]:
+    conf = weights()["casualties"]
+    total, reasons = 0.0, []
+    for category in ("killed", "wounded", "abducted", "displaced"):
+        count = getattr(figures, category)
+        if not count:
+            continue
+        rule = conf[category]
+        points = min(float(rule["cap"]), float(rule["factor"]) * math.log1p(count))
+        total += points
+        reasons.append((points, f"{count} {category}"))
+    if figures.killed == 0 and figures.wounded == 0 and not reasons:
+        reasons.append((0.0, "no casualties stated"))
+    return min(total, float(conf["cap"])), reasons
+
+
+def _place(places: list[Place]) -> tuple[float, list[tuple[float, str]]]:
+    admin1, countries = _places()
+    best: tuple[float, str] = (0.0, "")
+    for place in places:
+        found = admin1.get(_key(place.admin1)) if place.admin1 else None
+        if found is None and place.country.upper() == "ML":
+            found = admin1.get(_key(place.name))
+        if found is not None:
+            candidate = (
+                found[1],
+                place.name if _key(place.name) == _key(found[0]) else f"{place.name} ({found[0]})",
+            )
+        else:
+            candidate = (countries.get(place.country.upper(), 0.0), place.name)
+        if candidate[0] > best[0]:
+            best = candidate
+    points = min(best[0], float(weights()["places"]["cap"]))
+    return points, [(points, f"place: {best[1]}")] if points > 0 else []
+
+
+def _orgs(orgs: list[Org]) -> tuple[float, list[tuple[float, str]]]:
+    table = _actors()
+    found: dict[str, float] = {}
+    for org in orgs:
+        actor = table.get(_key(org.id)) or table.get(_key(org.name))
+        if actor is not None:
+            found[actor[0]] = actor[1]
+    top = sorted(found.items(), key=lambda kv: -kv[1])[:2]
+    points = min(float(weights()["actors"]["cap"]), sum(w for _, w in top))
+    return points, [(w, f"actor: {name}") for name, w in top]
+
+
+def _topics(topics: list[Label]) -> tuple[float, list[tuple[float, str]]]:
+    conf = weights()["topics"]
+    scored = [(float(conf["weights"].get(t.label, 0)) * t.score, t) for t in topics]
+    scored = [p for p in scored if p[0] > 0]
+    if not scored:
+        return 0.0, []
+    points, label = max(scored, key=lambda p: p[0])
+    points = min(points, float(conf["cap"]))
+    return points, [(points, f"topic: {label.label} ({label.score:.2g})")]
+
+
+def severity(
+    event_types: list[Label],
+    topics: list[Label],
+    figures: Figures,
+    places: list[Place],
+    orgs: list[Org],
+) -> Severity:
+    """Severity 0–100 of one item; reasons strongest first."""
+    total = 0.0
+    reasons: list[tuple[float, str]] = []
+    for points, why in (
+        _events(event_types),
+        _casualties(figures),
+        _place(places),
+        _orgs(orgs),
+        _topics(topics),
+    ):
+        total += points
+        reasons += why
+    reasons.sort(key=lambda r: -r[0])
+    return Severity(score=max(0, min(100, round(total))), reasons=[why for _, why in reasons])
