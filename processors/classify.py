@@ -50,7 +50,9 @@ class Classifier:
     def classify_many(self, items: Sequence[Item]) -> list[Enrichment]:
         """In input order; language identification is batched (lingua uses every core)."""
         languages = identify_many([(f"{i.title}\n{i.body}", i.lang) for i in items])
-        return [self.classify(item, language) for item, language in zip(items, languages, strict=True)]
+        out = [self.classify(item, language) for item, language in zip(items, languages, strict=True)]
+        self.stories.flush()  # stored before the caller commits its input: survives a restart
+        return out
 
     def classify(self, item: Item, language: Language | None = None) -> Enrichment:
         if language is None:

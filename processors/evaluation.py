@@ -510,10 +510,12 @@ def read_predictions(path: str | Path) -> dict[str, dict]:
 
 
 def pipeline_predictor() -> Callable[[dict], Any]:
-    """The processors' own enrichment (`processors.enrich_stage.enrich`), as a predictor."""
-    from processors.enrich_stage import enrich
+    """The processors' own classifier, with a fresh in-memory story index."""
+    from processors.classify import Classifier
+    from veille.schema import item_from_json
 
-    return enrich
+    classifier = Classifier(stories_path=None)
+    return lambda data: classifier.classify(item_from_json(data))
 
 
 # -- command line (`python -m processors.evaluation`; `veille eval` can call main) ---------

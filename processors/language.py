@@ -6,6 +6,7 @@ page, including Arabic and English posts. `und` when lingua is not confident.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from lingua import Language, LanguageDetectorBuilder
@@ -29,8 +30,29 @@ def _detector():
 def identify(text: str, declared: str | None = None) -> LanguageResult:
     sample = text[:2000]
     if len(sample.strip()) < 20:
-        return LanguageResult(code=declared or "und", score=0.3 if declared else 0.0)
-    values = _detector().compute_language_confidence_values(sample)
+        return _too_short(declared)
+    return _decide(_detector().compute_language_confidence_values(sample), declared)
+
+
+def identify_many(texts: Sequence[tuple[str, str | None]]) -> list[LanguageResult]:
+    """`identify` for each (text, declared language), in order. The texts lingua has to look
+    at are scored together on all cores (lingua's own threads, outside the GIL): the same
+    decisions as one by one, at a fraction of the wall time on a batch."""
+    samples = [text[:2000] for text, _ in texts]
+    todo = [i for i, sample in enumerate(samples) if len(sample.strip()) >= 20]
+    scored = _detector().compute_language_confidence_values_in_parallel([samples[i] for i in todo]) if todo else []
+    values_of = dict(zip(todo, scored, strict=True))
+    return [
+        _decide(values_of[i], declared) if i in values_of else _too_short(declared)
+        for i, (_, declared) in enumerate(texts)
+    ]
+
+
+def _too_short(declared: str | None) -> LanguageResult:
+    return LanguageResult(code=declared or "und", score=0.3 if declared else 0.0)
+
+
+def _decide(values, declared: str | None) -> LanguageResult:
     if not values:
         return LanguageResult(code="und", score=0.0)
     best = values[0]
@@ -41,4 +63,3 @@ def identify(text: str, declared: str | None = None) -> LanguageResult:
     if score < MIN_CONFIDENCE:
         return LanguageResult(code="und", score=round(score, 3))
     return LanguageResult(code=code, score=round(score, 3))
-

@@ -86,6 +86,15 @@ def to_document(item: EnrichedItem) -> dict[str, Any]:
     return doc
 
 
+def document_source(item: EnrichedItem) -> bytes | dict[str, Any]:
+    """What the bulk request carries as the item's `_source`: `to_document(item)`, serialised
+    by pydantic straight to JSON when there are no places to add locations to (the common
+    case, and a third of the indexer's CPU per item otherwise)."""
+    if not getattr(item.enrichment, "places", None):
+        return item.model_dump_json().encode()
+    return to_document(item)
+
+
 def from_document(source: dict[str, Any]) -> dict[str, Any]:
     """The stored `_source` back to the item's JSON form (without the computed locations)."""
     places = (source.get("enrichment") or {}).get("places")
@@ -230,7 +239,7 @@ class ElasticsearchStore(ItemStore):
                 target = natural
             targets[_id] = target
             actions.append({"_op_type": "index", "_index": target, "_id": _id,
-                            "_source": to_document(item)})
+                            "_source": document_source(item)})
 
         rejected: dict[str, str] = {}
         unavailable: list[str] = []

@@ -146,6 +146,16 @@ def items_mappings(analyzers: Iterable[str]) -> dict[str, Any]:
                     },
                     "orgs": {"properties": {"id": _KW, "name": _KW, "evidence": _KW}},
                     "severity": {"properties": {"score": _FLOAT, "reasons": _KW}},
+                    "figures": {
+                        "properties": {
+                            "killed": {"type": "integer"},
+                            "wounded": {"type": "integer"},
+                            "abducted": {"type": "integer"},
+                            "displaced": {"type": "integer"},
+                            "evidence": _KW,
+                        }
+                    },
+                    "symbols": _KW,
                     "duplicate_of": _KW_URL,
                     "story_id": _KW,
                 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from sinks.store import ItemStore
@@ -18,7 +17,7 @@ def indexer_stage(bus: Bus, store: ItemStore) -> Stage:
         by_id: dict[str, list[Message]] = {}
         for message in messages:
             try:
-                item = EnrichedItem.model_validate(json.loads(message.value))
+                item = EnrichedItem.model_validate_json(message.value)
             except Exception as exc:
                 failed.append((message, exc))
                 continue

@@ -48,6 +48,8 @@ FIELD_TYPES = {
     "enrichment.severity.score": {"float", "short", "integer"},
     "enrichment.story_id": {"keyword"},
     "enrichment.duplicate_of": {"keyword"},
+    "enrichment.figures.killed": {"integer"},
+    "enrichment.symbols": {"keyword"},
 }
 
 

@@ -240,7 +240,8 @@ def test_documents_still_refused_for_overload_make_the_write_raise(store, monkey
 
 def test_the_indexer_dead_letters_refused_items_and_commits(tmp_path, store):
     bus = SqliteBus(tmp_path / "bus.db")
-    bad = _item("bad", severity={"score": "very high", "reasons": []})
+    # Valid for the schema (any int), refused by Elasticsearch's `integer` field.
+    bad = _item("bad", figures={"killed": 3_000_000_000})
     for item in (_item("g1"), bad, _item("g2")):
         bus.publish(ENRICHED, item.id, item.model_dump_json().encode())
     assert indexer_stage(bus, store).drain() == 3
@@ -249,7 +250,7 @@ def test_the_indexer_dead_letters_refused_items_and_commits(tmp_path, store):
     assert [m.key for m in dead] == [bad.id]
     assert dead[0].headers["stage"] == "indexer"
     assert "ValueError" in dead[0].headers["error"]
-    assert "severity.score" in dead[0].headers["error"]
+    assert "figures.killed" in dead[0].headers["error"]
     assert store.count() == 2
 
 

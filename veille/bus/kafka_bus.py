@@ -87,6 +87,10 @@ class KafkaBus(Bus):
                     enable_idempotence=True,
                     max_in_flight_requests_per_connection=5,
                     linger_ms=5,
+                    # Items are kilobytes: with the default 16 kB batches nearly every send
+                    # opened a new batch and woke the sender; 1 MiB batches cut the producer's
+                    # CPU per message by about 3 (measured with bench/pipeline.py).
+                    batch_size=1024 * 1024,
                     retries=2**31 - 1,
                     delivery_timeout_ms=120_000,
                     max_request_size=16 * 1024 * 1024,
