@@ -1,36 +1,46 @@
-"""The processor stage: raw items in, enriched items out (veille.raw → veille.enriched)."""
+"""The processor stage: raw items in, enriched items out (veille.raw → veille.enriched).
+
+It runs the classifier of `processors/classify.py`, the same code as `veille classify`, in
+the embedded default and on Kafka alike. The story index lives in `$VEILLE_HOME/stories.db`
+so duplicate and story decisions survive restarts.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
-from processors.language import identify, identify_many
+from processors.classify import Classifier
 from veille.bus.base import ENRICHED, RAW, Bus, Message
-from veille.schema import EnrichedItem, Enrichment, Item, Language, item_from_json
+from veille.schema import EnrichedItem, Item, item_from_json
 from veille.stage import Stage
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _scratch() -> Classifier:
+    """For one-off calls (tests, benchmarks): stories kept in memory only."""
+    return Classifier(stories_path=None)
 
 
 def enrich(item_data: dict) -> EnrichedItem:
-    item = item_from_json(item_data)
-    return _enriched(item, identify(_text(item), declared=item.lang))
+    return _scratch().enrich_many([item_from_json(item_data)])[0]
 
 
 def enrich_many(items: Sequence[Item]) -> list[EnrichedItem]:
-    """`enrich` for a batch of parsed items: languages identified together, on all cores."""
-    languages = identify_many([(_text(item), item.lang) for item in items])
-    return [_enriched(item, language) for item, language in zip(items, languages, strict=True)]
+    """Classified together: language identification runs on all cores for the batch."""
+    return _scratch().enrich_many(items)
 
 
-def _text(item: Item) -> str:
-    return f"{item.title}\n{item.body}"
+def processor_stage(bus: Bus, classifier: Classifier | None = None) -> Stage:
+    if classifier is None:
+        from veille.settings import get_settings
 
+        classifier = Classifier(stories_path=get_settings().home / "stories.db")
 
-def _enriched(item: Item, language: Language) -> EnrichedItem:
-    return EnrichedItem(**item.model_dump(exclude={"enrichment"}), enrichment=Enrichment(language=language))
-
-
-def processor_stage(bus: Bus) -> Stage:
     def handle(messages: Sequence[Message]) -> list[tuple[Message, BaseException]]:
         failed: list[tuple[Message, BaseException]] = []
         parsed: list[tuple[Message, Item]] = []
@@ -39,14 +49,18 @@ def processor_stage(bus: Bus) -> Stage:
                 parsed.append((message, item_from_json(json.loads(message.value))))
             except Exception as exc:  # a poison message: park it, keep going
                 failed.append((message, exc))
-        # Language identification, the costly part, for the whole batch at once on all cores.
-        languages = identify_many([(_text(item), item.lang) for _, item in parsed])
-        for (message, item), language in zip(parsed, languages, strict=True):
-            try:
-                enriched = _enriched(item, language)
-            except Exception as exc:
-                failed.append((message, exc))
-                continue
+        try:
+            done = list(zip(parsed, classifier.enrich_many([item for _, item in parsed]), strict=True))
+        except Exception:
+            # One item broke the batch: classify one by one so only that one is parked.
+            log.exception("processor: batch classification failed; retrying item by item")
+            done = []
+            for message, item in parsed:
+                try:
+                    done.append(((message, item), classifier.enrich_many([item])[0]))
+                except Exception as exc:
+                    failed.append((message, exc))
+        for (_, _item), enriched in done:
             bus.publish(ENRICHED, enriched.id, enriched.model_dump_json().encode())
         return failed
 
