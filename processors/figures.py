@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
-import yaml
 
+from processors.data_files import read_yaml
 from veille.schema import Figures
 
 DATA = Path(__file__).parent / "data" / "figures.yaml"
@@ -267,10 +267,7 @@ def _arabic_variants(word: str) -> tuple[str, ...]:
 
 @cache
 def _lexicons() -> dict[str, _Lexicon]:
-    try:
-        data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuntimeError(f"cannot read the figures lexicon {DATA}: {exc}") from exc
+    data = read_yaml(DATA)
     missing = [lang for lang in LANGS if lang not in (data or {})]
     if missing:
         raise RuntimeError(f"{DATA} has no section for {', '.join(missing)}; restore the file")

@@ -15,8 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from processors.data_files import read_yaml
 from processors.matcher import Matcher
 from veille.schema import Org
 
@@ -99,10 +98,7 @@ class OrgFinder:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise OrgDataError(f"{path.name}: cannot read: {exc}") from exc
+    data = read_yaml(path, OrgDataError)
     if not isinstance(data, dict) or not data:
         raise OrgDataError(f"{path.name}: top level: expected a mapping of organisation ids")
     return data

@@ -25,8 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from processors.data_files import read_yaml
 from processors.matcher import Match, Matcher
 from processors.normalise import analyse, phrase_norms
 from veille.schema import Place
@@ -234,10 +233,7 @@ class Gazetteer:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise GazetteerError(f"{path.name}: cannot read: {exc}") from exc
+    data = read_yaml(path, GazetteerError)
     if not isinstance(data, dict) or not isinstance(data.get("places"), list):
         raise GazetteerError(f"{path.name}: top level: key 'places' (a list) is missing")
     return data

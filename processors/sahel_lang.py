@@ -33,7 +33,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-import yaml
+from processors.data_files import read_yaml
 
 DATA = Path(__file__).parent / "data" / "sahel_lang"
 SAHEL = ("bm", "ff", "ha", "tmh")
@@ -53,10 +53,7 @@ _SCALE = 8.0
 def _function_words() -> tuple[dict[str, tuple[str, ...]], dict[str, re.Pattern[str]]]:
     """word → languages it is frequent in; language → regex of its own letters."""
     path = DATA / "function_words.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuntimeError(f"cannot read {path}: {exc}") from exc
+    data = read_yaml(path)
     words: dict[str, tuple[str, ...]] = {}
     letters: dict[str, re.Pattern[str]] = {}
     for lang in SAHEL:

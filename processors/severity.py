@@ -22,8 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from processors.data_files import read_yaml
 from veille.schema import Figures, Label, Org, Place, Severity
 
 DATA = Path(__file__).parent / "data" / "severity.yaml"
@@ -38,10 +37,7 @@ def _key(name: str) -> str:
 @cache
 def weights() -> dict[str, Any]:
     """The weights file, read once; a broken file is an operator error with its path."""
-    try:
-        data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuntimeError(f"cannot read severity weights {DATA}: {exc}") from exc
+    data = read_yaml(DATA)
     for part in ("events", "casualties", "places", "actors", "topics"):
         if part not in (data or {}):
             raise RuntimeError(f"{DATA} lacks the '{part}' section; restore it from the repository")
