@@ -23,6 +23,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from crawlers.dates import parse_date
 from veille.ids import same_site
+from veille.schema import primary_language
 from veille.sources import Selectors
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,7 @@ def extract_article(
         or _meta(sel, "og:locale", "language", "dc.language")
         or declared_lang
     )
-    if art.lang:
-        art.lang = art.lang.replace("_", "-").split("-")[0].lower()
+    art.lang = primary_language(art.lang)
     art.published_at = _published(sel, ld, selectors, html, art.lang)
     authors = ld.get("author")
     for author in authors if isinstance(authors, list) else [authors] if authors else []:
@@ -178,7 +178,7 @@ def extract_article(
         {urljoin(url, u.strip()) for u in sel.xpath('//a[contains(@href, ".pdf")]/@href').getall() if u.strip()}
     )
     for link in sel.xpath('//link[@rel="alternate"][@hreflang] | //a[@hreflang][@href]'):
-        lang = (link.attrib.get("hreflang") or "").split("-")[0].lower()
+        lang = primary_language(link.attrib.get("hreflang"))
         if lang and lang != "x" and lang != art.lang and lang not in art.alternates:
             art.alternates[lang] = urljoin(url, link.attrib["href"])
     if not art.title:

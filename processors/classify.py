@@ -32,7 +32,7 @@ from processors.places import find_places
 from processors.severity import severity
 from processors.stories import StoryIndex
 from processors.symbols import extract_symbols
-from veille.schema import EnrichedItem, Enrichment, Item, Language, Org
+from veille.schema import EnrichedItem, Enrichment, Item, Language, Org, primary_language
 
 
 class Classifier:
@@ -57,7 +57,7 @@ class Classifier:
     def classify(self, item: Item, language: Language | None = None) -> Enrichment:
         if language is None:
             language = identify_many([(f"{item.title}\n{item.body}", item.lang)])[0]
-        lang = language.code if language.code != "und" else (_base(item.lang) or "und")
+        lang = language.code if language.code != "und" else (primary_language(item.lang) or "und")
         body, title = item.body, item.title
         event_types, topics = classify_labels(body, lang, title)
         places = find_places(body, lang, title)
@@ -84,11 +84,6 @@ class Classifier:
 
     def close(self) -> None:
         self.stories.close()
-
-
-def _base(lang: str | None) -> str | None:
-    """`en-US` → `en`: sources declare regional variants; lexicons are per language."""
-    return lang.split("-")[0].lower() if lang else None
 
 
 def _with_issuer(orgs: list[Org], issuer: str | None) -> list[Org]:

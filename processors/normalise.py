@@ -33,6 +33,8 @@ from itertools import compress, count
 
 import snowballstemmer
 
+from veille.schema import primary_language
+
 LEVELS = ("fold", "stem")
 RULES = ("ar", "fr", "en", "und")
 """Rule sets: the three languages we label, and the generic rules for every other one."""
@@ -150,7 +152,7 @@ class TokenList(list):
 
 def rules_for(lang: str | None) -> str:
     """The rule set for a language code: ar, fr, en (also fr-FR, EN…), else und."""
-    code = (lang or "und").strip().lower().replace("_", "-").split("-")[0]
+    code = primary_language(lang) or "und"
     return code if code in RULES else "und"
 
 

@@ -69,6 +69,14 @@ class Item(BaseModel):
         return sorted(set(value))
 
 
+def primary_language(tag: str | None) -> str | None:
+    """`en-US`, `fr_FR`, `EN` → `en`: sources declare regional variants, while language
+    identification, lexicons and translations are per language. None for an empty tag."""
+    if not tag or not tag.strip():
+        return None
+    return tag.strip().replace("_", "-").split("-")[0].lower()
+
+
 class Language(BaseModel):
     code: str = "und"
     score: float = 0.0

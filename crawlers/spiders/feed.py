@@ -19,6 +19,7 @@ from scrapy.http import Request, Response
 from crawlers.extract import html_to_text
 from crawlers.spiders.base import VeilleSpider
 from veille.ids import canonical_url, same_site
+from veille.schema import primary_language
 from veille.sources import Source
 
 # Below this many characters a feed's content is taken for a teaser, not the article.
@@ -91,7 +92,7 @@ class FeedSpider(VeilleSpider):
         # A language configured for the feed URL is trusted; the feed's own <language> is
         # only a hint (WordPress says en-US on French sites), the article page may know better.
         configured = response.meta.get("feed_lang")
-        feed_lang = configured or _lang(parsed.feed.get("language"))
+        feed_lang = configured or primary_language(parsed.feed.get("language"))
         not_permalinks = set(_NOT_PERMALINK.findall(response.text if hasattr(response, "text") else ""))
         for entry in parsed.entries:
             yield from self.entry(source, entry, feed_lang, bool(configured), not_permalinks)
@@ -106,7 +107,7 @@ class FeedSpider(VeilleSpider):
         url = canonical_url(url)
         if not self.first_time(url):
             return
-        lang = _lang(entry.get("language")) or feed_lang
+        lang = primary_language(entry.get("language")) or feed_lang
         if not lang and len(source.languages) == 1:
             lang = source.languages[0]
         published = _entry_date(entry)
@@ -162,10 +163,6 @@ class FeedSpider(VeilleSpider):
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _lang(value: str | None) -> str | None:
-    return value.replace("_", "-").split("-")[0].lower() if value else None
 
 
 def _is_permalink(guid: str | None, link: str | None) -> bool:
