@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 def _metric(text: str, name: str, **labels: str) -> float:
@@ -26,7 +21,7 @@ def _metric(text: str, name: str, **labels: str) -> float:
 
 
 def test_metrics_cover_collection_processing_and_indexing(tmp_path, mirror):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "VEILLE_HOME": str(tmp_path), "VEILLE_MIRROR": mirror.env_value(),
            "VEILLE_METRICS_PORT": str(port), "VEILLE_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(["veille", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -8,6 +8,7 @@ never mix between tests, and they are removed afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -115,24 +116,8 @@ def distributed(services: dict[str, str], tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def _remove_namespace(d: Distributed) -> None:
-    from kafka import KafkaAdminClient
+    from bench.pipeline import cleanup
 
-    try:
-        for index in d.es.indices.get(index=f"{d.namespace}-*", allow_no_indices=True):
-            d.es.indices.delete(index=index)
-        for name in d.es.indices.get_index_template(name=f"{d.namespace}-*").get("index_templates", []):
-            d.es.indices.delete_index_template(name=name["name"])
-        templates = d.es.cluster.get_component_template(name=f"{d.namespace}-*")["component_templates"]
-        for t in templates:
-            d.es.cluster.delete_component_template(name=t["name"])
-    except Exception:  # cleanup only; a leftover test namespace does no harm
-        pass
-    try:
-        admin = KafkaAdminClient(bootstrap_servers=d.env["VEILLE_KAFKA_BOOTSTRAP"])
-        topics = [t for t in admin.list_topics() if t.startswith(f"{d.namespace}.")]
-        if topics:
-            admin.delete_topics(topics)
-        admin.close()
-    except Exception:
-        pass
+    with contextlib.suppress(Exception):  # cleanup only; a leftover namespace does no harm
+        cleanup(d.es, d.env["VEILLE_KAFKA_BOOTSTRAP"], d.namespace)
     d.es.close()

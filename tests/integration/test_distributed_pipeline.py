@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import urllib.request
 
 import pytest
 
 from sinks.es_store import ElasticsearchStore
-from tests.conftest import all_source_keys, expected_id, expected_items
+from tests.conftest import all_source_keys, expected_id, expected_items, free_port, http_get
 
 pytestmark = pytest.mark.integration
 
@@ -62,24 +60,10 @@ def _field_type(mapping: dict, dotted: str) -> str | None:
     return node.get("type", "object")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
 def test_crawled_items_are_searchable_in_elasticsearch(distributed, mirror):
     expected_ids = {expected_id(e) for key in all_source_keys() for e in expected_items(key)["items"]}
     distributed.env["VEILLE_MIRROR"] = mirror.env_value()
-    ports = {name: _free_port() for name in ("process", "index")}
+    ports = {name: free_port() for name in ("process", "index")}
     processor = distributed.start("process", env={"VEILLE_METRICS_PORT": str(ports["process"])})
     indexer = distributed.start("index", env={"VEILLE_METRICS_PORT": str(ports["index"])})
     crawler = distributed.start("crawl", "--once", "--workers", "4")
@@ -110,9 +94,9 @@ def test_crawled_items_are_searchable_in_elasticsearch(distributed, mirror):
 
     # Health and metrics of each long-lived stage, then a clean stop on SIGTERM.
     for name, port in ports.items():
-        status, body = _get(port, "/healthz")
+        status, body = http_get(port, "/healthz")
         assert status == 200 and json.loads(body)["ok"], f"{name}: {body}"
-        status, text = _get(port, "/metrics")
+        status, text = http_get(port, "/metrics")
         stage = "processor" if name == "process" else "indexer"
         assert f'veille_stage_messages_total{{outcome="ok",stage="{stage}"}}' in text
         assert "veille_stage_lag" in text

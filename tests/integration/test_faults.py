@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import time
-import urllib.request
 
 import pytest
 
 from bench.items import synthetic_items
-from tests.conftest import services_cmd
+from tests.conftest import free_port, http_get, services_cmd
 from veille.bus.base import RAW
 from veille.bus.kafka_bus import KafkaBus
 
@@ -68,18 +66,10 @@ def test_kill_9_processor_and_indexer_mid_batch_then_restart(distributed):
     _exactly(distributed, items)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _healthz(port: int) -> int:
+    """The stage's /healthz status; 0 while it does not answer."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
+        return http_get(port, "/healthz", timeout=3)[0]
     except OSError:
         return 0
 
@@ -87,7 +77,7 @@ def _healthz(port: int) -> int:
 def test_elasticsearch_stopped_for_20_s_during_indexing(distributed):
     items = synthetic_items(N, prefix="esdown")
     _publish(distributed, items)
-    port = _free_port()
+    port = free_port()
     _stages(distributed, metrics_port=port)
     distributed.wait_for(lambda: distributed.count() >= N // 10, "indexing to begin")
     services_cmd("down", "elasticsearch")
