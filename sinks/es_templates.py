@@ -165,7 +165,7 @@ def items_mappings(analyzers: Iterable[str]) -> dict[str, Any]:
 
 
 def alerts_mappings(analyzers: Iterable[str]) -> dict[str, Any]:
-    """Alerts (a later issue): one document per rule firing on an item or a story."""
+    """Alerts: one document per rule firing on a story (`sinks.alerts.model.Alert`)."""
     analyzers = set(analyzers) & LANGUAGE_ANALYZERS.keys()
     return {
         "dynamic": False,
@@ -175,12 +175,23 @@ def alerts_mappings(analyzers: Iterable[str]) -> dict[str, Any]:
             "rule": _KW,
             "item_id": _KW_URL,
             "story_id": _KW,
+            "digest_id": _KW,
             "created_at": _DATE,
+            "published_at": _DATE,
             "severity": {"type": "short"},
             "matched": _KW,
-            "evidence": _text(analyzers),
+            "reasons": _text(analyzers),
             "status": _KW,
+            "mode": _KW,
             "channels": _KW,
+            "title": _text(analyzers),
+            "url": _KW_URL,
+            "source": _KW,
+            "issuer": _KW,
+            "language": _KW,
+            "places": _KW,
+            "event_types": _KW,
+            "topics": _KW,
         },
     }
 

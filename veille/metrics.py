@@ -35,6 +35,9 @@ STAGE_MESSAGES = Counter(
     "veille_stage_messages_total", "Messages handled by a stage", ["stage", "outcome"]
 )
 STAGE_LAG = Gauge("veille_stage_lag", "Messages waiting for a stage", ["stage"], multiprocess_mode="max")
+ALERTS = Counter(
+    "veille_alerts_total", "Rule matches by what became of them", ["rule", "outcome"]
+)
 STAGE_BATCH_SECONDS = Histogram("veille_stage_batch_seconds", "Time to handle one batch", ["stage"])
 
 

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path.home() / ".veille", description="where local state lives")
     sources: Path | None = Field(default=None, description="sources.yaml to read")
+    rules: Path | None = Field(default=None, description="rules.yaml to read (alert rules)")
     mirror: str = Field(
         default="",
         description="'' (live), 'fixtures' (serve tests/fixtures/sites), or host=port,… map",
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
 
     def sources_path(self) -> Path:
         return self.sources or REPO_ROOT / "sources.yaml"
+
+    def rules_path(self) -> Path:
+        return self.rules or REPO_ROOT / "rules.yaml"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""Alerts: rules (rules.yaml) evaluated on enriched items, and their delivery to channels."""
