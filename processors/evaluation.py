@@ -29,6 +29,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,8 @@ MAIN_LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
 SAHEL_LANGUAGES: tuple[str, ...] = ("bm", "ff", "tmh", "ha")
 ALL = "all"
 FIGURE_FIELDS: tuple[str, ...] = ("killed", "wounded", "abducted", "displaced")
-# Countries whose places are labelled: Mali and its neighbours.
-SAHEL_COUNTRIES = frozenset({"ML", "DZ", "NE", "BF", "MR", "SN", "GN", "CI"})
+# Countries whose places are labelled: Mali, its neighbours and Chad (G5 Sahel).
+SAHEL_COUNTRIES = frozenset({"ML", "DZ", "NE", "BF", "MR", "SN", "GN", "CI", "TD"})
 ADMIN1 = ("Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao", "Kidal",
           "Ménaka", "Taoudénit", "Bamako")
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "items.jsonl"
@@ -90,11 +91,22 @@ def load_set(path: str | Path = DEFAULT_SET) -> list[dict]:
 
 
 def item_input(record: Mapping[str, Any]) -> dict:
-    """What the predictor sees of a labelled record: the collected item, never its labels."""
+    """What the predictor sees of a labelled record: the collected item, never its labels.
+
+    A record from one of our sources gets that source's issuer, as the collectors set it."""
     data = {key: record.get(key) for key in _INPUT_FIELDS}
     data["url"] = record.get("url") or f"eval:{record['id']}"
     data["source"] = data["source"] or "eval"
+    data["issuer"] = record.get("issuer") or _issuers().get(data["source"])
     return data
+
+
+@cache
+def _issuers() -> dict[str, str]:
+    from veille.settings import get_settings
+    from veille.sources import load_registry
+
+    return {s.key: s.issuer for s in load_registry(get_settings().sources_path()).sources}
 
 
 def in_time_order(items: list[dict]) -> list[dict]:

@@ -58,6 +58,7 @@ class _Term:
     key: str  # the phrase as written: repeats of it weigh less and less
     requires: frozenset[str] = frozenset()
     excludes: frozenset[str] = frozenset()
+    generic: bool = False  # from an in_context rule: yields to more specific labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ class _Pending:
         norms = tuple(phrase_norms(phrase, rules, self.matcher.level))
         if not norms:
             raise _fail(path, where, f"phrase {phrase!r} has no words to match")
-        key = (lang_key, norms, term.requires, term.excludes)
+        key = (lang_key, norms, term.requires, term.excludes, term.generic)
         if key not in self.entries or self.entries[key][2].weight < term.weight:
             self.entries[key] = (phrase, lang_key, term, path, where)
 
@@ -295,11 +296,12 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
     unknown = set(rule) - {"terms", "weight", "requires_any", "excludes_any"}
     if unknown:
         raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
-    for key in ("terms", "weight", "requires_any"):
+    for key in ("terms", "weight"):
         if key not in rule:
             raise _fail(path, where, f"missing key {key!r}")
     weight = _number(rule["weight"], path, f"{where}.weight")
-    requires = _set_names(rule["requires_any"], sets, path, f"{where}.requires_any")
+    # Without requires_any the words count anywhere, but as generic words (see yields_to).
+    requires = _set_names(rule.get("requires_any", []), sets, path, f"{where}.requires_any")
     excludes = excludes | _set_names(rule.get("excludes_any", []), sets, path, f"{where}.excludes_any")
     terms = rule["terms"]
     if isinstance(terms, str):  # the name of a word set
@@ -309,7 +311,7 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
         lw = f"{where}.terms.{lang_key}"
         _lang_of(lang_key, path, lw, LANGS + (ANY_LANG, EXACT_CASE))
         for phrase in _phrases(phrases, path, lw):
-            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes)
+            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes, generic=True)
             pending.add(phrase, lang_key, term, path, f"{lw}[{phrase!r}]")
 
 
@@ -384,7 +386,7 @@ class LabelClassifier:
                     if family.hedging:
                         weight *= hedge.get(sentence, 1.0)
                     family_hits.setdefault(term.label, []).append(
-                        _Hit(term.key, weight, an, first, last, bool(term.requires)))
+                        _Hit(term.key, weight, an, first, last, term.generic))
 
     def _score(self, family: _Family, hits: dict[str, list[_Hit]],
                event_sums: dict[str, tuple[float, list[str]]]) -> tuple[list[Label], dict]:

@@ -115,6 +115,7 @@ _STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
     "en": {
         "accountability": "accountability",  # account (taking into account)
         "reportedly": "reportedly",  # a hedge; report
+        "according": "according",  # "according to"; accord (agreement)
         "governance": "governance",  # government
         "immunity": "immunity",  # immunisation
         **dict.fromkeys(("constitution", "constitutions"), "constitution"),  # constitutes

@@ -330,3 +330,71 @@ def test_broken_yaml_and_missing_file(lexicons):
     (lexicons / "topics.yaml").unlink()
     with pytest.raises(LexiconError, match="topics.yaml: lexicon file not found"):
         LabelClassifier(lexicons)
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    # "riposte" needs armed context: the response to an epidemic is none
+    ("L'OMS intensifie la riposte contre le choléra à Ménaka.", "fr", "armed_clash"),
+    # a programme "targets" children: no attack
+    ("Une campagne de vaccination contre la rougeole cible 500 000 enfants.", "fr",
+     "attack_on_civilians"),
+    ("A vaccination campaign targeting 400,000 children started on Monday.", "en",
+     "attack_on_civilians"),
+    # mines of salt or gold are no landmines
+    ("Des camions transportant du sel des mines de sel ont quitté Taoudénit par la route.", "fr",
+     "explosion_ied"),
+    # a lone death toll is no attack on civilians
+    ("L'effondrement d'un site d'orpaillage avait fait plus de 70 morts.", "fr",
+     "attack_on_civilians"),
+    # clashes between worshippers and the police keeping order: a riot
+    ("Des affrontements ont opposé des fidèles aux forces de l'ordre à Nioro.", "fr",
+     "armed_clash"),
+    # a denial far from the event word still discounts it
+    ("L'état-major a démenti mercredi des informations relayées sur les réseaux sociaux faisant "
+     "état d'une attaque contre le camp militaire de Markala.", "fr", "armed_clash"),
+    # explosions heard during shelling or an air strike are not an IED
+    ("Des roquettes sont tombées sur l'aéroport. Les habitants ont entendu de fortes détonations.",
+     "fr", "explosion_ied"),
+    ("The army carried out air strikes on militant positions. Residents heard loud explosions.",
+     "en", "explosion_ied"),
+    # the damage of an air strike is not a separate destruction event
+    ("The drone strike destroyed vehicles and a fuel depot used by militants.", "en",
+     "looting_property_destruction"),
+    # calls for an agreement, and "according to", are no agreement
+    ("Students demand that the government reach an agreement with the teachers' unions.", "en",
+     "agreement"),
+    ("Three soldiers were killed, according to the army.", "en", "agreement"),
+    # a school of the gendarmerie is no civilian target
+    ("Jihadists attacked a gendarmerie training school in Bamako.", "en", "attack_on_civilians"),
+    # "to fight terrorism" is no fighting; a cessation of hostilities neither
+    ("The three countries pledged to pool resources to fight terrorism.", "en", "armed_clash"),
+    ("The two movements commit to an immediate cessation of hostilities.", "en", "armed_clash"),
+])
+def test_general_rules_against_false_events(text, lang, label):
+    assert label not in labels_of(classify_labels(text, lang)[0])
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("Des obus sont tombés sur Tombouctou, tuant trois civils, dont deux enfants.", "fr",
+     "attack_on_civilians"),
+    ("Un convoi de la MINUSMA a essuyé des tirs; les Casques bleus ont riposté.", "fr",
+     "armed_clash"),
+    ("Un véhicule a sauté sur une mine sur la route de Boni.", "fr", "explosion_ied"),
+    ("A loud explosion hit the convoy on the road to Gao.", "en", "explosion_ied"),
+])
+def test_general_rules_keep_true_events(text, lang, label):
+    assert label in labels_of(classify_labels(text, lang)[0])
+
+
+@pytest.mark.parametrize("text,lang,label,present", [
+    # a foreign minister meeting a UN envoy is no relation between states
+    ("The UN envoy met the Minister of Foreign Affairs, who asked for support.", "en",
+     "regional_diplomacy", False),
+    ("The Minister of Foreign Affairs met his Algerian counterpart in Algiers.", "en",
+     "regional_diplomacy", True),
+    ("Le Mali, le Burkina Faso et le Niger signent une charte de défense mutuelle.", "fr",
+     "security", True),
+    ("وتهدف الخطة إلى تعزيز قدرة الدولة ودعم السلطات الوطنية والمحلية.", "ar", "governance", True),
+])
+def test_topic_rules(text, lang, label, present):
+    assert (label in labels_of(classify_labels(text, lang)[1])) is present
