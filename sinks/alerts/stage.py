@@ -1,0 +1,247 @@
+"""The alert stage: every enriched item against every rule, once per story, then delivery.
+
+For each rule an item matches (`sinks.alerts.rules`), the story (its `story_id`, else the
+item it duplicates, else itself) is claimed for the rule's throttle window
+(`sinks.alerts.throttle`). The first report of a story raises an alert; other reports in the
+window are counted and dropped, so three sources in three languages give one alert. The alert
+is stored (`sinks.alerts.store`), published on `<ns>.alerts`, and handed to the Dramatiq
+delivery actors (`sinks.alerts.delivery`) — unless it is over the rule's hourly cap
+(kept as "suppressed"), or its rule collects digests or is in quiet hours (kept as "digest"
+and sent later as one message listing them).
+
+Order of writes, for at-least-once without doubles: store (insert-if-absent) → topic →
+delivery messages → commit of the input. A crash anywhere replays the batch: the throttle
+answers "mine" for the same item, the store keeps the first write, and the delivery ledger
+drops a delivery key already delivered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sinks.alerts.model import Alert, ChannelConfig, alert_id
+from sinks.alerts.store import AlertStore
+from sinks.alerts.throttle import Throttle
+from veille.bus.base import ALERTS, ENRICHED, Bus, Message
+from veille.metrics import ALERTS as ALERT_COUNT
+from veille.schema import EnrichedItem
+from veille.stage import Stage
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[Alert, dict[str, ChannelConfig]], None]
+SUMMARY_CHARS = 400
+FLUSH_CHECK_SECONDS = 5.0
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def story_of(item: EnrichedItem) -> str:
+    e = item.enrichment
+    return (e.story_id if e else None) or (e.duplicate_of if e else None) or item.id
+
+
+def _summary(body: str) -> str:
+    text = re.sub(r"\s+", " ", body).strip()
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def build_alert(item: EnrichedItem, match: Any, now: datetime) -> Alert:
+    rule = match.rule
+    e = item.enrichment
+    story = story_of(item)
+    return Alert(
+        id=alert_id(rule.name, story, item.id),
+        rule=rule.name,
+        item_id=item.id,
+        story_id=story,
+        created_at=now,
+        severity=e.severity.score if e else 0,
+        matched=list(match.matched),
+        reasons=list(match.reasons),
+        channels=list(rule.channels),
+        mode="digest" if digest_every(rule) else "immediate",
+        title=item.title,
+        url=item.url,
+        source=item.source,
+        issuer=item.issuer,
+        language=e.language.code if e else (item.lang or "und"),
+        published_at=item.published_at,
+        summary=_summary(item.body),
+        places=[p.name for p in e.places] if e else [],
+        event_types=[lab.label for lab in e.event_types] if e else [],
+        topics=[lab.label for lab in e.topics] if e else [],
+    )
+
+
+def digest_every(rule: Any) -> timedelta | None:
+    """The rule's digest period, or None for immediate delivery."""
+    return getattr(rule, "digest_every", None)
+
+
+def digest_alert(rule: Any, held: Sequence[Alert], now: datetime) -> Alert:
+    """One message for the held alerts of a rule; its id depends only on which alerts it
+    carries, so a digest re-sent after a crash has the same delivery keys."""
+    ids = sorted(a.id for a in held)
+    digest = "dg-" + hashlib.sha256("\x1f".join([rule.name, *ids]).encode()).hexdigest()[:24]
+    lines = [f"[{a.severity}] {a.title} — {a.url} ({'; '.join(a.reasons)})" for a in held]
+    top = max(held, key=lambda a: a.severity)
+    return Alert(
+        id=digest, rule=rule.name, item_id=top.item_id, story_id="digest", created_at=now,
+        severity=top.severity, matched=sorted({m for a in held for m in a.matched}),
+        reasons=lines, channels=list(rule.channels), mode="digest",
+        title=f"{len(held)} alert{'s' if len(held) > 1 else ''} for rule {rule.name}",
+        url=top.url, source=top.source, language=top.language,
+        summary="\n".join(f"• {a.title}" for a in held),
+        places=sorted({p for a in held for p in a.places}),
+        event_types=sorted({t for a in held for t in a.event_types}),
+        topics=sorted({t for a in held for t in a.topics}),
+    )
+
+
+class AlertEngine:
+    """The decisions, apart from the bus loop (tests and the embedded default call it)."""
+
+    def __init__(self, ruleset: Any, store: AlertStore, throttle: Throttle, enqueue: Enqueue,
+                 publish: Callable[[Alert], None] | None = None,
+                 clock: Callable[[], datetime] = now_utc) -> None:
+        self.ruleset, self.store, self.throttle = ruleset, store, throttle
+        self.enqueue, self.publish, self.clock = enqueue, publish, clock
+        self.rules = {r.name: r for r in ruleset.rules}
+        self.last_flush: dict[str, datetime] = {}
+        self._last_check = 0.0
+
+    def _channels(self, alert: Alert) -> dict[str, ChannelConfig]:
+        return {name: self.ruleset.channels[name] for name in alert.channels}
+
+    def decide(self, item: EnrichedItem, match: Any, now: datetime) -> Alert | None:
+        rule = match.rule
+        alert = build_alert(item, match, now)
+        claim = self.throttle.claim(rule.name, alert.story_id, alert.id, rule.throttle.window, now)
+        if claim == "throttled":
+            ALERT_COUNT.labels(rule.name, "throttled").inc()
+            return None
+        cap = rule.throttle.max_per_hour
+        quiet = rule.in_quiet_hours(now) and not rule.quiet_overridden(alert.severity)
+        if cap and self.throttle.count_in_hour(rule.name, alert.id, now) > cap:
+            alert.status = "suppressed"
+            alert.reasons.append(f"not sent: over the rule's cap of {cap} alerts per hour")
+        elif digest_every(rule) or quiet:
+            alert.status = "digest"
+            if quiet:
+                alert.reasons.append("held: quiet hours")
+        ALERT_COUNT.labels(rule.name, alert.status if alert.status != "pending" else "raised").inc()
+        return alert
+
+    def handle(self, items: Sequence[EnrichedItem]) -> list[Alert]:
+        now = self.clock()
+        alerts: list[Alert] = []
+        for item in items:
+            for match in self.ruleset.match(item):
+                alert = self.decide(item, match, now)
+                if alert is not None:
+                    alerts.append(alert)
+        if alerts:
+            self.store.add(alerts)
+            for alert in alerts:
+                if self.publish:
+                    self.publish(alert)
+            for alert in alerts:
+                if alert.status == "pending":
+                    self.enqueue(alert, self._channels(alert))
+        return alerts
+
+    def flush_due(self, force: bool = False) -> list[Alert]:
+        """Sends the digests that are due: a digest rule's period has passed, or quiet hours
+        are over. Checked at most every FLUSH_CHECK_SECONDS unless forced."""
+        if not force and time.monotonic() - self._last_check < FLUSH_CHECK_SECONDS:
+            return []
+        self._last_check = time.monotonic()
+        now = self.clock()
+        sent: list[Alert] = []
+        for rule in self.rules.values():
+            every = digest_every(rule)
+            last = self.last_flush.setdefault(rule.name, now)
+            if rule.in_quiet_hours(now) or (every and not force and now - last < every):
+                continue
+            held = self.store.held(rule.name)
+            if not held:
+                continue
+            digest = digest_alert(rule, held, now)
+            self.enqueue(digest, self._channels(digest))
+            self.store.set_status([a.id for a in held], "pending", digest.id)
+            self.last_flush[rule.name] = now
+            ALERT_COUNT.labels(rule.name, "digest_sent").inc()
+            sent.append(digest)
+        return sent
+
+
+class AlertStage(Stage):
+    """The bus loop, plus the digest check between batches."""
+
+    def __init__(self, bus: Bus, engine: AlertEngine, batch_size: int = 200) -> None:
+        self.engine = engine
+
+        def handle(messages: Sequence[Message]) -> list[tuple[Message, BaseException]]:
+            failed: list[tuple[Message, BaseException]] = []
+            items: list[EnrichedItem] = []
+            for message in messages:
+                try:
+                    items.append(EnrichedItem.model_validate_json(message.value))
+                except Exception as exc:
+                    failed.append((message, exc))
+            engine.handle(items)  # raises when the store or the broker is down: no commit
+            return failed
+
+        super().__init__("alerter", bus, ENRICHED, handle, batch_size=batch_size)
+
+    def run_once(self, timeout: float = 0.5) -> int:
+        took = super().run_once(timeout)
+        self.engine.flush_due()
+        return took
+
+    def close(self) -> None:
+        super().close()
+        self.engine.store.close()
+        self.engine.throttle.close()
+
+
+def alert_stage(bus: Bus, ruleset: Any = None, store: AlertStore | None = None,
+                throttle: Throttle | None = None, enqueue: Enqueue | None = None) -> AlertStage:
+    """The stage as `veille alert`, `veille run` and `veille demo` run it."""
+    from sinks.alerts.store import open_alert_store
+    from sinks.alerts.throttle import open_throttle
+
+    if ruleset is None:
+        ruleset = load_configured_rules()
+    if enqueue is None:
+        from sinks.alerts.delivery import enqueue_delivery
+
+        enqueue = enqueue_delivery
+
+    def publish(alert: Alert) -> None:
+        bus.publish_json(ALERTS, alert.id, alert.model_dump(mode="json"))
+
+    engine = AlertEngine(ruleset, store or open_alert_store(), throttle or open_throttle(),
+                         enqueue, publish)
+    return AlertStage(bus, engine)
+
+
+def load_configured_rules() -> Any:
+    """The rules file of the settings (`VEILLE_RULES`, default the bundled rules.yaml),
+    checked against the source registry."""
+    from sinks.alerts.rules import load_rules
+    from veille.settings import get_settings
+    from veille.sources import load_registry
+
+    settings = get_settings()
+    registry = load_registry(settings.sources_path())
+    return load_rules(settings.rules_path(), sources=[s.key for s in registry.sources])
