@@ -15,11 +15,14 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from veille.cli_alerts import alerts_app, rules_app
 from veille.settings import ConfigError, get_settings, reset_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Monitoring of statements and news about Mali and the Sahel.")
 sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")
 app.add_typer(sources_app, name="sources")
+app.add_typer(rules_app, name="rules")
+app.add_typer(alerts_app, name="alerts")
 console = Console()
 err = Console(stderr=True)
 
@@ -140,8 +143,11 @@ def demo(
     verbose: bool = typer.Option(False, help="show the crawlers' logs"),
 ) -> None:
     """Serves the offline mirror on localhost and runs one full round over every source."""
+    import dramatiq
+
     from crawlers.crawl_round import start_round
     from processors.enrich_stage import processor_stage
+    from sinks.alerts.stage import alert_stage
     from sinks.index_stage import indexer_stage
     from sinks.store import open_store
     from veille.bus import open_bus
@@ -156,7 +162,13 @@ def demo(
         os.environ["VEILLE_MIRROR"] = mirror.env_value()
         reset_settings()
         bus, store, state = open_bus(), open_store(), open_state()
-        stages = [processor_stage(bus), indexer_stage(bus, store)]
+        alerter = alert_stage(bus)
+        stages = [processor_stage(bus), indexer_stage(bus, store), alerter]
+        from veille.broker import broker
+        from veille.runner import finish_alerts
+
+        worker = dramatiq.Worker(broker, worker_threads=2, queues={"alerts"})
+        worker.start()
         round_id = uuid.uuid4().hex[:12]
         env = {} if verbose else {"VEILLE_LOG_LEVEL": "ERROR"}
         console.print(f"[bold]veille demo[/bold]: {len(registry.enabled())} sources from the offline mirror "
@@ -170,13 +182,21 @@ def demo(
                 time.sleep(0.1)
         for stage in stages:
             stage.drain()
+        finish_alerts(alerter, broker)
+        worker.stop()
     stats = state.round_stats(round_id)
     elapsed = time.monotonic() - started
     console.print(_round_table(f"Round {round_id} in {elapsed:.1f}s", registry, stats, store.counts_by_source()))
     dead = bus.count("veille.dlq") if hasattr(bus, "count") else 0
     total_errors = sum(s.error_count for s in stats.values())
-    console.print(f"{store.count()} items stored, {dead} dead letters. Try: [bold]veille search Kidal[/bold] "
-                  f"(with VEILLE_HOME={get_settings().home})")
+    from sinks.alerts.ledger import open_ledger
+    from veille.cli_alerts import delivery_statuses, print_alerts
+
+    alerts = alerter.engine.store.recent(limit=1000)
+    print_alerts(alerts, title=f"Alerts raised ({get_settings().rules_path().name})",
+                 statuses=delivery_statuses(alerts, open_ledger()))
+    console.print(f"{store.count()} items stored, {dead} dead letters. Try: [bold]veille search Kidal[/bold], "
+                  f"[bold]veille alerts list[/bold] (with VEILLE_HOME={get_settings().home})")
     if child.returncode != 0 or total_errors:
         for e in state.recent_errors(limit=10):
             err.print(f"[red]{e['source']}[/red] {e['kind']} {e['url'] or ''}: {e['message']}")
@@ -283,6 +303,20 @@ def index(batch: int = typer.Option(500, min=1, help="messages per bulk write"))
 
     _setup_logging()
     run_stage("indexer", batch)
+
+
+@app.command()
+def alert(
+    batch: int = typer.Option(200, min=1, help="messages per batch"),
+    deliver: bool = typer.Option(True, help="also run delivery workers in this process"),
+) -> None:
+    """Alert stage only: veille.enriched → rules.yaml → alerts (store, veille.alerts topic) →
+    delivery (Dramatiq on Redis with VEILLE_REDIS_URL). Start any number; more delivery
+    workers: `dramatiq sinks.alerts.delivery`."""
+    from veille.runner import run_stage
+
+    _setup_logging()
+    run_stage("alerter", batch, deliver=deliver)
 
 
 def main() -> None:

@@ -131,3 +131,88 @@ def print_alerts(alerts: list, title: str = "Alerts", statuses: dict[str, str] |
                       f"{a.title[:90]}\n[dim]{a.source} · {a.language} · {a.story_id}[/dim]",
                       "\n".join(a.reasons), status)
     console.print(table)
+
+
+def delivery_statuses(alerts: list, ledger) -> dict[str, str]:
+    """alert id → what became of it: delivered / failed / sending, or held / suppressed."""
+    keys = {a.id: [f"{a.digest_id or a.id}:{ch}" for ch in a.channels] for a in alerts
+            if a.status == "pending"}
+    found = ledger.status([k for ks in keys.values() for k in ks]) if keys else {}
+    out: dict[str, str] = {}
+    for a in alerts:
+        if a.status != "pending":
+            out[a.id] = {"digest": "held for digest"}.get(a.status, a.status)
+            continue
+        states = [found.get(k, "unknown") for k in keys[a.id]]
+        if states and all(s == "delivered" for s in states):
+            out[a.id] = "delivered" + (" (digest)" if a.digest_id else "")
+        elif "failed" in states:
+            out[a.id] = f"failed ({states.count('failed')}/{len(states)} channels)"
+        else:
+            out[a.id] = "sending"
+    return out
+
+
+@alerts_app.command("list")
+def alerts_list(
+    limit: int = typer.Option(20, min=1, help="how many, newest first"),
+    rule: str = typer.Option(None, help="only this rule"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON line per alert"),
+) -> None:
+    """Recent alerts with their reasons and delivery status."""
+    from sinks.alerts.ledger import open_ledger
+    from sinks.alerts.store import open_alert_store
+
+    store, ledger = open_alert_store(), open_ledger()
+    try:
+        alerts = store.recent(limit, rule=rule)
+        statuses = delivery_statuses(alerts, ledger)
+    finally:
+        store.close()
+        ledger.close()
+    if as_json:
+        for a in alerts:
+            print(json.dumps({**a.model_dump(mode="json"), "delivery": statuses[a.id]}, ensure_ascii=False))
+        return
+    print_alerts(alerts, title="Recent alerts", statuses=statuses)
+
+
+@alerts_app.command("failed")
+def alerts_failed(limit: int = typer.Option(50, min=1, help="how many, newest first")) -> None:
+    """Deliveries that failed after their last try, with the error (secrets redacted).
+    Send one again with `veille alerts retry KEY` once the channel is fixed."""
+    from sinks.alerts.ledger import open_ledger
+
+    ledger = open_ledger()
+    try:
+        failed = ledger.failed(limit)
+    finally:
+        ledger.close()
+    table = Table(title=f"Failed deliveries: {len(failed)}")
+    for col in ("failed at", "key", "channel", "attempts", "alert", "error"):
+        table.add_column(col, overflow="fold")
+    for f in failed:
+        table.add_row(f.failed_at.strftime("%Y-%m-%d %H:%M:%S"), f.key, f"{f.channel} ({f.channel_type})",
+                      str(f.attempts), f"{f.alert.rule}: {f.alert.title[:60]}", f.error)
+    console.print(table)
+
+
+@alerts_app.command("retry")
+def alerts_retry(key: str = typer.Argument(..., help="delivery key from `veille alerts failed`")) -> None:
+    """Sends a failed delivery again, with the channel as rules.yaml defines it now."""
+    from sinks.alerts.delivery import enqueue_delivery
+    from sinks.alerts.ledger import open_ledger
+
+    ruleset = _load(None)
+    ledger = open_ledger()
+    try:
+        failed = ledger.clear_failed(key)
+    finally:
+        ledger.close()
+    if failed is None:
+        raise ConfigError(f"no failed delivery with key {key!r} (see `veille alerts failed`)")
+    if failed.channel not in ruleset.channels:
+        raise ConfigError(f"channel {failed.channel!r} is no longer defined in {ruleset.path}")
+    alert = failed.alert.model_copy(update={"channels": [failed.channel]})
+    enqueue_delivery(alert, {failed.channel: ruleset.channels[failed.channel]})
+    console.print(f"queued {key} again on {failed.channel}")

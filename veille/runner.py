@@ -61,11 +61,16 @@ def make_stage(name: str, bus) -> Stage:
         from sinks.store import open_store
 
         return indexer_stage(bus, open_store())
+    if name == "alerter":
+        from sinks.alerts.stage import alert_stage
+
+        return alert_stage(bus)
     raise ValueError(f"no stage called {name!r}")
 
 
-def run_stage(name: str, batch_size: int | None = None) -> int:
-    """One stage until SIGTERM; returns how many messages it handled."""
+def run_stage(name: str, batch_size: int | None = None, deliver: bool = False) -> int:
+    """One stage until SIGTERM; returns how many messages it handled. `deliver` also runs a
+    Dramatiq worker for the alert delivery queue in this process (`veille alert`)."""
     from veille.bus import open_bus
     from veille.metrics import serve_metrics
 
@@ -76,10 +81,21 @@ def run_stage(name: str, batch_size: int | None = None) -> int:
         stage.batch_size = batch_size
     serve_metrics(settings.metrics_port, stage.health, settings.metrics_host)
     stop_on_signals(stage.stop)
+    worker = None
+    if deliver:
+        import dramatiq
+
+        import sinks.alerts.delivery  # noqa: F401 - declares the delivery actor
+        from veille.broker import broker
+
+        worker = dramatiq.Worker(broker, worker_threads=4, queues={"alerts"})
+        worker.start()
     log.info("%s: consuming %s (bus %s)", name, stage.topic, type(bus).__name__)
     try:
         stage.run_forever()
     finally:
+        if worker is not None:
+            worker.stop(timeout=10_000)
         stage.close()
         bus.close()
     log.info("%s: stopped after %d messages", name, stage.handled)
@@ -138,15 +154,30 @@ def run_crawl(workers: int = 2, schedule: bool = True, once: bool = False) -> No
             lease.release()
 
 
+def finish_alerts(alerter, broker, timeout: float = 120.0) -> None:
+    """End of a one-shot run: send the held digests and wait for the delivery queue to empty
+    (retries included), so nothing raised is left undelivered in an in-process broker."""
+    alerter.engine.flush_due(force=True)
+    try:
+        from dramatiq.brokers.stub import StubBroker
+
+        extra = {"fail_fast": False} if isinstance(broker, StubBroker) else {}
+        broker.join("alerts", timeout=int(timeout * 1000), **extra)
+    except Exception as exc:  # a timeout: deliveries still retrying are in the ledger
+        log.warning("alert deliveries still pending after %.0f s: %s", timeout, exc)
+
+
 def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     """The embedded default: collection, processing and indexing in one process."""
     settings = get_settings()
     prepare_metrics_dir(settings)
     import dramatiq
 
+    import sinks.alerts.delivery  # noqa: F401 - declares the delivery actor for the worker
     from crawlers.jobs import crawl_source
     from crawlers.scheduler import Scheduler
     from processors.enrich_stage import processor_stage
+    from sinks.alerts.stage import alert_stage
     from sinks.index_stage import indexer_stage
     from sinks.store import open_store
     from veille.broker import broker
@@ -160,7 +191,8 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     interrupted = state.mark_interrupted()
     if interrupted:
         announce(f"{interrupted} interrupted round(s) from a previous run will be redone")
-    stages = [processor_stage(bus), indexer_stage(bus, store)]
+    alerter = alert_stage(bus)
+    stages = [processor_stage(bus), indexer_stage(bus, store), alerter]
 
     def health() -> tuple[bool, dict]:
         checks = [s.health() for s in stages]
@@ -189,6 +221,7 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
                 t.join()
             for stage in stages:
                 stage.drain()
+            finish_alerts(alerter, broker)
     finally:
         worker.stop()
         for stage in stages:

@@ -65,7 +65,7 @@ class SlackChannel(_Strict):
 
 
 class TeamsChannel(_Strict):
-    """Microsoft Teams incoming webhook / workflow (MessageCard payload)."""
+    """Microsoft Teams workflow or connector webhook (an Adaptive Card in a message envelope)."""
 
     type: Literal["teams"]
     url: str | None = None

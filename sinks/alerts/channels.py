@@ -1,0 +1,587 @@
+"""How an alert reaches people and systems: per channel type, a formatter and a sender.
+
+Formatters are pure functions (alert → payload) so their content — escaping above all — can be
+tested without a server. Senders do one network exchange and either return a short
+description of the receiver's answer or raise `DeliveryError` whose message is safe to log and
+to show an operator: it names the channel, its type, its target with secrets removed, and the
+cause (HTTP status and the start of the body, SMTP reply, connection refused…).
+
+Why the care with secrets: Slack, Mattermost and Teams webhook URLs *are* credentials (anyone
+holding one can post), so a URL read from `url_env` is shown as scheme and host only; headers
+are never logged; the webhook secret and SMTP password never appear in any message.
+
+Why `urllib.request` rather than requests/httpx: one POST per delivery needs nothing more, and
+the project does not depend on either (requests is only present transitively).
+
+Webhook signature (receivers verify it with `verify_signature`)::
+
+    X-Veille-Timestamp: <unix seconds>
+    X-Veille-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>." + raw body)>
+
+Signing the timestamp with the body lets a receiver refuse replays older than a few minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import logging
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter
+
+from sinks.alerts.model import (
+    Alert,
+    ChannelConfig,
+    EmailChannel,
+    LogChannel,
+    SlackChannel,
+    TeamsChannel,
+    WebhookChannel,
+    delivery_key,
+)
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ADAPTER: TypeAdapter[Any] = TypeAdapter(ChannelConfig)
+USER_AGENT = "veille-alerts/0.1"
+_BODY_EXCERPT = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+# -- errors ---------------------------------------------------------------------------------
+class DeliveryError(Exception):
+    """A delivery that did not happen, with a message an operator can act on.
+
+    `permanent` errors (a 4xx answer, a refused recipient, a missing environment variable) will
+    not heal by retrying, so the delivery actor dead-letters them at once instead of waiting
+    through its back-off.
+    """
+
+    def __init__(
+        self, channel: str, channel_type: str, target: str, cause: str, *, permanent: bool = False
+    ) -> None:
+        self.channel = channel
+        self.channel_type = channel_type
+        self.target = target
+        self.cause = cause
+        self.permanent = permanent
+        super().__init__(f"channel {channel!r} ({channel_type}) → {target}: {cause}")
+
+
+class ChannelConfigError(DeliveryError):
+    """The channel cannot be used as configured (missing env var, bad URL); never retried."""
+
+    def __init__(self, channel: str, channel_type: str, cause: str, target: str = "(not configured)") -> None:
+        super().__init__(channel, channel_type, target, cause, permanent=True)
+
+
+def parse_channel(config: dict | Any) -> Any:
+    """A channel model from its dict form (as carried in a delivery message)."""
+    if isinstance(config, dict):
+        return CHANNEL_ADAPTER.validate_python(config)
+    return config
+
+
+# -- redaction ------------------------------------------------------------------------------
+def redact_url(url: str, *, secret: bool = True) -> str:
+    """What of a URL may be shown: scheme and host (with port) always, the path only when the
+    URL is not a secret; never the user info, query or fragment, where tokens usually sit."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(unparseable URL)"
+    if not parts.scheme or not host:
+        return "(unparseable URL)"
+    netloc = f"[{host}]" if ":" in host else host
+    if port:
+        netloc += f":{port}"
+    shown = f"{parts.scheme}://{netloc}"
+    if secret:
+        return shown + ("/…" if parts.path not in ("", "/") or parts.query else "")
+    return shown + parts.path + ("?…" if parts.query else "")
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """Text with every secret (and, for URLs, their path and query) replaced by '…': the last
+    line of defence for messages built from library errors that may quote what they were given."""
+    pieces: set[str] = set()
+    for value in secrets:
+        if not value:
+            continue
+        pieces.add(value)
+        if "://" in value:
+            try:
+                parts = urlsplit(value)
+            except ValueError:
+                continue
+            pieces.update(p for p in (parts.path, parts.query, parts.netloc) if p and len(p) > 3)
+    for piece in sorted(pieces, key=len, reverse=True):
+        if len(piece) >= 4:
+            text = text.replace(piece, "…")
+    return text
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[: _BODY_EXCERPT * 4].decode("utf-8", "replace")
+    text = _CONTROL.sub(" ", text).replace("\n", " ").replace("\r", " ").strip()
+    return text[:_BODY_EXCERPT] or "(empty body)"
+
+
+# -- secrets from the environment -----------------------------------------------------------
+def _env(name: str, var: str, channel_type: str, what: str) -> str:
+    value = os.environ.get(var, "")
+    if not value:
+        raise ChannelConfigError(
+            name, channel_type, f"environment variable {var} is not set (it should hold {what})"
+        )
+    return value
+
+
+def resolve_url(name: str, channel: WebhookChannel | SlackChannel | TeamsChannel) -> tuple[str, bool]:
+    """(URL, is it secret) from `url` or the env var named by `url_env`; exactly one is needed.
+
+    A Slack, Mattermost or Teams URL is always treated as secret, wherever it comes from."""
+    if channel.url and channel.url_env:
+        raise ChannelConfigError(name, channel.type, "set either url or url_env, not both")
+    if channel.url_env:
+        url, secret = _env(name, channel.url_env, channel.type, "the webhook URL"), True
+    elif channel.url:
+        url, secret = channel.url, channel.type != "webhook"
+    else:
+        raise ChannelConfigError(name, channel.type, "no url or url_env configured")
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme not in ("http", "https"):
+        source = f"environment variable {channel.url_env}" if channel.url_env else "url"
+        raise ChannelConfigError(name, channel.type, f"{source} is not an http(s) URL")
+    return url, secret
+
+
+# -- shared text ----------------------------------------------------------------------------
+def one_line(text: str) -> str:
+    """No newlines or control characters: for subjects, headers and one-line summaries."""
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()
+
+
+def subject(alert: Alert) -> str:
+    """`[veille] <rule>: <title>`, on one line whatever the title holds (no header injection)."""
+    title = one_line(alert.title) or alert.item_id
+    return one_line(f"[veille] {alert.rule}: {title}")[:250]
+
+
+def _details(alert: Alert) -> list[tuple[str, str]]:
+    """The labelled lines every format shows, in order; empty values left out."""
+    rows = [
+        ("Rule", alert.rule),
+        ("Severity", str(alert.severity)),
+        ("Source", alert.source + (f" ({alert.issuer})" if alert.issuer else "")),
+        ("Published", alert.published_at.isoformat() if alert.published_at else ""),
+        ("Language", alert.language if alert.language != "und" else ""),
+        ("Places", ", ".join(alert.places)),
+        ("Event types", ", ".join(alert.event_types)),
+        ("Topics", ", ".join(alert.topics)),
+    ]
+    return [(k, v) for k, v in rows if v]
+
+
+def _safe_link(url: str) -> str | None:
+    """Only http(s) links become clickable: a `javascript:` URL in a feed must stay text."""
+    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
+
+
+# -- log ------------------------------------------------------------------------------------
+def format_log(alert: Alert) -> str:
+    """A readable block for the console of `veille demo` (control characters removed, so a
+    title cannot move the cursor or recolour the terminal)."""
+    lines = [f"ALERT {one_line(alert.rule)} · severity {alert.severity}", f"  {one_line(alert.title)}"]
+    if alert.url:
+        lines.append(f"  {one_line(alert.url)}")
+    lines += [f"  {k}: {one_line(v)}" for k, v in _details(alert) if k not in ("Rule", "Severity")]
+    lines += [f"  - {one_line(r)}" for r in alert.reasons]
+    return "\n".join(lines)
+
+
+def send_log(alert: Alert, name: str, channel: LogChannel, key: str) -> str:
+    log.info(
+        "alert %s rule=%s severity=%d channel=%s: %s",
+        alert.id, one_line(alert.rule), alert.severity, name, one_line(alert.title)[:200],
+    )
+    print(format_log(alert), flush=True)
+    return "printed"
+
+
+# -- email ----------------------------------------------------------------------------------
+def message_id(key: str) -> str:
+    """Derived from the delivery key: a repeat after a crash carries the same Message-ID, which
+    mail clients and list servers use to drop duplicates."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@veille.alerts>"
+
+
+def format_email_text(alert: Alert) -> str:
+    lines = [one_line(alert.title) or alert.item_id, ""]
+    if alert.url:
+        lines += [alert.url, ""]
+    if alert.summary:
+        lines += [alert.summary.strip(), ""]
+    lines += [f"{k}: {v}" for k, v in _details(alert)]
+    if alert.reasons:
+        lines += ["", "Why it matched:"] + [f"- {r}" for r in alert.reasons]
+    lines += ["", f"Alert {alert.id} · item {alert.item_id}"]
+    return "\n".join(lines) + "\n"
+
+
+def format_email_html(alert: Alert) -> str:
+    """Every value from the alert goes through html.escape: titles and summaries come from
+    scraped pages and must not inject markup or scripts into the reader's mail client."""
+    e = html.escape
+    title = e(one_line(alert.title) or alert.item_id)
+    link = _safe_link(alert.url)
+    heading = f'<a href="{e(link)}">{title}</a>' if link else title
+    rows = "".join(f"<tr><th align=\"left\">{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _details(alert))
+    reasons = "".join(f"<li>{e(r)}</li>" for r in alert.reasons)
+    parts = [
+        "<!doctype html><html><body>",
+        f"<h2>{heading}</h2>",
+        f"<p>{'<br>'.join(e(line) for line in alert.summary.strip().splitlines())}</p>" if alert.summary else "",
+        f"<table>{rows}</table>",
+        f"<p>Why it matched:</p><ul>{reasons}</ul>" if reasons else "",
+        f"<p><small>Alert {e(alert.id)} · item {e(alert.item_id)}</small></p>",
+        "</body></html>",
+    ]
+    return "".join(parts)
+
+
+def format_email(alert: Alert, channel: EmailChannel, key: str) -> EmailMessage:
+    """multipart/alternative: plain text for any client, HTML for the rest."""
+    msg = EmailMessage()
+    msg["Subject"] = subject(alert)
+    msg["From"] = channel.sender
+    msg["To"] = ", ".join(channel.to)
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = message_id(key)
+    msg["X-Veille-Delivery"] = one_line(key)
+    msg["X-Veille-Alert"] = one_line(alert.id)
+    msg.set_content(format_email_text(alert))
+    msg.add_alternative(format_email_html(alert), subtype="html")
+    return msg
+
+
+def send_email(alert: Alert, name: str, channel: EmailChannel, key: str) -> str:
+    target = f"smtp://{channel.smtp_host}:{channel.smtp_port} to {', '.join(channel.to)}"
+    username = password = None
+    if channel.username_env or channel.password_env:
+        if not (channel.username_env and channel.password_env):
+            raise ChannelConfigError(name, "email", "set both username_env and password_env, or neither", target)
+        username = _env(name, channel.username_env, "email", "the SMTP user name")
+        password = _env(name, channel.password_env, "email", "the SMTP password")
+    msg = format_email(alert, channel, key)
+
+    def fail(cause: str, permanent: bool = False) -> DeliveryError:
+        return DeliveryError(name, "email", target, scrub(cause, [password]), permanent=permanent)
+
+    smtp_cls = smtplib.SMTP_SSL if channel.ssl else smtplib.SMTP
+    kwargs: dict[str, Any] = {"timeout": channel.timeout}
+    if channel.ssl:
+        kwargs["context"] = ssl.create_default_context()
+    try:
+        with smtp_cls(channel.smtp_host, channel.smtp_port, **kwargs) as smtp:
+            if channel.starttls and not channel.ssl:
+                smtp.starttls(context=ssl.create_default_context())
+            if username and password:
+                smtp.login(username, password)
+            refused = smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        detail = "; ".join(f"{rcpt}: {code} {_smtp_text(text)}" for rcpt, (code, text) in exc.recipients.items())
+        raise fail(f"recipients refused: {detail}", permanent=True) from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise fail(f"SMTP login refused: {exc.smtp_code} {_smtp_text(exc.smtp_error)}", permanent=True) from None
+    except smtplib.SMTPResponseException as exc:
+        raise fail(f"SMTP error {exc.smtp_code} {_smtp_text(exc.smtp_error)}", permanent=500 <= exc.smtp_code < 600) from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise fail(f"SMTP server does not support it: {exc}", permanent=True) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise fail(_os_cause(exc)) from None
+    if refused:
+        return f"sent; refused for {', '.join(refused)}"
+    return f"sent to {len(channel.to)} recipient(s)"
+
+
+def _smtp_text(text: bytes | str) -> str:
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return one_line(raw)[:_BODY_EXCERPT]
+
+
+def _os_cause(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, socket.gaierror):
+        return f"host name not resolved ({exc.strerror or exc})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error: {exc.reason or exc}"
+    return f"{type(exc).__name__}: {one_line(str(exc))[:_BODY_EXCERPT]}"
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirected webhook is a misconfiguration: following it would resend the body (and
+    signature) to wherever the redirect points, or silently turn the POST into a GET."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's API
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def post_json(
+    name: str, channel_type: str, url: str, body: bytes, headers: dict[str, str], *,
+    timeout: float, secret_url: bool, secrets: Iterable[str | None] = (),
+) -> str:
+    """POSTs body; returns 'HTTP <status>' on 2xx, raises DeliveryError otherwise.
+
+    4xx answers other than 408/425/429 are permanent (the receiver refuses this request and will
+    refuse it again); 5xx, timeouts and refused connections are retried."""
+    target = redact_url(url, secret=secret_url)
+    hidden = [url, *secrets]
+    request = urllib.request.Request(
+        url, data=body, method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+    )
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            status = response.status
+            response.read(65536)
+    except urllib.error.HTTPError as exc:
+        try:
+            excerpt = _excerpt(exc.read(_BODY_EXCERPT * 4))
+        except Exception:  # a body cut short tells no more than the status
+            excerpt = "(body unreadable)"
+        permanent = 400 <= exc.code < 500 and exc.code not in (408, 425, 429)
+        cause = f"HTTP {exc.code}: {excerpt}"
+        if 300 <= exc.code < 400:
+            cause = f"HTTP {exc.code} redirect (not followed; configure the final URL)"
+            permanent = True
+        raise DeliveryError(name, channel_type, target, scrub(cause, hidden), permanent=permanent) from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        cause = _os_cause(reason) if isinstance(reason, BaseException) else one_line(str(reason))
+        raise DeliveryError(name, channel_type, target, scrub(cause, hidden)) from None
+    except (OSError, ValueError, urllib.error.ContentTooShortError) as exc:
+        raise DeliveryError(name, channel_type, target, scrub(_os_cause(exc), hidden)) from None
+    except Exception as exc:  # http.client errors (bad status line, invalid URL…) quote input
+        cause = f"{type(exc).__name__}: {one_line(str(exc))[:_BODY_EXCERPT]}"
+        raise DeliveryError(name, channel_type, target, scrub(cause, hidden)) from None
+    return f"HTTP {status}"
+
+
+# -- webhook --------------------------------------------------------------------------------
+def format_webhook(alert: Alert, key: str) -> bytes:
+    """The alert as JSON (what `Alert.model_dump(mode="json")` gives) plus `delivery_key`,
+    which receivers use to drop the rare repeat (see docs/alerts-delivery.md)."""
+    payload = alert.model_dump(mode="json")
+    payload["delivery_key"] = key
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def sign(secret: str | bytes, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>`."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify_signature(
+    secret: str | bytes, timestamp: str, body: bytes, header: str, *,
+    max_age: float | None = 300, now: float | None = None,
+) -> bool:
+    """What a receiver runs on `X-Veille-Timestamp`, the raw body and `X-Veille-Signature`:
+    True when the signature matches (compared in constant time) and, unless max_age is None,
+    the timestamp is within max_age seconds of now (refuses replays of old requests)."""
+    if not header or not timestamp:
+        return False
+    if max_age is not None:
+        try:
+            age = abs((time.time() if now is None else now) - int(timestamp))
+        except ValueError:
+            return False
+        if age > max_age:
+            return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header.strip())
+
+
+def webhook_headers(key: str, body: bytes, secret: str | None, timestamp: str | None = None) -> dict[str, str]:
+    ts = timestamp or str(int(time.time()))
+    headers = {"X-Veille-Delivery": one_line(key), "X-Veille-Timestamp": ts}
+    if secret:
+        headers["X-Veille-Signature"] = sign(secret, ts, body)
+    return headers
+
+
+def send_webhook(alert: Alert, name: str, channel: WebhookChannel, key: str) -> str:
+    url, secret_url = resolve_url(name, channel)
+    secret = _env(name, channel.secret_env, "webhook", "the signing secret") if channel.secret_env else None
+    body = format_webhook(alert, key)
+    return post_json(
+        name, "webhook", url, body, webhook_headers(key, body, secret),
+        timeout=channel.timeout, secret_url=secret_url, secrets=[secret],
+    )
+
+
+# -- Slack / Mattermost ---------------------------------------------------------------------
+def mrkdwn(text: str, multiline: bool = False) -> str:
+    """Slack's required escaping (& < >), which also stops `<!channel>`-style mentions and
+    forged links; '@' gets an invisible word joiner (U+2060) after it so Mattermost does not turn
+    '@channel' or '@all' in a scraped title into a notification for everyone. Newlines are
+    kept only in `multiline` text (a digest's summary lists one alert a line)."""
+    if multiline:
+        return "\n".join(mrkdwn(line) for line in (text or "").strip().splitlines())
+    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("@", "@\u2060")
+
+
+def _slack_link(url: str, label: str) -> str:
+    link = _safe_link(url)
+    if not link:
+        return label
+    link = link.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{link}|{label}>"
+
+
+def _severity_colour(severity: int) -> str:
+    return "#d32f2f" if severity >= 4 else "#f57c00" if severity >= 2 else "#607d8b"
+
+
+def format_slack(alert: Alert) -> dict:
+    """`text` plus one legacy attachment: the subset both Slack and Mattermost incoming webhooks
+    render (Mattermost ignores Block Kit `blocks`; both show attachments with colour and fields)."""
+    title = mrkdwn(alert.title or alert.item_id)
+    text = f"*[veille] {mrkdwn(alert.rule)}* (severity {alert.severity}): {_slack_link(alert.url, title)}"
+    fields = [
+        {"title": k, "value": mrkdwn(v), "short": len(v) < 40}
+        for k, v in _details(alert) if k not in ("Rule", "Severity")
+    ]
+    body = mrkdwn(alert.summary, multiline=True)[:2000]
+    if alert.reasons:
+        body += ("\n" if body else "") + "\n".join(f"• {mrkdwn(r)}" for r in alert.reasons[:50])
+    attachment = {
+        "fallback": f"[veille] {mrkdwn(alert.rule)}: {title}",
+        "color": _severity_colour(alert.severity),
+        "title": title,
+        "text": body,
+        "fields": fields,
+        "footer": f"veille · alert {alert.id}",
+        "mrkdwn_in": ["text", "fields"],
+    }
+    if _safe_link(alert.url):
+        attachment["title_link"] = alert.url
+    return {"text": text, "attachments": [attachment]}
+
+
+def send_slack(alert: Alert, name: str, channel: SlackChannel, key: str) -> str:
+    url, secret_url = resolve_url(name, channel)
+    body = json.dumps(format_slack(alert), ensure_ascii=False).encode()
+    return post_json(
+        name, channel.type, url, body, {}, timeout=channel.timeout, secret_url=secret_url
+    )
+
+
+# -- Microsoft Teams ------------------------------------------------------------------------
+_TEAMS_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def teams_text(text: str) -> str:
+    """Adaptive Card TextBlocks render a Markdown subset: backslash-escape its punctuation so a
+    title cannot forge a link or emphasis."""
+    return _TEAMS_MD.sub(r"\\\1", one_line(text))
+
+
+def format_teams(alert: Alert) -> dict:
+    """An Adaptive Card (1.4) in a `message` envelope: the one format both the Teams
+    Workflows webhook ("Post to a channel when a webhook request is received", the replacement
+    for Office 365 connectors) and the remaining connector incoming webhooks accept; the older
+    MessageCard is rejected by Workflows."""
+    facts = [{"title": k, "value": teams_text(v)} for k, v in _details(alert) if k not in ("Rule",)]
+    body: list[dict] = [
+        {"type": "TextBlock", "text": f"[veille] {teams_text(alert.rule)}", "weight": "Bolder",
+         "color": "Attention" if alert.severity >= 4 else "Warning" if alert.severity >= 2 else "Default"},
+        {"type": "TextBlock", "text": teams_text(alert.title or alert.item_id), "size": "Medium",
+         "weight": "Bolder", "wrap": True},
+    ]
+    if alert.summary:
+        summary = "\n\n".join(teams_text(line) for line in alert.summary.strip().splitlines())
+        body.append({"type": "TextBlock", "text": summary[:2000], "wrap": True})
+    body.append({"type": "FactSet", "facts": facts})
+    if alert.reasons:
+        body.append({"type": "TextBlock", "text": "\n".join(f"- {teams_text(r)}" for r in alert.reasons[:50]), "wrap": True})
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    link = _safe_link(alert.url)
+    if link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the report", "url": link}]
+    return {
+        "type": "message",
+        "summary": subject(alert),
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
+
+
+def send_teams(alert: Alert, name: str, channel: TeamsChannel, key: str) -> str:
+    url, secret_url = resolve_url(name, channel)
+    body = json.dumps(format_teams(alert), ensure_ascii=False).encode()
+    return post_json(name, "teams", url, body, {}, timeout=channel.timeout, secret_url=secret_url)
+
+
+# -- dispatch -------------------------------------------------------------------------------
+_SENDERS = {
+    "log": send_log,
+    "email": send_email,
+    "webhook": send_webhook,
+    "slack": send_slack,
+    "mattermost": send_slack,
+    "teams": send_teams,
+}
+
+
+def send(alert: Alert, name: str, channel: Any, key: str | None = None) -> str:
+    """Delivers alert on channel `name` (a channel model or its dict form); returns a short
+    description of the receiver's answer, raises DeliveryError."""
+    channel = parse_channel(channel)
+    return _SENDERS[channel.type](alert, name, channel, key or delivery_key(alert, name))
+
+
+def target(name: str, channel: Any) -> str:
+    """Where the channel delivers, safe to show (for `veille alerts` listings)."""
+    channel = parse_channel(channel)
+    if channel.type == "log":
+        return "log"
+    if channel.type == "email":
+        return f"smtp://{channel.smtp_host}:{channel.smtp_port} to {', '.join(channel.to)}"
+    if channel.url_env:
+        return f"${channel.url_env}"
+    return redact_url(channel.url or "", secret=channel.type != "webhook")
+
