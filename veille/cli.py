@@ -16,6 +16,8 @@ from rich.live import Live
 from rich.table import Table
 
 from veille.cli_alerts import alerts_app, rules_app
+from veille.cli_brief import brief
+from veille.cli_kibana import kibana_app
 from veille.settings import ConfigError, get_settings, reset_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Monitoring of statements and news about Mali and the Sahel.")
@@ -23,6 +25,8 @@ sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sourc
 app.add_typer(sources_app, name="sources")
 app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(kibana_app, name="kibana")
+app.command()(brief)
 console = Console()
 err = Console(stderr=True)
 

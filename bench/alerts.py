@@ -1,0 +1,209 @@
+"""Alert latency on the real servers: publish → webhook, veille beside ElastAlert2.
+
+    python bench/alerts.py [--items 600] [--rate 50] [--every 6] [--run-every 1]
+    python -m bench.alerts …
+
+What it measures, in one run on the same items:
+
+* veille: the real stage processes (`veille process`, `veille index`, `veille alert` with its
+  delivery workers on Redis) in a fresh namespace, with one rule: a keyword query
+  (`Tinfadimata`, a village name put into the title of one item in `--every`), delivered to
+  a local webhook receiver (`bench.receiver.WebhookReceiver`). Each item is published to
+  `veille.raw` with `collected_at` = now; latency is from the moment `publish` returned to
+  the arrival of its alert's POST (wall clock, same machine). alerts/s = alerts delivered /
+  (first publish → last delivery).
+* ElastAlert2 (PyPI, in its own virtualenv, `bench.elastalert`): the equivalent rule
+  (`type: any`, `query_string` title:Tinfadimata, `realert: 0`, http_post2 to another
+  receiver) on the same `<ns>-items*` indices that veille's indexer fills, timestamp field
+  `collected_at`, `run_every` `--run-every` seconds. Same latency definition.
+
+Both see every item: veille's rule has a 1 s throttle window and every item its own story,
+so nothing is held back by design on either side. The ratio printed is ElastAlert2's p50 and
+p95 over veille's. Exits non-zero only on errors, never because of a threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/alerts.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from elasticsearch import Elasticsearch
+from rich.console import Console
+from rich.table import Table
+
+from bench.elastalert import ElastAlertRun, percentile
+from bench.items import synthetic_items
+from bench.pipeline import cleanup, services_env, start_stage, stop_stages, wait_groups
+from bench.receiver import WebhookReceiver
+from veille.bus.base import RAW
+from veille.bus.kafka_bus import KafkaBus
+
+console = Console()
+KEYWORD = "Tinfadimata"
+
+
+def make_items(n: int, every: int, prefix: str = "al") -> tuple[list[dict], set[str]]:
+    """Synthetic items that are each their own story: words shuffled per item (the generator
+    draws sentences from a small pool, so unshuffled items would be near-duplicates) and
+    publication dates three days apart. Otherwise veille would rightly raise one alert per
+    story, not one per item, and the comparison with ElastAlert2 would not be like for like."""
+    items = synthetic_items(n, prefix=f"{prefix}{uuid.uuid4().hex[:4]}")
+    matching = set()
+    for k, item in enumerate(items):
+        rng = random.Random(k)
+        words = item["body"].split()
+        rng.shuffle(words)
+        item["body"] = " ".join(words)
+        # three days apart: no two items fall in one story's ±2-day window
+        day = 3 * k + (0 if prefix == "al" else 3 * 10_000)
+        item["published_at"] = (datetime(2000, 1, 1, tzinfo=UTC) + timedelta(days=day)).isoformat()
+        if k % every == 0:
+            item["title"] = f"{KEYWORD}: {item['title']}"
+            matching.add(item["id"])
+    return items, matching
+
+
+def rules_file(path: Path, url: str) -> Path:
+    rules = {
+        "channels": {"bench": {"type": "webhook", "url": url}},
+        "rules": [{"name": "bench-keyword", "channels": ["bench"], "when": {"query": KEYWORD},
+                   "throttle": {"window": "1s"}}],
+    }
+    path.write_text(json.dumps(rules), encoding="utf-8")
+    return path
+
+
+def latencies(deliveries, published: dict[str, float], key) -> dict[str, float]:
+    """Seconds from publish to the first arrival of each item's alert."""
+    first: dict[str, float] = {}
+    for d in deliveries:
+        item = key(d.body)
+        if item in published and item not in first:
+            first[item] = d.at - published[item]
+    return first
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
+            "max": max(values) if values else float("nan"),
+            "mean": statistics.fmean(values) if values else float("nan")}
+
+
+def run(args: argparse.Namespace) -> int:
+    env = services_env()
+    if "VEILLE_REDIS_URL" not in env:
+        raise SystemExit("bench/alerts.py needs Redis too (deploy/local/services up prints it)")
+    ns = f"bal{uuid.uuid4().hex[:6]}"
+    home = Path(tempfile.mkdtemp(prefix="veille-bench-alerts-"))
+    items, matching = make_items(args.items, args.every)
+    es = Elasticsearch(env["VEILLE_ES_URL"], request_timeout=60)
+    procs = []
+    with WebhookReceiver() as veille_rx, WebhookReceiver() as ea_rx:
+        rules = rules_file(home / "rules.yaml", veille_rx.url + "/veille")
+        stage_env = {**os.environ, **env, "VEILLE_NAMESPACE": ns, "VEILLE_HOME": str(home),
+                     "VEILLE_RULES": str(rules), "VEILLE_LOG_LEVEL": "WARNING"}
+        try:
+            console.print(f"namespace {ns}: starting veille process / index / alert …")
+            procs += [start_stage("process", stage_env, home, 0, ["--batch", "50"]),
+                      start_stage("index", stage_env, home, 0, ["--batch", "200"]),
+                      start_stage("alert", stage_env, home, 0, ["--batch", "50"])]
+            wait_groups(env["VEILLE_KAFKA_BOOTSTRAP"], ns, {"processor": 1, "indexer": 1, "alerter": 1}, procs)
+            console.print("starting ElastAlert2 (installs into its own virtualenv the first time) …")
+            with ElastAlertRun(env["VEILLE_ES_URL"], f"{ns}-items*",
+                               {"query_string": {"query": f"title:{KEYWORD}"}}, "collected_at",
+                               ea_rx.url + "/elastalert", run_every=args.run_every,
+                               buffer_time=args.buffer) as ea:
+                bus = KafkaBus(env["VEILLE_KAFKA_BOOTSTRAP"], ns, 3)
+                # Warm-up: the stages load their models and lexicons on the first batch.
+                warm, warm_matching = make_items(3 * args.every, args.every, prefix="warm")
+                for item in warm:
+                    item["collected_at"] = datetime.now(UTC).isoformat()
+                    bus.publish(RAW, item["id"], json.dumps(item, ensure_ascii=False).encode())
+                bus.flush()
+                for rx in (veille_rx, ea_rx):
+                    if not rx.wait_for(lambda ds: {_id(d.body) for d in ds} >= warm_matching, args.timeout):
+                        raise SystemExit("warm-up alerts did not arrive; see the stage logs in " + str(home))
+                veille_rx.clear()
+                ea_rx.clear()
+                published: dict[str, float] = {}
+                start = time.time()
+                console.print(f"publishing {len(items)} items at {args.rate}/s, {len(matching)} match the rule …")
+                for k, item in enumerate(items):
+                    ahead = start + k / args.rate - time.time()
+                    if ahead > 0:
+                        time.sleep(ahead)
+                    item["collected_at"] = datetime.now(UTC).isoformat()
+                    bus.publish(RAW, item["id"], json.dumps(item, ensure_ascii=False).encode())
+                    bus.flush()
+                    published[item["id"]] = time.time()
+                bus.close()
+                want = len(matching)
+                for rx in (veille_rx, ea_rx):
+                    rx.wait_for(lambda ds: len({_id(d.body) for d in ds} & matching) >= want, args.timeout)
+                ea_version = ea.version
+        finally:
+            stop_stages(procs)
+            cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], ns)
+        ours = latencies(veille_rx.deliveries, {k: published[k] for k in matching}, _id)
+        theirs = latencies(ea_rx.deliveries, {k: published[k] for k in matching}, _id)
+        last = max((d.at for d in veille_rx.deliveries), default=start)
+        rate = len(ours) / (last - start) if last > start else float("nan")
+
+    table = Table(title=f"publish → webhook, {len(items)} items at {args.rate}/s, {len(matching)} matching")
+    for col in ("system", "alerts", "p50 s", "p95 s", "max s", "alerts/s"):
+        table.add_column(col, justify="right")
+    s_ours, s_theirs = summary(list(ours.values())), summary(list(theirs.values()))
+    table.add_row("veille", str(s_ours["n"]), f"{s_ours['p50']:.2f}", f"{s_ours['p95']:.2f}",
+                  f"{s_ours['max']:.2f}", f"{rate:.1f}")
+    table.add_row(f"ElastAlert2 {ea_version or ''} (run_every {args.run_every}s)", str(s_theirs["n"]),
+                  f"{s_theirs['p50']:.2f}", f"{s_theirs['p95']:.2f}", f"{s_theirs['max']:.2f}", "")
+    console.print(table)
+    console.print(f"ratio ElastAlert2 / veille: p50 {s_theirs['p50'] / s_ours['p50']:.2f}, "
+                  f"p95 {s_theirs['p95'] / s_ours['p95']:.2f}")
+    extra = len(veille_rx.deliveries) - len(ours)
+    console.print(f"veille deliveries beyond one per matching item: {extra}; "
+                  f"ElastAlert2: {len(ea_rx.deliveries) - len(theirs)}")
+    if args.verbose:
+        order = sorted(ours, key=lambda i: published[i])
+        console.print("veille, in publish order: " + " ".join(f"{ours[i]:.2f}" for i in order))
+        order = sorted(theirs, key=lambda i: published[i])
+        console.print("ElastAlert2, in publish order: " + " ".join(f"{theirs[i]:.2f}" for i in order))
+    if args.json:
+        print(json.dumps({"veille": s_ours, "elastalert2": s_theirs, "alerts_per_s": rate,
+                          "items": len(items), "matching": len(matching), "rate": args.rate}))
+    return 0
+
+
+def _id(body) -> str:
+    if not isinstance(body, dict):
+        return ""
+    return str(body.get("item_id") or body.get("id") or "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=600)
+    parser.add_argument("--rate", type=float, default=50.0, help="items published per second")
+    parser.add_argument("--every", type=int, default=6, help="one item in EVERY matches the rule")
+    parser.add_argument("--run-every", type=float, default=1.0, help="ElastAlert2's run_every (s)")
+    parser.add_argument("--buffer", type=float, default=60.0, help="ElastAlert2's buffer_time (s)")
+    parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--verbose", action="store_true", help="print every latency in publish order")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

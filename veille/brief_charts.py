@@ -1,0 +1,189 @@
+"""The daily brief's two pictures: the week's items per day, and a map of the places named.
+
+Both are drawn with matplotlib's object API on the Agg canvas (no pyplot, so no global
+figure state and no GUI backend is ever chosen: safe in a worker thread or a server) and
+returned as PNG bytes, which `veille.brief` embeds as data: URIs. Nothing is fetched: the
+map's outline of Mali and its label points are data in `veille/data/mali_outline.yaml`, so a
+brief can be drawn on a machine without internet and mailed as one file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OUTLINE_FILE = Path(__file__).with_name("data") / "mali_outline.yaml"
+NO_EVENT = "no event type"
+OTHER = "other event types"
+MAX_SERIES = 6  # more stacked colours than this cannot be told apart in a mailed picture
+DPI = 100
+# A qualitative palette (matplotlib's tab10, reordered so red goes to the most frequent type).
+PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+           "#17becf", "#bcbd22")
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """One place on the map: how many items of the window name it and their worst severity."""
+
+    name: str
+    country: str
+    admin1: str
+    lat: float
+    lon: float
+    items: int
+    max_severity: int
+
+
+@cache
+def map_data() -> dict[str, Any]:
+    """The outline, region label points, neighbour labels and frame, read once."""
+    data = yaml.safe_load(OUTLINE_FILE.read_text(encoding="utf-8"))
+    for key in ("extent", "outline", "regions", "neighbours", "countries"):
+        if key not in data:
+            raise ValueError(f"{OUTLINE_FILE}: missing {key!r}")
+    return data
+
+
+def in_frame(lat: float, lon: float) -> bool:
+    """Whether a point falls inside the map frame (outside ones are listed under the map)."""
+    lon_min, lon_max, lat_min, lat_max = map_data()["extent"]
+    return lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
+
+
+def _png(fig: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    # No "Software"/date metadata: the same data gives the same bytes (reproducible briefs).
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def week_chart_png(
+    days: Sequence[date],
+    primary_types: Sequence[tuple[date, str | None]],
+    topics: Sequence[tuple[date, Sequence[str]]],
+) -> bytes:
+    """Items per day over `days`: stacked bars by each item's most likely event type (one item
+    counts once, so a bar's height is the day's item count), and below, lines of the week's
+    most frequent topics (an item counts for each of its topics).
+
+    `primary_types` holds (day, event type or None) per item; `topics` (day, topic labels).
+    """
+    index = {d: i for i, d in enumerate(days)}
+    type_totals = Counter(t or NO_EVENT for d, t in primary_types if d in index)
+    named = [t for t, _ in type_totals.most_common() if t != NO_EVENT]
+    keep = named[:MAX_SERIES] if len(named) <= MAX_SERIES else named[: MAX_SERIES - 1]
+    series = [*keep, *([OTHER] if len(named) > len(keep) else []),
+              *([NO_EVENT] if NO_EVENT in type_totals else [])]
+    counts = {s: [0] * len(days) for s in series}
+    for d, t in primary_types:
+        if d not in index:
+            continue
+        key = t if t in keep else (OTHER if t else NO_EVENT)
+        counts[key][index[d]] += 1
+
+    topic_totals = Counter(t for d, labels in topics if d in index for t in set(labels))
+    top_topics = [t for t, _ in topic_totals.most_common(5)]
+    topic_counts = {t: [0] * len(days) for t in top_topics}
+    for d, labels in topics:
+        if d in index:
+            for t in set(labels) & set(top_topics):
+                topic_counts[t][index[d]] += 1
+
+    fig = _figure(8.0, 5.4)
+    bars, lines = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    x = list(range(len(days)))
+    bottom = [0] * len(days)
+    for i, name in enumerate(series):
+        colour = "#bbbbbb" if name == NO_EVENT else "#777777" if name == OTHER else PALETTE[i % len(PALETTE)]
+        bars.bar(x, counts[name], bottom=bottom, color=colour, label=name.replace("_", " "),
+                 edgecolor="white", linewidth=0.5)
+        bottom = [b + c for b, c in zip(bottom, counts[name], strict=True)]
+    bars.set_ylabel("items")
+    bars.set_title("Items per day, by most likely event type", fontsize=11, loc="left")
+    if series:
+        bars.legend(fontsize=8, loc="upper left", frameon=False, ncols=2)
+    else:
+        bars.text(0.5, 0.5, "no item this week", transform=bars.transAxes, ha="center",
+                  va="center", color="#777777")
+    bars.set_ylim(0, max([*bottom, 1]) * 1.35)
+    for i, t in enumerate(top_topics):
+        lines.plot(x, topic_counts[t], marker="o", markersize=3.5, linewidth=1.6,
+                   color=PALETTE[(i + 1) % len(PALETTE)], label=t.replace("_", " "))
+    lines.set_ylabel("items")
+    lines.set_title("Items per day mentioning each frequent topic", fontsize=11, loc="left")
+    if top_topics:
+        lines.legend(fontsize=8, loc="upper left", frameon=False, ncols=3)
+        lines.set_ylim(0, max(max(v) for v in topic_counts.values()) * 1.5 + 0.5)
+    lines.set_xticks(x, [d.strftime("%a %d %b") for d in days], fontsize=8)
+    for ax in (bars, lines):
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def map_png(points: Sequence[MapPoint], highlight: int = 8) -> bytes:
+    """Mali's outline with its admin1 regions labelled and one marker per place named in the
+    window: area grows with the number of items naming it, colour with their worst severity.
+    The `highlight` places named most often get their name written beside the marker."""
+    from matplotlib.colors import Normalize
+
+    data = map_data()
+    lon_min, lon_max, lat_min, lat_max = data["extent"]
+    fig = _figure(7.6, 6.6)
+    ax = fig.subplots()
+    ax.set_facecolor("#eef3f7")
+    lons = [p[0] for p in data["outline"]]
+    lats = [p[1] for p in data["outline"]]
+    ax.fill(lons, lats, facecolor="#fbf7ec", edgecolor="#6b5b3e", linewidth=1.2, zorder=1)
+    for name, (lon, lat) in data["neighbours"].items():
+        ax.text(lon, lat, name, fontsize=8, color="#8a9aa8", ha="center", va="center",
+                style="italic", zorder=2)
+    for name, (lon, lat) in data["regions"].items():
+        ax.plot(lon, lat, marker="s", markersize=2.5, color="#9c8f74", zorder=2)
+        ax.annotate(name.upper(), (lon, lat), xytext=(0, -9), textcoords="offset points",
+                    fontsize=7, color="#7d6f55", ha="center", va="top", zorder=2)
+
+    shown = [p for p in points if in_frame(p.lat, p.lon)]
+    norm = Normalize(vmin=0, vmax=100)
+    if shown:
+        biggest = max(p.items for p in shown)
+        sizes = [40 + 460 * (p.items / biggest) for p in shown]
+        ordered = sorted(range(len(shown)), key=lambda i: -sizes[i])  # small markers on top
+        sc = ax.scatter([shown[i].lon for i in ordered], [shown[i].lat for i in ordered],
+                        s=[sizes[i] for i in ordered],
+                        c=[shown[i].max_severity for i in ordered], cmap="YlOrRd", norm=norm,
+                        edgecolors="#3b2a1a", linewidths=0.6, alpha=0.85, zorder=3)
+        bar = fig.colorbar(sc, ax=ax, shrink=0.6, pad=0.01)
+        bar.set_label("worst severity of the items naming the place", fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+        for p in sorted(shown, key=lambda p: (-p.items, -p.max_severity, p.name))[:highlight]:
+            ax.annotate(f"{p.name} ({p.items})", (p.lon, p.lat), xytext=(6, 4),
+                        textcoords="offset points", fontsize=8, fontweight="bold",
+                        color="#222222", zorder=4)
+    else:
+        ax.text(0.5, 0.06, "no place named in the window", transform=ax.transAxes,
+                ha="center", color="#777777")
+    ax.set_xlim(lon_min, lon_max)
+    ax.set_ylim(lat_min, lat_max)
+    ax.set_aspect("equal")
+    ax.tick_params(labelsize=7, colors="#777777")
+    ax.set_title("Places named in the window (marker area: items)", fontsize=11, loc="left")
+    return _png(fig)
