@@ -5,11 +5,21 @@ by several sites, and the same attack is reported in Arabic, French and English 
 sources. `StoryIndex.assign` answers both for each item: `duplicate_of` (the id of the first
 item seen with the same text) and `story_id` (shared by every report of the same event).
 
-Duplicates: MinHash (datasketch, 128 permutations) over 3-word shingles of the text, lower
-cased and accent folded (Arabic short vowels dropped), with LSH banding 9 × 13 (datasketch's
-optimum for Jaccard 0.8). A candidate from the bands is confirmed by its estimated Jaccard
-≥ `DUPLICATE_THRESHOLD` (0.8), from a 2-bit-per-permutation signature (b-bit minwise hashing:
-32 bytes per item instead of 512). Texts of fewer than `MIN_WORDS` words are never
+Duplicates: MinHash (datasketch, 128 permutations) over 2-word shingles of the text's body,
+lower cased and accent folded (Arabic short vowels dropped). A republication usually carries
+another outlet's headline and credit line ("(AFP)", "- APS", "Source : ONU Info"), so the
+first line (callers pass the title, a line break, the body) and lines of fewer than
+`MIN_WORDS` words (credits, datelines, "Lire aussi") are left out when the rest still has
+`BODY_WORDS` (40) words; shorter texts are taken whole, headline included (two paywall stubs
+with the same teaser and different headlines are not the same text). Lightly edited copies
+(a new headline, a reworded first sentence, a trimmed last paragraph, other quote marks)
+have a Jaccard of 0.72–0.96 on these shingles in the development set, different texts at
+most 0.20 and two reports of the same event at most 0.07 (docs/classifiers.md). LSH banding
+9 × 4 (the first 36 permutations; 9 bands keep the memory of the 3-word, 9 × 13 scheme it
+replaced) finds a pair at Jaccard 0.6 with probability 0.71, at 0.7 0.92 and at 0.8 0.99;
+the candidates sharing the most bands (`MAX_CANDIDATES`) are confirmed by their estimated
+Jaccard ≥ `DUPLICATE_THRESHOLD` (0.6) from a 2-bit-per-permutation signature (b-bit minwise
+hashing: 32 bytes per item instead of 512). Texts of fewer than `MIN_WORDS` words are never
 duplicates (two title-only items "Communiqué de presse" are not the same text). The original
 is the earliest item seen; a duplicate of a duplicate points at the original.
 
@@ -38,7 +48,8 @@ actors agree. A duplicate takes its original's story.
 State: one SQLite file (WAL), so the index survives restarts; `path=None` keeps it in memory
 (tests). Per item it holds the id, a 64-bit key, the expiry, the story, the 32-byte signature
 and nine 32-bit band keys, plus the story features of items that have some: about 370 bytes
-per item. In a file the process keeps only SQLite's page cache (`CACHE_MB`) in memory,
+per item. A duplicate keeps neither signature nor band keys (its copies find the original):
+the copies of a much republished text do not pile up in the buckets every lookup reads. In a file the process keeps only SQLite's page cache (`CACHE_MB`) in memory,
 whatever the number of items; in memory, 1,000,000 items take about 450 MB
 (bench/stories_memory.py). Items expire `window_days` after the later of their publication
 and their collection (an archive crawled today stays comparable for a month); `prune`
@@ -69,10 +80,13 @@ from datasketch import MinHash
 from veille.schema import Figures
 
 NUM_PERM = 128
-BANDS, ROWS = 9, 13
+SHINGLE_WORDS = 2
+BANDS, ROWS = 9, 4
 SEED = 1
-DUPLICATE_THRESHOLD = 0.8
+DUPLICATE_THRESHOLD = 0.6
 MIN_WORDS = 8
+BODY_WORDS = 40
+"""Words the body must keep (without headline and short lines) to be compared on its own."""
 MAX_WORDS = 5000
 """Words read per text: enough for any news item, bounded for 50-page reports."""
 MAX_CANDIDATES = 64
@@ -91,7 +105,7 @@ COMMIT_SECONDS = 1.0
 """Assignments are committed in groups (a commit writes every page it touched to the WAL):
 after this many items or seconds, and on `flush`/`close`. A crash loses at most that group,
 which re-processing recomputes identically."""
-SCHEMA = 3
+SCHEMA = 4
 
 EVENT_TYPES = (
     "armed_clash",
@@ -111,7 +125,8 @@ _ARABIC = re.compile("[\u0600-\u06ff]")
 _ARABIC_MARKS = re.compile(rb"(?:\xd9[\x8b-\x9f\xb0]|\xd9\x80|\xdb[\x96-\xad])+")
 _ARABIC_PUNCT = tuple(p.encode() for p in "،؛؟«»“”")
 _PUNCT = bytes(c for c in range(128) if not chr(c).isalnum())
-_SPACES = bytes.maketrans(_PUNCT, b" " * len(_PUNCT))
+_LINES = bytes.maketrans(_PUNCT.replace(b"\n", b""), b" " * (len(_PUNCT) - 1))
+"""Punctuation to spaces, line breaks kept."""
 _MASK32 = np.uint64(0xFFFFFFFF)
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
 _BAND_MULT = np.random.RandomState(SEED + 1).randint(
@@ -173,7 +188,30 @@ def story_name(story: int) -> str:
 
 
 def words(text: str) -> list[bytes]:
-    """Lower-cased, accent-folded words (bytes), the input of the shingles.
+    """Lower-cased, accent-folded words (bytes) of the whole text."""
+    return _folded(text).split()[:MAX_WORDS]
+
+
+def body_words(text: str) -> list[bytes]:
+    """The words the shingles are made of: the lines after the first (the headline) that
+    have at least `MIN_WORDS` words (credits, datelines and link lines go), when they make
+    `BODY_WORDS` words; else the whole text (see the module doc)."""
+    lines = _folded(text).split(b"\n")
+    if len(lines) > 1:
+        kept: list[bytes] = []
+        for line in lines[1:]:
+            tokens = line.split()
+            if len(tokens) >= MIN_WORDS:
+                kept += tokens
+                if len(kept) >= MAX_WORDS:
+                    break
+        if len(kept) >= BODY_WORDS:
+            return kept[:MAX_WORDS]
+    return b" ".join(lines).split()[:MAX_WORDS]
+
+
+def _folded(text: str) -> bytes:
+    """Lower-cased, accent-folded text as bytes, punctuation as spaces, line breaks kept.
 
     Byte-level on purpose: a news item is folded in ~30 µs instead of ~150 µs with regexes.
     Texts without Arabic keep ASCII letters only after NFKD (accents and other scripts go);
@@ -187,16 +225,17 @@ def words(text: str) -> list[bytes]:
             data = data.replace(mark, b" ")
     else:
         data = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
-    return data.translate(_SPACES).split()[:MAX_WORDS]
+    return data.translate(_LINES)
 
 
 def signature(text: str) -> np.ndarray | None:
-    """MinHash values (uint32 × 128) of the text's 3-word shingles; None when too short."""
-    tokens = words(text)
+    """MinHash values (uint32 × 128) of the 2-word shingles of `body_words`; None when the
+    text has fewer than `MIN_WORDS` words."""
+    tokens = body_words(text)
     if len(tokens) < MIN_WORDS:
         return None
     h = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
-    shingles = (h[:-2] * np.uint64(0x9E3779B1) + h[1:-1] * np.uint64(0x85EBCA77) + h[2:]) & _MASK32
+    shingles = (h[:-1] * np.uint64(0x9E3779B1) + h[1:]) & _MASK32
     minhash = MinHash(
         num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme="affine32"
     )
@@ -218,8 +257,10 @@ def compact(values: np.ndarray) -> bytes:
     """b-bit signature: the low 2 bits of each MinHash value, four to a byte (32 bytes).
 
     b-bit minwise hashing (Li & König): two values agree by chance 1 time in 4, which the
-    estimate removes; at Jaccard 0.8 its standard error is 0.04 against 0.035 with full
-    32-bit values, for 16 times less room.
+    estimate removes; at Jaccard 0.6 (the threshold) its standard error is 0.054 against
+    0.043 with full 32-bit values, for 16 times less room (1 bit: 0.071). Different texts
+    (Jaccard ≤ 0.2) stay 7 standard errors below the threshold, lightly edited copies (≥ 0.7)
+    2 above it.
     """
     low = (values & 0x3).astype(np.uint8).reshape(-1, 4)
     return (low[:, 0] | (low[:, 1] << 2) | (low[:, 2] << 4) | (low[:, 3] << 6)).tobytes()
@@ -232,9 +273,14 @@ _SAME_PAIRS = np.array(
 
 def estimated_jaccard(a: bytes, b: bytes) -> float:
     """Jaccard estimate from two 2-bit signatures (chance agreement 1/4 removed)."""
-    diff = np.frombuffer(a, np.uint8) ^ np.frombuffer(b, np.uint8)
-    same = int(_SAME_PAIRS[diff].sum()) / NUM_PERM
-    return max(0.0, (same - 1 / 4) / (1 - 1 / 4))
+    return float(_estimates(a, [b])[0])
+
+
+def _estimates(sig: bytes, others: Sequence[bytes]) -> np.ndarray:
+    """`estimated_jaccard` of one signature against several, in one pass."""
+    diff = np.frombuffer(b"".join(others), np.uint8).reshape(len(others), -1)
+    same = _SAME_PAIRS[diff ^ np.frombuffer(sig, np.uint8)].sum(axis=1, dtype=np.int64) / NUM_PERM
+    return np.maximum(0.0, (same - 1 / 4) / (1 - 1 / 4))
 
 
 def _type_bits(labels: Sequence[str]) -> int:
@@ -391,7 +437,10 @@ class StoryIndex:
                 sig, keys = compact(values), band_keys(values)
                 original = self._original(keys, sig)
                 if original is not None:
+                    # Its copies find the original: no band keys (copies of a much republished
+                    # text would otherwise fill the same buckets, which every lookup reads).
                     duplicate_of, story = original
+                    sig, keys = None, []
             features = None
             if story is None:
                 features = _features(published, event_types, places, orgs, figures)
@@ -435,11 +484,14 @@ class StoryIndex:
         if not self._generations:
             return None
         gens = sorted(self._generations)
+        # The candidates sharing the most bands (the most similar) when there are too many:
+        # 4-row bands also match texts of the same topic now and then.
         slots = [
             row[0]
             for row in self._db.execute(
-                f"SELECT DISTINCT slot FROM bands WHERE gen IN ({','.join('?' * len(gens))}) "
-                f"AND h IN ({','.join('?' * len(keys))}) ORDER BY slot LIMIT {MAX_CANDIDATES}",
+                f"SELECT slot FROM bands WHERE gen IN ({','.join('?' * len(gens))}) "
+                f"AND h IN ({','.join('?' * len(keys))}) GROUP BY slot "
+                f"ORDER BY count(*) DESC, slot LIMIT {MAX_CANDIDATES}",
                 [*gens, *keys],
             )
         ]
@@ -447,14 +499,20 @@ class StoryIndex:
             return None
         marks = ",".join("?" * len(slots))
         rows = self._db.execute(
-            "SELECT key, item_id, duplicate_of, story, sig FROM items "
-            f"WHERE slot IN ({marks}) ORDER BY slot",
+            f"SELECT slot, sig FROM items WHERE slot IN ({marks}) AND sig IS NOT NULL "
+            "ORDER BY slot",
             slots,
-        )
-        for key, item_id, duplicate_of, story, other in rows:
-            if other is not None and estimated_jaccard(sig, other) >= DUPLICATE_THRESHOLD:
-                return (duplicate_of or item_id), (key if story is None else story)
-        return None
+        ).fetchall()
+        if not rows:
+            return None
+        hits = np.flatnonzero(_estimates(sig, [row[1] for row in rows]) >= DUPLICATE_THRESHOLD)
+        if not hits.size:
+            return None
+        key, item_id, duplicate_of, story = self._db.execute(
+            "SELECT key, item_id, duplicate_of, story FROM items WHERE slot=?",
+            (rows[hits[0]][0],),
+        ).fetchone()
+        return (duplicate_of or item_id), (key if story is None else story)
 
     def _story(self, features: tuple) -> int | None:
         place, day, types = features[:3]

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from processors.stories import StoryIndex, compact, estimated_jaccard, signature
+from processors.stories import (
+    BANDS,
+    DUPLICATE_THRESHOLD,
+    StoryIndex,
+    body_words,
+    compact,
+    estimated_jaccard,
+    signature,
+)
 from veille.schema import Figures
 
 DAY = datetime(2026, 9, 15, 9, 0, tzinfo=UTC)
@@ -162,3 +170,79 @@ def test_signature_estimates_jaccard() -> None:
     assert estimated_jaccard(compact(a), compact(b)) > 0.8
     assert estimated_jaccard(compact(a), compact(signature(OTHER))) < 0.3
     assert signature("trop court") is None
+
+
+# A wire report and what other sites make of it: the lightly edited republications must be
+# found (2-word shingles of the body, Jaccard ≥ 0.6), another report of the same attack not.
+WIRE = """Mali : au moins quinze civils tués dans une attaque près de Bandiagara
+
+Au moins quinze civils ont été tués dimanche soir dans l'attaque d'un village du cercle de Bandiagara, dans le centre du Mali, a-t-on appris lundi de sources locales et sécuritaires.
+
+Selon un élu de la commune, des hommes armés arrivés à moto ont encerclé le village peu avant la tombée de la nuit, ouvert le feu sur les habitants et incendié plusieurs greniers. « Ils sont restés près de deux heures, personne n'est venu nous secourir », a raconté un rescapé joint par téléphone.
+
+L'armée malienne a confirmé l'attaque dans un communiqué publié lundi, sans donner de bilan, et annoncé l'envoi de renforts dans la zone. L'attaque n'a pas été revendiquée dans l'immédiat.
+
+Le centre du Mali est le théâtre depuis 2015 de violences entre groupes jihadistes, milices communautaires et forces armées, qui ont fait des milliers de morts et des centaines de milliers de déplacés.
+
+(AFP)"""
+REPUBLISHED = """Bandiagara : quinze civils tués dans l'attaque d'un village
+
+BAMAKO - Au moins quinze civils ont été tués dimanche dans l'attaque d'un village du cercle de Bandiagara, dans le centre du pays, ont indiqué lundi des sources locales et sécuritaires.
+
+Selon un élu de la commune, des hommes armés arrivés à moto ont encerclé le village peu avant la tombée de la nuit, ouvert le feu sur les habitants et incendié plusieurs greniers. "Ils sont restés près de deux heures, personne n'est venu nous secourir", a raconté un rescapé joint par téléphone.
+
+L'armée malienne a confirmé l'attaque dans un communiqué publié lundi, sans donner de bilan, et annoncé l'envoi de renforts dans la zone. L'attaque n'a pas été revendiquée dans l'immédiat.
+
+Source : APS"""
+OTHER_REPORT = """Centre du Mali : un village attaqué dans le cercle de Bandiagara
+
+Des hommes armés ont attaqué dimanche soir un village du cercle de Bandiagara, tuant au moins quinze civils, selon un bilan communiqué lundi par des responsables locaux à Studio Tamani.
+
+Les assaillants, venus nombreux à moto, ont tiré sur les habitants et brûlé des greniers et des boutiques avant de se replier vers la brousse. Plusieurs blessés ont été évacués vers le centre de santé de Bandiagara, où les soignants manquent de moyens.
+
+Dans un communiqué, l'état-major général des armées a confirmé l'attaque et indiqué que des renforts avaient été envoyés dans la zone. Les habitants réclament une présence permanente des forces de défense et de sécurité.
+
+Le centre du Mali est le théâtre depuis 2015 de violences entre groupes jihadistes, milices communautaires et forces armées."""
+
+
+def test_a_lightly_edited_republication_is_a_duplicate(index: StoryIndex) -> None:
+    # another headline, a reworded first sentence with a dateline, other quote marks, the
+    # last paragraph trimmed, another credit line
+    first = index.assign("afp:1", WIRE, "fr", DAY, **NONE)
+    again = index.assign("aps:7", REPUBLISHED, "fr", DAY + timedelta(hours=2), **NONE)
+    assert again == ("afp:1", first[1])
+
+
+def test_another_report_of_the_same_event_is_not_a_duplicate(index: StoryIndex) -> None:
+    # same event, same facts, a shared background sentence: a story, not the same text
+    index.assign("afp:1", WIRE, "fr", DAY, **NONE)
+    assert index.assign("tamani:3", OTHER_REPORT, "fr", DAY, **NONE)[0] is None
+
+
+def test_edited_copies_are_above_the_threshold_and_other_reports_far_below() -> None:
+    def similarity(a: str, b: str) -> float:
+        return estimated_jaccard(compact(signature(a)), compact(signature(b)))
+
+    assert similarity(WIRE, REPUBLISHED) >= DUPLICATE_THRESHOLD  # true Jaccard 0.69
+    assert similarity(WIRE, OTHER_REPORT) <= 0.3  # true Jaccard 0.19
+
+
+def test_the_headline_and_credit_lines_are_not_compared() -> None:
+    body = WIRE.split("\n", 1)[1]
+    assert body_words(WIRE) == body_words("Un tout autre titre\n" + body + "\n\nLire aussi")
+    assert b"afp" not in body_words(WIRE)
+
+
+def test_short_texts_keep_their_headline(index: StoryIndex) -> None:
+    # two paywalled teasers: the same stub under different headlines are different items
+    stub = "Cet article est réservé à nos abonnés. Abonnez-vous pour lire la suite de l'article."
+    index.assign("a", "Mali : la transition prolongée de cinq ans par un décret\n" + stub, "fr", DAY, **NONE)
+    other = "Niger : les prix du riz ont doublé sur les marchés de Niamey\n" + stub
+    assert index.assign("b", other, "fr", DAY, **NONE)[0] is None
+
+
+def test_copies_do_not_add_band_keys(index: StoryIndex) -> None:
+    # a much republished text: every copy points at the original, the buckets stay small
+    for n in range(5):
+        assert index.assign(f"copy:{n}", WIRE, "fr", DAY, **NONE)[0] == (None if n == 0 else "copy:0")
+    assert index._db.execute("SELECT count(*) FROM bands").fetchone()[0] == BANDS
