@@ -301,6 +301,12 @@ class Report:
             out[f"places.admin1_accuracy.{lang}"] = self.admin1_accuracy(lang)
         out["language.accuracy"] = self.language_accuracy(ALL)
         out["language.sahel_rejection"] = self.sahel_rejection.value
+        # a set without duplicates or stories, where none is predicted, is perfect at both
+        empty = {name: not (prf.support or prf.predicted)
+                 for name, prf in (("duplicates", self.duplicates), ("stories", self.stories))}
+        out["duplicates.precision"] = 1.0 if empty["duplicates"] else self.duplicates.precision
+        out["duplicates.recall"] = 1.0 if empty["duplicates"] else self.duplicates.recall
+        out["stories.precision"] = 1.0 if empty["stories"] else self.stories.precision
         return out
 
     def to_dict(self) -> dict:

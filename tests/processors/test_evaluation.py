@@ -276,7 +276,8 @@ def test_report_renders_and_serialises():
     assert data["floors"] == report.floors()
     assert set(report.floors()) == {f"{k}.{lang}" for k in ("event_types.macro_f1", "topics.macro_f1",
                                                             "places.admin1_accuracy") for lang in ("ar", "fr", "en")} | {
-        "language.accuracy", "language.sahel_rejection"}
+        "language.accuracy", "language.sahel_rejection", "duplicates.precision", "duplicates.recall",
+        "stories.precision"}
 
 
 # -- the labelled set itself -------------------------------------------------------------
