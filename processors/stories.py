@@ -62,6 +62,7 @@ its own duplicate and its story id does not change.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sqlite3
 import threading
@@ -78,6 +79,8 @@ import numpy as np
 from datasketch import MinHash
 
 from veille.schema import Figures
+
+log = logging.getLogger(__name__)
 
 NUM_PERM = 128
 SHINGLE_WORDS = 2
@@ -299,6 +302,10 @@ def _day(moment: datetime) -> int:
     return int(moment.timestamp() // 86400)
 
 
+class _OtherParameters(sqlite3.DatabaseError):
+    """The index file was built with other MinHash/LSH parameters (an older veille)."""
+
+
 class StoryIndex:
     """Duplicate and story assignment over a sliding window, persisted in SQLite."""
 
@@ -318,13 +325,19 @@ class StoryIndex:
                 ) from exc
             target = str(path)
         try:
-            self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
-            self._db.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
-            self._db.executescript(_DDL)
-            self._check_schema()
+            try:
+                self._open(target)
+            except _OtherParameters as exc:
+                # An index built by another version is a cache of the last 30 days: set it
+                # aside and start afresh rather than stop the processor after an upgrade.
+                self._db.close()
+                assert path is not None
+                for suffix in ("", "-wal", "-shm"):
+                    old = Path(f"{path}{suffix}")
+                    if old.exists():
+                        old.replace(Path(f"{path}.old{suffix}"))
+                log.warning("story index %s was %s; moved to %s.old and rebuilt", path, exc, path)
+                self._open(target)
         except sqlite3.DatabaseError as exc:
             raise RuntimeError(
                 f"the story index {target} cannot be opened ({exc}); if it is corrupt, delete it: "
@@ -335,15 +348,23 @@ class StoryIndex:
         self._opened = self._last_prune = time.monotonic()
         self._generations = self._load_generations()
 
+    def _open(self, target: str) -> None:
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+        self._db.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
+        self._db.executescript(_DDL)
+        self._check_schema()
+
     def _check_schema(self) -> None:
         params = f"{SCHEMA}:{NUM_PERM}:{BANDS}x{ROWS}:{SEED}"
         row = self._db.execute("SELECT value FROM meta WHERE key='params'").fetchone()
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('params', ?)", (params,))
         elif row[0] != params:
-            raise sqlite3.DatabaseError(
-                f"made with parameters {row[0]}, this veille uses {params}; "
-                "delete the file to rebuild it"
+            raise _OtherParameters(
+                f"made with parameters {row[0]}, this veille uses {params}"
             )
 
     def flush(self) -> None:

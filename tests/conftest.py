@@ -18,6 +18,16 @@ from veille.mirror import FIXTURES, Mirror
 from veille.settings import REPO_ROOT, reset_settings
 
 
+@pytest.fixture(autouse=True)
+def _never_the_users_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test writes into ~/.veille: every test starts with a throwaway VEILLE_HOME (tests
+    that need to know it use `home`)."""
+    monkeypatch.setenv("VEILLE_HOME", str(tmp_path_factory.mktemp("home")))
+    reset_settings()
+    yield
+    reset_settings()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VEILLE_HOME", str(tmp_path / "home"))

@@ -246,3 +246,18 @@ def test_copies_do_not_add_band_keys(index: StoryIndex) -> None:
     for n in range(5):
         assert index.assign(f"copy:{n}", WIRE, "fr", DAY, **NONE)[0] == (None if n == 0 else "copy:0")
     assert index._db.execute("SELECT count(*) FROM bands").fetchone()[0] == BANDS
+
+
+def test_an_index_of_other_parameters_is_set_aside_and_rebuilt(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "stories.db"
+    StoryIndex(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value='3:128:9x13:1' WHERE key='params'")
+    db.commit()
+    db.close()
+    index = StoryIndex(path)  # an upgrade must not stop the processor
+    index.close()
+    assert (tmp_path / "stories.db.old").exists()
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='params'").fetchone()[0] != "3:128:9x13:1"

@@ -68,7 +68,7 @@ def test_without_language_analyzers_text_is_standard_only():
     assert text_fields(set()) == ["title", "summary", "body"]
     assert index_templates("ns", set())["ns-items"]["_meta"]["analysis"] == "standard"
     alerts = component_templates("ns", set())["ns-alerts-mappings"]["template"]["mappings"]
-    assert alerts["properties"]["evidence"] == {"type": "text", "analyzer": "standard"}
+    assert alerts["properties"]["reasons"] == {"type": "text", "analyzer": "standard"}
 
 
 def test_item_mapping_types():

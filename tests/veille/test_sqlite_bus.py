@@ -37,7 +37,7 @@ def test_messages_survive_reopening_the_file(tmp_path):
     assert SqliteBus(tmp_path / "bus.db").read_all(RAW)[0].value == b"payload"
 
 
-def test_poison_message_goes_to_dead_letters_and_does_not_block(tmp_path):
+def test_poison_message_goes_to_dead_letters_and_does_not_block(tmp_path, home):
     bus = SqliteBus(tmp_path / "bus.db")
     good = {"id": "https://example.org/a", "source": "s", "url": "https://example.org/a",
             "title": "Attaque à Gao", "body": "Des hommes armés ont attaqué un poste à Gao ce matin."}
