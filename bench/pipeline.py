@@ -89,8 +89,8 @@ def services_env() -> dict[str, str]:
     return env
 
 
-def cleanup(es: Elasticsearch, bootstrap: str, ns: str) -> None:
-    """Removes the namespace's indices, templates, topics and consumer groups."""
+def cleanup_es(es: Elasticsearch, ns: str) -> None:
+    """Removes the namespace's indices, index templates and component templates."""
     for index in es.indices.get(index=f"{ns}-*", allow_no_indices=True, expand_wildcards="all"):
         es.indices.delete(index=index)
     with contextlib.suppress(NotFoundError):  # 404 when none matches
@@ -99,6 +99,11 @@ def cleanup(es: Elasticsearch, bootstrap: str, ns: str) -> None:
     with contextlib.suppress(NotFoundError):
         for t in es.cluster.get_component_template(name=f"{ns}-*")["component_templates"]:
             es.cluster.delete_component_template(name=t["name"])
+
+
+def cleanup(es: Elasticsearch, bootstrap: str, ns: str) -> None:
+    """Removes the namespace's indices, templates, topics and consumer groups."""
+    cleanup_es(es, ns)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{ns}-cleanup")
     try:
         groups = [g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(f"{ns}.")]

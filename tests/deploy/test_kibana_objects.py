@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
+from bench.pipeline import cleanup_es
 from veille.kibana import (
     DASHBOARD_ID,
     NDJSON_FILES,
@@ -203,26 +204,10 @@ def mapped(services: dict[str, str]) -> Iterator[tuple[str, dict[str, dict[str, 
         for client in (alerts, store):
             if client is not None:
                 client.close()
-        _cleanup(es, ns)
+        cleanup_es(es, ns)
         es.close()
 
 
-def _cleanup(es: Elasticsearch, ns: str) -> None:
-    for kind in ("items", "alerts"):
-        _ignore_404(es.indices.delete_index_template, name=f"{ns}-{kind}")
-    for name in (f"{ns}-settings", f"{ns}-items-mappings", f"{ns}-alerts-mappings"):
-        _ignore_404(es.cluster.delete_component_template, name=name)
-    indices = list(es.indices.get(index=f"{ns}-*", allow_no_indices=True))
-    if indices:
-        es.indices.delete(index=",".join(indices))
-
-
-def _ignore_404(call, **kwargs) -> None:
-    try:
-        call(**kwargs)
-    except Exception as exc:
-        if getattr(exc, "status_code", None) != 404:
-            raise
 
 
 def _suits(need: str, types: dict[str, dict]) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
+from bench.pipeline import stop_stages
 from veille.settings import reset_settings
 
 
@@ -84,15 +84,7 @@ class Distributed:
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{self.logs()}")
 
     def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_stages(self.procs)
 
 
 @pytest.fixture

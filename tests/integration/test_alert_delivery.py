@@ -8,7 +8,6 @@ removed afterwards. A Redis that cannot be reached fails the test, never skips i
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
+from bench.pipeline import stop_stages
 from sinks.alerts.channels import verify_signature
 from sinks.alerts.delivery import enqueue_delivery
 from sinks.alerts.ledger import RedisLedger, open_ledger
@@ -71,15 +71,7 @@ class Cluster:
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{self.logs()}")
 
     def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_stages(self.procs)
 
 
 @pytest.fixture

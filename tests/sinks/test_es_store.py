@@ -16,6 +16,7 @@ import elastic_transport
 import pytest
 from elasticsearch import Elasticsearch
 
+from bench.pipeline import cleanup_es
 from sinks.es_store import ElasticsearchStore, StoreUnavailable, doc_id
 from sinks.index_stage import indexer_stage
 from sinks.store import open_store
@@ -45,21 +46,7 @@ def es(services: dict[str, str]) -> Iterator[Elasticsearch]:
 def namespace(es: Elasticsearch) -> Iterator[str]:
     ns = f"t{uuid.uuid4().hex[:8]}"
     yield ns
-    for kind in ("items", "alerts"):
-        _ignore_404(es.indices.delete_index_template, name=f"{ns}-{kind}")
-    for name in (f"{ns}-settings", f"{ns}-items-mappings", f"{ns}-alerts-mappings"):
-        _ignore_404(es.cluster.delete_component_template, name=name)
-    indices = list(es.indices.get(index=f"{ns}-*", allow_no_indices=True))
-    if indices:
-        es.indices.delete(index=",".join(indices))
-
-
-def _ignore_404(call, **kwargs) -> None:
-    try:
-        call(**kwargs)
-    except Exception as exc:
-        if getattr(exc, "status_code", None) != 404:
-            raise
+    cleanup_es(es, ns)
 
 
 @pytest.fixture

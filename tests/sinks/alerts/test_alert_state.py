@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.pipeline import cleanup_es
 from sinks.alerts.model import Alert, alert_id
 from sinks.alerts.store import ElasticsearchAlertStore, SqliteAlertStore
 from sinks.alerts.throttle import RedisThrottle, SqliteThrottle, Throttle
@@ -85,9 +86,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
     try:
         yield s
     finally:
-        s.client.indices.delete(index=f"{ns}-*", ignore_unavailable=True, allow_no_indices=True)
-        for kind in ("items", "alerts"):
-            s.client.indices.delete_index_template(name=f"{ns}-{kind}", ignore=[404])
+        cleanup_es(s.client, ns)
         s.close()
 
 
