@@ -55,6 +55,20 @@ def test_sigkill_mid_round_then_restart_equals_uninterrupted_run(tmp_path, mirro
     assert set(after) - set(reference) == set(), "not in the uninterrupted run"
     changed = {k: (after[k], reference[k]) for k in after if after[k] != reference[k]}
     assert changed == {}
+    _every_alert_delivered(tmp_path / "killed")
+
+
+def _every_alert_delivered(home: Path) -> None:
+    """Deliveries queued in the in-process broker die with the process; the restart must
+    send them (delivery ledger) so no alert raised before the kill is left unsent."""
+    from sinks.alerts.ledger import SqliteLedger
+    from sinks.alerts.store import SqliteAlertStore
+
+    alerts = [a for a in SqliteAlertStore(home / "alerts.db").recent(10_000) if a.status == "pending"]
+    assert alerts, "the bundled rules raised no alert: the check proves nothing"
+    keys = [f"{a.digest_id or a.id}:{channel}" for a in alerts for channel in a.channels]
+    states = SqliteLedger(home / "alerts.db").status(keys)
+    assert {k for k, v in states.items() if v != "delivered"} == set()
 
 
 def _where(home: Path, ids: set[str]) -> str:

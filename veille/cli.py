@@ -169,10 +169,11 @@ def demo(
         alerter = alert_stage(bus)
         stages = [processor_stage(bus), indexer_stage(bus, store), alerter]
         from veille.broker import broker
-        from veille.runner import finish_alerts
+        from veille.runner import finish_alerts, recover_alerts
 
         worker = dramatiq.Worker(broker, worker_threads=2, queues={"alerts"})
         worker.start()
+        recover_alerts(alerter, broker)
         round_id = uuid.uuid4().hex[:12]
         env = {} if verbose else {"VEILLE_LOG_LEVEL": "ERROR"}
         console.print(f"[bold]veille demo[/bold]: {len(registry.enabled())} sources from the offline mirror "

@@ -111,14 +111,19 @@ def run_crawl(workers: int = 2, schedule: bool = True, once: bool = False) -> No
 
     from crawlers.jobs import crawl_source
     from crawlers.scheduler import LeaderLease, Scheduler
+    from sinks.store import open_store
     from veille.broker import broker
     from veille.metrics import serve_metrics
+    from veille.source_health import HealthChecker
     from veille.sources import load_registry
     from veille.state import open_state
 
     registry = load_registry(settings.sources_path())
     state = open_state()
-    scheduler = Scheduler(registry.enabled(), state, crawl_source.send)
+    # Source health after each finished round, by the leader (the only one ticking); the
+    # store is opened at the first check so a crawler starts even with Elasticsearch down.
+    scheduler = Scheduler(registry.enabled(), state, crawl_source.send,
+                          on_round_finished=HealthChecker(registry, state, open_store))
     lease = LeaderLease(settings.redis_url, settings.namespace) if settings.redis_url and schedule else None
     worker = dramatiq.Worker(broker, worker_threads=workers, queues={"collect"})
     stopping = threading.Event()
@@ -152,6 +157,21 @@ def run_crawl(workers: int = 2, schedule: bool = True, once: bool = False) -> No
         worker.stop(timeout=10_000)
         if lease:
             lease.release()
+
+
+def recover_alerts(alerter, broker) -> None:
+    """Embedded default only: deliveries queued in the in-process broker died with the last
+    process; send again what the delivery ledger has not seen through."""
+    from dramatiq.brokers.stub import StubBroker
+
+    if isinstance(broker, StubBroker):
+        from sinks.alerts.ledger import open_ledger
+
+        ledger = open_ledger()
+        try:
+            alerter.engine.recover(ledger)
+        finally:
+            ledger.close()
 
 
 def finish_alerts(alerter, broker, timeout: float = 120.0) -> None:
@@ -204,9 +224,13 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
         t.start()
     worker = dramatiq.Worker(broker, worker_threads=4)
     worker.start()
+    recover_alerts(alerter, broker)
     stop = threading.Event()
     stop_on_signals(stop.set)
-    scheduler = Scheduler(registry.enabled(), state, crawl_source.send)
+    from veille.source_health import HealthChecker
+
+    scheduler = Scheduler(registry.enabled(), state, crawl_source.send,
+                          on_round_finished=HealthChecker(registry, state, store))
     announce(f"veille run: {len(registry.enabled())} sources, state in {settings.home}; Ctrl-C to stop")
     try:
         while not stop.is_set():

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sinks.alerts.model import Alert, ChannelConfig, alert_id
+from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
 from sinks.alerts.store import AlertStore
 from sinks.alerts.throttle import Throttle
 from veille.bus.base import ALERTS, ENRICHED, Bus, Message
@@ -181,6 +181,39 @@ class AlertEngine:
             self.last_flush[rule.name] = now
             ALERT_COUNT.labels(rule.name, "digest_sent").inc()
             sent.append(digest)
+        return sent
+
+
+    def recover(self, ledger: Any, limit: int = 5000) -> int:
+        """Re-sends the deliveries a crash lost. Needed in the embedded default only: its
+        in-process broker keeps queued deliveries in memory, while Redis keeps them. An alert
+        counts as lost when one of its channels is neither delivered nor failed in the
+        ledger; digests are rebuilt from the alerts they carried (same alerts, same id)."""
+        pending = [a for a in self.store.recent(limit) if a.status == "pending"]
+        digests: dict[str, list[Alert]] = {}
+        todo: list[Alert] = []
+        for alert in pending:
+            if alert.digest_id:
+                digests.setdefault(alert.digest_id, []).append(alert)
+            else:
+                todo.append(alert)
+        now = self.clock()
+        for digest_id, carried in digests.items():
+            rule = self.rules.get(carried[0].rule)
+            if rule is not None:
+                digest = digest_alert(rule, carried, now)
+                if digest.id == digest_id:
+                    todo.append(digest)
+        sent = 0
+        for alert in todo:
+            channels = {n: c for n, c in self.ruleset.channels.items() if n in alert.channels}
+            keys = [delivery_key(alert, name) for name in channels]
+            states = ledger.status(keys) if keys else {}
+            if any(states.get(k) not in ("delivered", "failed") for k in keys):
+                self.enqueue(alert, channels)
+                sent += 1
+        if sent:
+            log.warning("alerts: %d alert(s) whose delivery a previous run did not finish are sent again", sent)
         return sent
 
 
