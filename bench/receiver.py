@@ -34,12 +34,20 @@ class Delivery:
     body: Any  # parsed JSON, or the body as text when it is not JSON
     headers: dict[str, str] = field(default_factory=dict)
     path: str = "/"
+    raw: bytes = b""  # the body as sent (signatures are computed over these bytes)
+    status: int = 200  # what the receiver answered
 
 
 class WebhookReceiver:
     """Threaded HTTP server on 127.0.0.1 that records every POST; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, status: int = 200) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, status: int = 200,
+                 script: list[int] | None = None, answer: bytes = b"{}", pause: float = 0.0) -> None:
+        """`status` answers every POST, except that the first ones take their status from
+        `script` in order (a receiver that fails twice then succeeds: `script=[500, 502]`);
+        `answer` is the response body, sent after `pause` seconds. All four may be changed
+        while the receiver runs."""
+        self.status, self.script, self.answer, self.pause = status, list(script or []), answer, pause
         self._lock = threading.Condition()
         self._deliveries: list[Delivery] = []
         receiver = self
@@ -56,12 +64,17 @@ class WebhookReceiver:
                     body: Any = json.loads(text) if text else None
                 except ValueError:
                     body = text
+                time.sleep(receiver.pause)
+                with receiver._lock:
+                    status = receiver.script.pop(0) if receiver.script else receiver.status
+                answer = receiver.answer
+                # recorded before answering: once the sender has its answer, it is here
+                receiver._record(Delivery(at, body, dict(self.headers.items()), self.path, raw, status))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"{}")
-                receiver._record(Delivery(at, body, dict(self.headers.items()), self.path))
+                self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 """Silence the per-request stderr line: a benchmark posts thousands."""

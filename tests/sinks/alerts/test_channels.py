@@ -10,17 +10,16 @@ import email
 import email.policy
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from bench.receiver import WebhookReceiver
 from sinks.alerts import channels
 from sinks.alerts.channels import ChannelConfigError, DeliveryError, verify_signature
 from sinks.alerts.model import Alert, EmailChannel, delivery_key
@@ -55,44 +54,22 @@ class Received:
         return json.loads(self.body)
 
 
-@dataclass
-class HttpReceiver:
-    """A webhook endpoint on 127.0.0.1: records every POST and answers with the next status of
-    `script` (then `default`), with `answer` as the body, after `pause` seconds."""
+class HttpReceiver(WebhookReceiver):
+    """bench's webhook receiver, started at once, seen as the tests want it: raw bodies,
+    `default` for the status after `script`, and a URL shaped like a Slack hook."""
 
-    script: list[int] = field(default_factory=list)
-    default: int = 200
-    answer: bytes = b'{"ok":true}'
-    pause: float = 0.0
-    received: list[Received] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                time.sleep(receiver.pause)
-                with receiver.lock:
-                    status = receiver.script.pop(0) if receiver.script else receiver.default
-                    receiver.received.append(Received(self.path, dict(self.headers.items()), body, status))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(receiver.answer)))
-                self.end_headers()
-                self.wfile.write(receiver.answer)
-
-            def log_message(self, format: str, *args) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def __init__(self, script: list[int] | None = None, default: int = 200,
+                 answer: bytes = b'{"ok":true}', pause: float = 0.0) -> None:
+        super().__init__(status=default, script=script, answer=answer, pause=pause)
+        self.start()
 
     @property
-    def port(self) -> int:
-        return self.server.server_address[1]
+    def default(self) -> int:
+        return self.status
+
+    @default.setter
+    def default(self, value: int) -> None:
+        self.status = value
 
     @property
     def url(self) -> str:
@@ -100,13 +77,15 @@ class HttpReceiver:
         return f"http://127.0.0.1:{self.port}/services/T000/{TOKEN}?token={TOKEN}"
 
     @property
+    def received(self) -> list[Received]:
+        return [Received(d.path, d.headers, d.raw, d.status) for d in self.deliveries]
+
+    @property
     def delivered(self) -> list[Received]:
-        with self.lock:
-            return [r for r in self.received if 200 <= r.status < 300]
+        return [r for r in self.received if 200 <= r.status < 300]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop()
 
 
 class SmtpReceiver:
