@@ -73,12 +73,74 @@ def sources_list() -> None:
 
 
 @sources_app.command("check")
-def sources_check(path: Path = typer.Argument(None, help="sources file; default VEILLE_SOURCES")) -> None:
-    """Validates a sources file and names every problem."""
+def sources_check(
+    target: str = typer.Argument(
+        None, metavar="[KEY|PATH]",
+        help="a source key: fetch a few of its items and show what is extracted; a file: validate it; "
+             "nothing: validate VEILLE_SOURCES",
+    ),
+    live: bool = typer.Option(False, "--live", help="fetch from the real site, not the offline mirror"),
+    limit: int = typer.Option(3, min=1, help="items to fetch (KEY only)"),
+    root: Path = typer.Option(None, help="repo whose tests/fixtures/sites the mirror serves; default this one"),
+) -> None:
+    """Validates a sources file, or dry-runs one source and says field by field what it extracts.
+
+    `veille sources check` validates VEILLE_SOURCES; `veille sources check FILE` validates FILE (an existing path, or a name ending in .yaml/.yml).
+
+    `veille sources check KEY` runs one round of that source (offline mirror, or the real site with --live) without touching the bus, the store or the collection state; it exits 1 when a field is missing or the round had errors.
+    """
     from veille.sources import load_registry
 
-    registry = load_registry(path or get_settings().sources_path())
-    console.print(f"[green]ok[/green]: {len(registry.sources)} sources, {len(registry.enabled())} enabled")
+    if target is None or Path(target).is_file() or target.endswith((".yaml", ".yml")):
+        registry = load_registry(Path(target) if target else get_settings().sources_path())
+        console.print(f"[green]ok[/green]: {len(registry.sources)} sources, {len(registry.enabled())} enabled")
+        return
+    from crawlers.source_check import collect, report
+    from veille.mirror import FIXTURES
+
+    _registry().get(target)  # an unknown key fails here, listing the known ones
+    fixtures = root / "tests" / "fixtures" / "sites" if root else FIXTURES
+    where = "the live site" if live else f"the offline mirror ({fixtures})"
+    err.print(f"fetching up to {limit} items of {target} from {where}…")
+    result = report(collect(target, live=live, limit=limit, fixtures=fixtures), where=where)
+    for line in result.lines:
+        typer.echo(line)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@sources_app.command("new")
+def sources_new(
+    key: str = typer.Argument(..., help="the source's key: lower-case letters, digits and '-' (items carry it as `source`)"),
+    kind: str = typer.Option(..., "--kind", help="rss (a feed), html (listing pages) or api (a JSON API)"),
+    url: str = typer.Option(None, help="the feed, listing or API URL; default a placeholder to replace"),
+    name: str = typer.Option(None, help="human name; default the key"),
+    languages: str = typer.Option("fr", help="languages it publishes in, comma-separated: fr,en"),
+    issuer: str = typer.Option(None, help="org id of who speaks; default the key"),
+    root: Path = typer.Option(None, help="repo to write tests/fixtures/sites/KEY and tests/crawlers into; default this one"),
+) -> None:
+    """Adds a source: its sources.yaml entry, a template recorded copy of its site and its test.
+
+    The generated test passes as written; then replace the template pages with recorded ones and update expected.yaml (docs/adding-a-source.md).
+    """
+    from veille.new_source import create, plan
+    from veille.settings import REPO_ROOT
+
+    new = create(plan(key, kind, url=url, name=name, languages=languages.split(","), issuer=issuer,
+                      sources_file=get_settings().sources_path(), root=root or REPO_ROOT))
+    base = root or REPO_ROOT
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(base) if path.is_relative_to(base) else path)
+
+    typer.echo(f"added {new.key} ({new.kind}) to {new.sources_file}")
+    for path in new.written:
+        typer.echo(f"  wrote {shown(path)}")
+    if new.placeholder_url:
+        typer.echo(f"no --url: the entry points at the placeholder {new.url}; put the real URL in "
+                   "sources.yaml and record its pages", err=True)
+    typer.echo(f"next: python -m pytest {shown(new.test_file)}; veille sources check {new.key}; "
+               "then record the real pages (docs/adding-a-source.md)")
 
 
 # -- search / export -------------------------------------------------------------------
