@@ -5,13 +5,17 @@ Archive sources (a closed mission's site) are crawled once, then only on request
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
 import uuid
+from collections.abc import Callable, Sequence
 
 from veille.sources import Source
 from veille.state import RoundStats
+
+log = logging.getLogger(__name__)
 
 
 def due_sources(sources: list[Source], last: dict[str, RoundStats], now: float | None = None) -> list[Source]:
@@ -47,10 +51,15 @@ class Scheduler:
 
     A source with a job in flight is not sent again until its round finishes, or until the
     job's time limit has passed (a worker that died with the job never reports).
+
+    `on_round_finished(keys)` is called once per tick with the sources whose rounds finished
+    since the previous tick (the source-health check, `veille.source_health.HealthChecker`).
     """
 
-    def __init__(self, sources: list[Source], state, send, job_timeout: float = 3600.0) -> None:
+    def __init__(self, sources: list[Source], state, send, job_timeout: float = 3600.0,
+                 on_round_finished: Callable[[Sequence[str]], object] | None = None) -> None:
         self.sources, self.state, self.send, self.job_timeout = sources, state, send, job_timeout
+        self.on_round_finished = on_round_finished
         self.in_flight: dict[str, tuple[str, float]] = {}  # source key -> (round id, sent at)
         self.sent_once: set[str] = set()
         self.last_tick = time.time()
@@ -58,10 +67,17 @@ class Scheduler:
     def tick(self, once: bool = False) -> int:
         """Forgets finished rounds, sends the due sources; returns how many jobs were sent."""
         now = self.last_tick = time.time()
+        finished = []
         for key, (round_id, sent_at) in list(self.in_flight.items()):
             report = self.state.round_stats(round_id).get(key)
             if (report is not None and report.finished is not None) or now - sent_at > self.job_timeout:
                 del self.in_flight[key]
+                finished.append(key)
+        if finished and self.on_round_finished is not None:
+            try:
+                self.on_round_finished(finished)
+            except Exception:  # noqa: BLE001 - a hook must never stop scheduling
+                log.exception("after-round hook failed for %s", ", ".join(finished))
         sent = 0
         for source in due_sources(self.sources, self.state.last_rounds(), now):
             if source.key in self.in_flight or (once and source.key in self.sent_once):

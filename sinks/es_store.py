@@ -34,6 +34,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
@@ -43,10 +44,11 @@ from sinks.es_templates import (
     detect_language_analyzers,
     index_templates,
     item_index,
+    sources_index,
     text_fields,
 )
 from sinks.sqlite_store import _split_keep_phrases
-from sinks.store import ItemStore
+from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 
 log = logging.getLogger(__name__)
@@ -414,6 +416,50 @@ class ElasticsearchStore(ItemStore):
             after = agg.get("after_key")
             if not agg["buckets"] or not after:
                 return out
+
+    # -- source health -------------------------------------------------------------------
+    def source_items(self, source: str, since: datetime,
+                     limit: int = SOURCE_ITEMS_LIMIT) -> list[ItemFacts]:
+        """One search: the source's items collected since `since`, newest first. Title and
+        body come back only to be measured: script fields would measure them on the node,
+        but the integ-test node of CI has no painless, and `limit` (200) keeps the transfer
+        to a few hundred kilobytes per source."""
+        self._ready()
+        try:
+            resp = self.client.search(
+                index=self.alias, size=limit, allow_no_indices=True,
+                query={"bool": {"filter": [
+                    {"term": {"source": source}},
+                    {"range": {"collected_at": {"gte": since.isoformat()}}},
+                ]}},
+                sort=[{"collected_at": "desc"}],
+                source=["collected_at", "published_at", "enrichment.language.code", "title", "body"],
+            )
+        except NotFoundError:
+            return []
+        out = []
+        for hit in resp["hits"]["hits"]:
+            doc = hit["_source"]
+            when = datetime.fromisoformat(doc["collected_at"].replace("Z", "+00:00"))
+            lang = ((doc.get("enrichment") or {}).get("language") or {}).get("code") or "und"
+            out.append(ItemFacts(
+                when if when.tzinfo else when.replace(tzinfo=UTC), bool(doc.get("published_at")),
+                len(doc.get("title") or ""), len(doc.get("body") or ""), lang,
+            ))
+        return out
+
+    def write_source_health(self, docs: Sequence[dict[str, Any]]) -> None:
+        """Overwrites `<ns>-sources/_doc/<source key>` with each check (index template
+        `ns-sources`, mapping `es_templates.SOURCES_MAPPINGS`); refreshed so the dashboard
+        and `veille sources status` see the check at once."""
+        self._ready()
+        actions = [{"_op_type": "index", "_index": sources_index(self.namespace),
+                    "_id": doc["source"], "_source": doc} for doc in docs]
+        if not actions:
+            return
+        _, errors = helpers.bulk(self.client, actions, raise_on_error=False, refresh=True)
+        if errors:
+            raise StoreUnavailable(f"source health not written: {errors[:3]}")
 
     def close(self) -> None:
         self.client.close()

@@ -5,11 +5,15 @@ bodies are unit-tested without a server; `sinks.es_store` PUTs them.
 
 Layout for namespace `ns` (settings `namespace`, default "veille"):
 
-* component templates `ns-settings` (shards, replicas, refresh interval), `ns-items-mappings`
-  and `ns-alerts-mappings`;
+* component templates `ns-settings` (shards, replicas, refresh interval), `ns-items-mappings`,
+  `ns-alerts-mappings` and `ns-sources-mappings`;
 * composable index templates `ns-items` and `ns-alerts` (patterns `ns-items-*`,
   `ns-alerts-*`, priority 200) composed of them, which also attach every new index to the
   alias `ns-items` / `ns-alerts`;
+* the index template `ns-sources` for the single index `ns-sources` (no alias: one small
+  document per source, `_id` = source key, overwritten by every health check; see
+  `veille.source_health`). Its mapping is SOURCES_MAPPINGS, which the Kibana "Source
+  health" panel is checked against (`veille.kibana` imports it from here);
 * yearly indices `ns-items-YYYY` (year of `published_at`, else `collected_at`, in UTC),
   created by the first write into them. Readers only ever use the alias.
 
@@ -50,6 +54,34 @@ _KW = {"type": "keyword", "ignore_above": 1024}
 _KW_URL = {"type": "keyword", "ignore_above": 4096}
 _FLOAT = {"type": "float"}
 _DATE = {"type": "date"}
+
+
+# The source-health index `<ns>-sources` (written by veille.source_health): the fields the
+# Kibana "Source health" panel uses and what operators filter on, with their types.
+SOURCES_FIELDS: dict[str, str] = {
+    "source": "keyword",
+    "status": "keyword",
+    "reasons": "keyword",
+    "checked_at": "date",
+    "last_success": "date",
+    "last_new_item": "date",
+    "items_per_day": "float",
+    "completeness": "float",
+    "errors": "object",
+}
+SOURCES_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        name: ({"type": "keyword", "ignore_above": 1024} if kind == "keyword"
+               else {"type": "object", "dynamic": False} if kind == "object"
+               else {"type": kind})
+        for name, kind in SOURCES_FIELDS.items()
+    },
+}
+
+
+def sources_index(namespace: str) -> str:
+    return f"{namespace}-sources"
 
 
 def detect_language_analyzers(client: Any) -> frozenset[str]:
@@ -237,13 +269,29 @@ def component_templates(
         f"{namespace}-alerts-mappings": {
             "template": {"mappings": alerts_mappings(analyzers)}, "_meta": meta
         },
+        f"{namespace}-sources-mappings": {
+            "template": {"mappings": SOURCES_MAPPINGS}, "_meta": meta
+        },
+    }
+
+
+def sources_index_template(namespace: str, analyzers: Iterable[str]) -> dict[str, Any]:
+    """Like the others but for one index named exactly `ns-sources` (no alias to manage)."""
+    return {
+        "index_patterns": [sources_index(namespace)],
+        "composed_of": [f"{namespace}-settings", f"{namespace}-sources-mappings"],
+        "priority": TEMPLATE_PRIORITY,
+        "version": SCHEMA_VERSION,
+        "_meta": analysis_meta(analyzers),
     }
 
 
 def index_templates(namespace: str, analyzers: Iterable[str]) -> dict[str, dict[str, Any]]:
     analyzers = set(analyzers)
-    return {f"{namespace}-{kind}": index_template(namespace, kind, analyzers)
-            for kind in ("items", "alerts")}
+    out = {f"{namespace}-{kind}": index_template(namespace, kind, analyzers)
+           for kind in ("items", "alerts")}
+    out[f"{namespace}-sources"] = sources_index_template(namespace, analyzers)
+    return out
 
 
 def month_suffix(when: datetime) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sinks.store import ItemStore
+from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 from veille.sqlite_db import SqliteDatabase
 
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS items (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS items_source ON items(source);
+CREATE INDEX IF NOT EXISTS items_source_collected ON items(source, json_extract(doc, '$.collected_at'));
 CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
     title, body, content='items', content_rowid='rid',
     tokenize="unicode61 remove_diacritics 2"
@@ -105,6 +107,26 @@ class SqliteStore(SqliteDatabase, ItemStore):
             entry = out.setdefault(source, {"items": 0, "languages": {}})
             entry["items"] += n
             entry["languages"][lang] = n
+        return out
+
+    def source_items(self, source: str, since: datetime,
+                     limit: int = SOURCE_ITEMS_LIMIT) -> list[ItemFacts]:
+        """Served by the index on (source, collected_at as stored in the JSON): ISO-8601
+        UTC strings sort like the instants, to the second; the exact bound is applied after."""
+        since = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+        rows = self._conn().execute(
+            "SELECT json_extract(doc, '$.collected_at'), published_at IS NOT NULL, length(title), "
+            "length(body), coalesce(lang, 'und') FROM items WHERE source=? AND "
+            "json_extract(doc, '$.collected_at') >= ? "
+            "ORDER BY json_extract(doc, '$.collected_at') DESC LIMIT ?",
+            (source, since.strftime("%Y-%m-%dT%H:%M:%S"), limit),
+        ).fetchall()
+        out = []
+        for collected, has_date, title_len, body_len, lang in rows:
+            when = datetime.fromisoformat(collected)
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+            if when >= since:
+                out.append(ItemFacts(when, bool(has_date), title_len or 0, body_len or 0, lang))
         return out
 
 

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from veille.schema import EnrichedItem
+
+SOURCE_ITEMS_LIMIT = 200  # newest items per source a health check reads
+
+
+class ItemFacts(NamedTuple):
+    """What source health needs of one stored item (`veille.source_health`): enough to tell
+    whether extraction still finds a title, a date, a body and a language, without moving
+    the bodies themselves."""
+
+    collected_at: datetime
+    has_date: bool
+    title_len: int
+    body_len: int
+    lang: str  # the identified language (enrichment), "und" when unknown
 
 
 class ItemStore(ABC):
@@ -38,6 +53,15 @@ class ItemStore(ABC):
     @abstractmethod
     def counts_by_source(self) -> dict[str, dict[str, Any]]:
         """{source: {"items": n, "languages": {lang: n}}} for status tables."""
+
+    @abstractmethod
+    def source_items(self, source: str, since: datetime,
+                     limit: int = SOURCE_ITEMS_LIMIT) -> list[ItemFacts]:
+        """The source's items collected at or after `since`, newest first, at most `limit`."""
+
+    def write_source_health(self, docs: Sequence[dict[str, Any]]) -> None:  # noqa: B027
+        """Publishes one health document per source where dashboards read it (the
+        `<ns>-sources` index); the embedded default keeps health in state.db only."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass

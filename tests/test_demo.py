@@ -46,15 +46,37 @@ def test_demo_collects_every_source_without_errors(demo_home):
         assert key in stdout
 
 
+def _alerts(home: Path) -> list[dict]:
+    out = _veille(home, "alerts", "list", "--json", "--limit", "10000")
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def test_demo_prints_the_alerts_it_raised_with_their_reasons(demo_home):
+    home, stdout = demo_home
+    alerts = _alerts(home)
+    rules = {a["rule"] for a in alerts}
+    assert {"violence-centre-north", "armed-groups", "un-peacekeeping"} <= rules
+    assert "Alerts raised (rules.yaml)" in stdout
+    # the console channel printed each delivered alert, its reasons with their evidence
+    assert stdout.count("ALERT violence-centre-north") >= 5
+    assert "- event_types: " in stdout and "- places: " in stdout
+    for a in alerts:
+        assert a["reasons"], a["id"]
+        assert a["delivery"] in {"delivered", "delivered (digest)", "suppressed"}, (a["id"], a["delivery"])
+
+
 def test_demo_twice_stores_nothing_twice(demo_home):
     home, _ = demo_home
     before = _export(home)
     bus_before = _raw_count(home)
+    alerts_before = sorted(a["id"] for a in _alerts(home))
     second = _veille(home, "demo", "--home", str(home))
     assert second.returncode == 0, second.stdout + second.stderr
     after = _export(home)
     assert sorted(after) == sorted(before)
     assert _raw_count(home) == bus_before, "the second round republished unchanged items"
+    assert sorted(a["id"] for a in _alerts(home)) == alerts_before, "an alert was raised twice"
 
 
 def _raw_count(home: Path) -> int:

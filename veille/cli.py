@@ -18,6 +18,7 @@ from rich.table import Table
 from veille.cli_alerts import alerts_app, rules_app
 from veille.cli_brief import brief
 from veille.cli_kibana import kibana_app
+from veille.cli_sources_status import sources_status
 from veille.settings import ConfigError, get_settings, reset_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Monitoring of statements and news about Mali and the Sahel.")
@@ -26,6 +27,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(kibana_app, name="kibana")
+sources_app.command("status")(sources_status)
 app.command()(brief)
 console = Console()
 err = Console(stderr=True)
@@ -249,6 +251,9 @@ def demo(
                 time.sleep(0.1)
         for stage in stages:
             stage.drain()
+        from veille.source_health import HealthChecker
+
+        HealthChecker(registry, state, store)()
         finish_alerts(alerter, broker)
         worker.stop()
     stats = state.round_stats(round_id)
@@ -257,11 +262,10 @@ def demo(
     dead = bus.count("veille.dlq") if hasattr(bus, "count") else 0
     total_errors = sum(s.error_count for s in stats.values())
     from sinks.alerts.ledger import open_ledger
-    from veille.cli_alerts import delivery_statuses, print_alerts
+    from veille.cli_alerts import alerts_summary, delivery_statuses
 
-    alerts = alerter.engine.store.recent(limit=1000)
-    print_alerts(alerts, title=f"Alerts raised ({get_settings().rules_path().name})",
-                 statuses=delivery_statuses(alerts, open_ledger()))
+    alerts = alerter.engine.store.recent(limit=10_000)
+    alerts_summary(alerts, delivery_statuses(alerts, open_ledger()), get_settings().rules_path())
     console.print(f"{store.count()} items stored, {dead} dead letters. Try: [bold]veille search Kidal[/bold], "
                   f"[bold]veille alerts list[/bold] (with VEILLE_HOME={get_settings().home})")
     if child.returncode != 0 or total_errors:

@@ -216,3 +216,20 @@ def alerts_retry(key: str = typer.Argument(..., help="delivery key from `veille 
     alert = failed.alert.model_copy(update={"channels": [failed.channel]})
     enqueue_delivery(alert, {failed.channel: ruleset.channels[failed.channel]})
     console.print(f"queued {key} again on {failed.channel}")
+
+
+def alerts_summary(alerts: list, statuses: dict[str, str], rules_path: Path) -> None:
+    """Per rule, what its alerts became: the end of `veille demo`, whose console channel has
+    already printed each delivered alert with its reasons."""
+    from collections import Counter
+
+    by_rule: dict[str, Counter] = {}
+    for a in alerts:
+        by_rule.setdefault(a.rule, Counter())[statuses.get(a.id, a.status)] += 1
+    table = Table(title=f"Alerts raised ({rules_path.name}): {len(alerts)}")
+    for col in ("rule", "alerts", "what became of them"):
+        table.add_column(col)
+    for rule, counts in sorted(by_rule.items()):
+        table.add_row(rule, str(sum(counts.values())),
+                      ", ".join(f"{n} {status}" for status, n in counts.most_common()))
+    console.print(table)

@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from sinks.es_templates import SOURCES_FIELDS as SOURCES_FIELDS
+from sinks.es_templates import SOURCES_MAPPINGS as SOURCES_MAPPINGS
+
 DEFAULT_NAMESPACE = "veille"
 OBJECTS_DIR = Path(__file__).resolve().parent.parent / "deploy" / "kibana"
 
@@ -63,27 +66,10 @@ ALERTS_DV = "veille-alerts-dataview"
 SOURCES_DV = "veille-sources-dataview"
 DASHBOARD_ID = "veille-dashboard-sahel-overview"
 
-# The source-health index `<ns>-sources` is not in sinks.es_templates yet. These are the
-# fields (and Elasticsearch types) the "Source health" panel relies on: whoever writes that
-# index must map them exactly so (SOURCES_MAPPINGS is the mapping body to use).
-SOURCES_FIELDS: dict[str, str] = {
-    "source": "keyword",
-    "checked_at": "date",
-    "last_success": "date",
-    "last_new_item": "date",
-    "items_per_day": "float",
-    "completeness": "float",
-    "errors": "object",
-}
-SOURCES_MAPPINGS: dict[str, Any] = {
-    "dynamic": False,
-    "properties": {
-        name: ({"type": "keyword", "ignore_above": 1024} if kind == "keyword"
-               else {"type": "object", "dynamic": False} if kind == "object"
-               else {"type": kind})
-        for name, kind in SOURCES_FIELDS.items()
-    },
-}
+# The source-health index `<ns>-sources`: its fields (and Elasticsearch types), which the
+# "Source health" panel relies on, and its mapping live with the other index templates in
+# sinks.es_templates (one copy); re-exported here (imports at the top) for the panel and its
+# tests.
 
 NDJSON_FILES: dict[str, tuple[str, ...]] = {
     # file → object types it holds, written in this order (dependencies first).

@@ -39,6 +39,28 @@ ALERTS = Counter(
     "veille_alerts_total", "Rule matches by what became of them", ["rule", "outcome"]
 )
 STAGE_BATCH_SECONDS = Histogram("veille_stage_batch_seconds", "Time to handle one batch", ["stage"])
+# Source health (veille.source_health), set by each check; errors by kind are COLLECT_ERRORS.
+SOURCE_LAST_SUCCESS = Gauge(
+    "veille_source_last_success_timestamp", "Unix time the source's last successful round ended",
+    ["source"], multiprocess_mode="max",
+)
+SOURCE_LAST_NEW_ITEM = Gauge(
+    "veille_source_last_new_item_timestamp", "Unix time the source last gave a new item",
+    ["source"], multiprocess_mode="max",
+)
+SOURCE_ITEMS_PER_DAY = Gauge(
+    "veille_source_items_per_day", "New items per day over the last 7 days", ["source"],
+    multiprocess_mode="mostrecent",
+)
+SOURCE_COMPLETENESS = Gauge(
+    "veille_source_completeness",
+    "Share of the source's recent items with title, date, body and language", ["source"],
+    multiprocess_mode="mostrecent",
+)
+SOURCE_BROKEN = Gauge(
+    "veille_source_broken", "1 while the source's health status is broken", ["source"],
+    multiprocess_mode="mostrecent",
+)
 
 
 HealthCheck = Callable[[], tuple[bool, dict]]

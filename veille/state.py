@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS errors (
     ts REAL NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT, message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS errors_source ON errors(source, ts);
+CREATE INDEX IF NOT EXISTS seen_source ON seen(source, first_seen);
+CREATE INDEX IF NOT EXISTS rounds_source ON rounds(source, started);
+CREATE TABLE IF NOT EXISTS source_health (
+    source TEXT PRIMARY KEY, status TEXT NOT NULL, since REAL, checked_at REAL NOT NULL,
+    doc TEXT NOT NULL
+);
 """
 
 
@@ -146,6 +152,75 @@ class CrawlState(SqliteDatabase):
             args = (source,)
         rows = self._conn().execute(sql + " ORDER BY ts DESC LIMIT ?", (*args, limit))
         return [dict(zip(("ts", "source", "kind", "url", "message"), r, strict=True)) for r in rows]
+
+    # -- source health (veille.source_health) ------------------------------------------
+    # A round "succeeded" when it finished "ok" and, if it recorded errors, still got
+    # something through (items or unchanged ones); the same definition as
+    # veille.source_health.round_failed, here in SQL for the last success, however old.
+    _SUCCESS = "status='ok' AND (errors='{}' OR items + unchanged > 0)"
+    _IGNORED = ("running", "interrupted", "not_started")  # not the source's doing
+
+    def source_rounds(self, source: str, limit: int = 50) -> list[RoundStats]:
+        """The source's finished rounds, newest first (rounds still running, or interrupted
+        or never started by a killed runner, say nothing about the source)."""
+        rows = self._conn().execute(
+            "SELECT source, items, unchanged, errors, status, started, finished FROM rounds "
+            "WHERE source=? AND status NOT IN (?, ?, ?) ORDER BY started DESC LIMIT ?",
+            (source, *self._IGNORED, limit),
+        ).fetchall()
+        return [RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    def last_success(self, source: str) -> float | None:
+        """When the source's last successful round finished."""
+        row = self.one(
+            f"SELECT max(coalesce(finished, started)) FROM rounds WHERE source=? AND {self._SUCCESS}",
+            (source,),
+        )
+        return row[0] if row else None
+
+    def productive_round_starts(self, source: str, since: float) -> list[float]:
+        """Start times, oldest first, of the source's rounds since `since` that published
+        something: the moments new items arrived, for its usual interval."""
+        rows = self._conn().execute(
+            "SELECT started FROM rounds WHERE source=? AND started >= ? AND items > 0 ORDER BY started",
+            (source, since),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def new_items(self, source: str, since: float) -> tuple[int, float | None]:
+        """(ids first published since `since`, when the newest id of the source ever was
+        first published): an update of a known item is not new."""
+        count = self.one("SELECT count(*) FROM seen WHERE source=? AND first_seen >= ?", (source, since))
+        last = self.one("SELECT max(first_seen) FROM seen WHERE source=?", (source,))
+        return (int(count[0]) if count else 0), (last[0] if last else None)
+
+    def errors_by_kind(self, source: str, since: float) -> dict[str, int]:
+        rows = self._conn().execute(
+            "SELECT kind, count(*) FROM errors WHERE source=? AND ts >= ? GROUP BY kind ORDER BY kind",
+            (source, since),
+        ).fetchall()
+        return {kind: int(n) for kind, n in rows}
+
+    def health_records(self) -> dict[str, tuple[str, float | None]]:
+        """{source: (status, since)} of the last health check: what a new check compares
+        with to see a source *become* broken (one alert per breakage)."""
+        rows = self._conn().execute("SELECT source, status, since FROM source_health").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def health_docs(self) -> dict[str, dict[str, Any]]:
+        rows = self._conn().execute("SELECT source, doc FROM source_health").fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def save_health(self, rows: list[tuple[str, str, float | None, float, str]]) -> None:
+        """Replaces the health of the given sources: (source, status, since, checked_at, doc)."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT OR REPLACE INTO source_health VALUES (?, ?, ?, ?, ?)", rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 def open_state(settings: Any = None) -> CrawlState:

@@ -272,8 +272,9 @@ _SOURCES_NEEDS = {"date": {"date"}, "numeric": {"float"}, "aggregatable": {"keyw
 
 
 def test_source_health_fields_are_the_declared_ones() -> None:
-    """`<ns>-sources` has no template here yet: its panel is checked against SOURCES_FIELDS,
-    which is also the mapping (SOURCES_MAPPINGS) the source-health writer must use."""
+    """The panel is checked against SOURCES_FIELDS, which is also the mapping
+    (SOURCES_MAPPINGS) of the `<ns>-sources` template the source-health writer uses
+    (sinks.es_templates; the real index is checked in tests/test_source_health.py)."""
     uses = [u for u in field_uses(saved_objects()) if u.data_view == SOURCES_DV]
     assert {u.field for u in uses} >= {"source", "checked_at", "last_success", "last_new_item",
                                        "items_per_day", "completeness"}

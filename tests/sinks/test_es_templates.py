@@ -23,7 +23,8 @@ ALL = {"arabic", "french", "english"}
 
 def test_component_and_index_templates_are_named_after_the_namespace():
     components = component_templates("ns", ALL, replicas=2)
-    assert list(components) == ["ns-settings", "ns-items-mappings", "ns-alerts-mappings"]
+    assert list(components) == ["ns-settings", "ns-items-mappings", "ns-alerts-mappings",
+                                "ns-sources-mappings"]
     index = components["ns-settings"]["template"]["settings"]["index"]
     assert index == {"number_of_shards": 1, "number_of_replicas": 2, "refresh_interval": "1s"}
     assert component_templates("ns", ALL)["ns-settings"]["template"]["settings"]["index"][
@@ -40,6 +41,10 @@ def test_component_and_index_templates_are_named_after_the_namespace():
     alerts = templates["ns-alerts"]
     assert alerts["index_patterns"] == ["ns-alerts-*"]
     assert alerts["template"]["aliases"] == {"ns-alerts": {}}
+    sources = templates["ns-sources"]  # one index, one document per source: no alias
+    assert sources["index_patterns"] == ["ns-sources"]
+    assert sources["composed_of"] == ["ns-settings", "ns-sources-mappings"]
+    assert "template" not in sources
 
 
 def test_text_fields_get_language_subfields_when_the_cluster_has_the_analyzers():
