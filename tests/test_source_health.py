@@ -563,3 +563,15 @@ def test_health_documents_in_elasticsearch_with_the_dashboard_mapping(services, 
         store.close()
         cleanup_es(client, ns)
         client.close()
+
+
+def test_source_broken_alerts_go_to_the_builtin_channels(tmp_path):
+    from sinks.alerts.rules import load_rules
+    from veille.source_health import source_broken_channels
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("channels: {console: {type: log}, pager: {type: webhook, url: 'http://127.0.0.1:9/p'}}\n"
+                    "defaults: {channels: [console]}\n"
+                    "builtin: {source-broken: {channels: [pager]}}\n"
+                    "rules: []\n", encoding="utf-8")
+    assert list(source_broken_channels(load_rules(path))) == ["pager"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cache, cached_property
 from pathlib import Path
@@ -353,10 +353,20 @@ class Defaults(_Strict):
     quiet_hours: QuietHours | None = None
 
 
+class Builtin(_Strict):
+    """Where the alerts veille raises by itself go (not matched on items)."""
+
+    channels: list[str] = Field(min_length=1)
+
+
+BUILTIN_ALERTS = ("source-broken",)
+
+
 class _File(_Strict):
     channels: dict[Annotated[str, AfterValidator(_name)], ChannelConfig] = Field(
         default_factory=dict)
     defaults: Defaults = Field(default_factory=Defaults)
+    builtin: dict[Literal["source-broken"], Builtin] = Field(default_factory=dict)
     rules: list[Rule]
 
 
@@ -494,6 +504,8 @@ class RuleSet:
     path: Path
     rules: list[Rule]
     channels: dict[str, ChannelConfig]
+    builtin_channels: dict[str, list[str]] = field(default_factory=dict)
+    """Channels of the built-in alerts (`builtin:` in the file), e.g. "source-broken"."""
 
     @property
     def enabled(self) -> list[Rule]:
@@ -569,7 +581,8 @@ def load_rules(path: Path, *, sources: Iterable[str] | None = None) -> RuleSet:
     problems = list(_references(parsed, rules, raw))
     if problems:
         raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
-    return RuleSet(path, rules, dict(parsed.channels))
+    return RuleSet(path, rules, dict(parsed.channels),
+                   {name: list(b.channels) for name, b in parsed.builtin.items()})
 
 
 def _with_defaults(rule: Rule, defaults: Defaults) -> Rule:
@@ -660,6 +673,10 @@ def _references(parsed: _File, rules: list[Rule], raw: dict[str, Any]) -> Iterat
     for j, name in enumerate(parsed.defaults.channels or []):
         if name not in parsed.channels:
             yield f"defaults.channels[{j}]: {unknown(name)}"
+    for alert, builtin in parsed.builtin.items():
+        for j, name in enumerate(builtin.channels):
+            if name not in parsed.channels:
+                yield f"builtin.{alert}.channels[{j}]: {unknown(name)}"
     first: dict[str, int] = {}
     for i, rule in enumerate(rules):
         label = _rule_label(raw, i)

@@ -415,3 +415,20 @@ def test_bundled_rules_fire_on_a_typical_item() -> None:
         title="Attaque contre le camp militaire de Ménaka",
         body="Le JNIM a revendiqué l'attaque du camp militaire de Ménaka."))}
     assert {"violence-centre-north", "armed-groups", "attacks-on-camps"} <= fired
+
+
+def test_builtin_alert_channels_are_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("channels: {console: {type: log}}\n"
+                    "builtin: {source-broken: {channels: [console]}}\n"
+                    "rules: []\n", encoding="utf-8")
+    assert load_rules(path).builtin_channels == {"source-broken": ["console"]}
+    path.write_text("channels: {console: {type: log}}\n"
+                    "builtin: {source-broken: {channels: [pager]}}\n"
+                    "rules: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"builtin\.source-broken\.channels\[0\]: no channel 'pager'"):
+        load_rules(path)
+    path.write_text("channels: {console: {type: log}}\nbuiltin: {source-gone: {channels: [console]}}\n"
+                    "rules: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="source-gone"):
+        load_rules(path)
