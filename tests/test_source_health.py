@@ -1,10 +1,11 @@
 """Source health (veille/source_health.py): the status rules on a fake clock, the store and
 state reads behind them, the once-per-breakage alert, `veille sources status` end to end on
-the offline mirror with a site broken on purpose, and the `<ns>-sources` index in the real
-Elasticsearch."""
+the offline mirror with sites broken on purpose (a feed dropped, a redesign the configured
+selectors miss), and the `<ns>-sources` index in the real Elasticsearch."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import uuid
@@ -404,7 +405,7 @@ def test_the_sources_template_is_the_kibana_mapping():
 KEY = "studio-tamani"
 
 
-def _status(home: Path, *args: str):
+def _status(home: Path, *args: str, key: str = KEY):
     app = typer.Typer()
     app.command()(sources_status)
     app.command("noop")(lambda: None)  # two commands, so `status` is a subcommand
@@ -413,7 +414,7 @@ def _status(home: Path, *args: str):
         mp.delenv("VEILLE_MIRROR", raising=False)
         reset_settings()
         try:
-            return CliRunner().invoke(app, ["sources-status", "--source", KEY, *args],
+            return CliRunner().invoke(app, ["sources-status", "--source", key, *args],
                                       catch_exceptions=False, env={"COLUMNS": "400"})
         finally:
             reset_settings()
@@ -507,6 +508,125 @@ def test_a_broken_site_shows_in_sources_status_and_raises_one_alert(home: Path, 
     assert healths[0].status == "broken" and raised == [] and rec.sent == []
     assert healths[0].silence_limit_hours == 72
     assert any(r.startswith("no new item for 4d") for r in healths[0].reasons)
+
+
+# A redesign the configured selectors miss: maliweb (the `listing` spider) changed its article
+# template and kept its listing. Its pages give the publication time nowhere but the element
+# `selectors.date` names (span.td-post-date: no JSON-LD, no meta, no <time>); the new template
+# shows a relative "il y a 2 heures" in a renamed element, the time only in a data attribute.
+# The new articles still have their title (og:title) and whole body (trafilatura), not a date.
+LISTED = "maliweb"
+SECTION = "la-situation-politique-et-securitaire-au-nord"
+_NEW_ARTICLES = [  # (slug, title, paragraphs): each body well over MIN_BODY_CHARS
+    ("tombouctou-reprise-des-vols-commerciaux", "Tombouctou : reprise des vols commerciaux", [
+        "Les vols commerciaux reprennent vers Tombouctou après plusieurs mois d'interruption. La "
+        "compagnie nationale annonce deux rotations par semaine depuis Bamako.",
+        "Les commerçants de la ville saluent une décision attendue depuis longtemps, la route "
+        "restant dangereuse et souvent coupée pendant la saison des pluies."]),
+    ("douentza-les-ecoles-rouvrent-leurs-portes", "Douentza : les écoles rouvrent leurs portes", [
+        "Une vingtaine d'écoles fermées depuis deux ans à cause de l'insécurité ont rouvert leurs "
+        "portes cette semaine dans le cercle de Douentza, selon l'académie d'enseignement.",
+        "Les enseignants redéployés demandent des primes de risque et une escorte pour rejoindre "
+        "les villages les plus éloignés du chef-lieu."]),
+    ("ansongo-des-pecheurs-victimes-dune-embuscade", "Ansongo : des pêcheurs victimes d'une embuscade", [
+        "Trois pêcheurs ont été tués et deux autres blessés dans une embuscade tendue par des "
+        "hommes armés non identifiés sur le fleuve Niger, en aval d'Ansongo.",
+        "Les survivants, évacués vers l'hôpital de Gao, racontent que les assaillants circulaient "
+        "à moto le long de la berge avant d'ouvrir le feu sur les pirogues."]),
+]
+_REDESIGNED_ARTICLE = """<!doctype html>
+<html lang="fr-FR">
+<head>
+  <meta charset="UTF-8" />
+  <title>{title} | maliweb.net</title>
+  <link rel="canonical" href="{url}" />
+  <meta property="og:type" content="article" />
+  <meta property="og:title" content="{title}" />
+</head>
+<body class="mw-single">
+<main class="mw-main">
+  <article class="mw-story">
+    <h1 class="mw-story__title">{title}</h1>
+    <div class="mw-story__meta"><span class="mw-byline">Par la rédaction</span>
+      <span class="mw-story__published" data-ts="{ts}">il y a 2 heures</span></div>
+    <div class="mw-story__text">{body}</div>
+  </article>
+</main>
+</body>
+</html>
+"""
+_LISTING_ENTRY = """<div class="td_module_10 td_module_wrap td-animation-stack"><div class="item-details">
+  <h3 class="entry-title td-module-title"><a href="{url}" rel="bookmark">{title}</a></h3>
+  <div class="td-module-meta-info"><span class="td-post-date">il y a 2 heures</span></div>
+</div></div>
+"""
+
+
+def _redesigned_copy(tmp_path: Path) -> Path:
+    """Maliweb after its article template's redesign: the recorded copy, plus three new
+    articles in the new template, listed first on the (unchanged) category page."""
+    root = tmp_path / "redesigned-sites"
+    shutil.copytree(FIXTURES / LISTED, root / LISTED)
+    site = root / LISTED / "www.maliweb.net"
+    entries = []
+    for number, (slug, title, paragraphs) in enumerate(_NEW_ARTICLES, start=3052001):
+        url = f"https://www.maliweb.net/{SECTION}/{slug}-{number}.html"
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        (site / SECTION / f"{slug}-{number}.html").write_text(_REDESIGNED_ARTICLE.format(
+            title=html.escape(title), url=url, ts=1710407520 + number, body=body), encoding="utf-8")
+        entries.append(_LISTING_ENTRY.format(url=url, title=html.escape(title)))
+    listing = site / "category" / SECTION / "index.html"
+    page = listing.read_text(encoding="utf-8")
+    first = page.index('<div class="td_module_10')
+    listing.write_text(page[:first] + "".join(entries) + page[first:], encoding="utf-8")
+    return root
+
+
+def test_a_redesign_the_selectors_miss_breaks_the_source_on_completeness(home: Path, mirror: Mirror,
+                                                                        tmp_path: Path):
+    from sinks.alerts.ledger import SqliteLedger
+
+    stats, items, errors = crawl(home, mirror.env_value(), LISTED)
+    assert stats.status == "ok" and stats.items == 5 and errors == []
+    assert all(i.get("published_at") for i in items)
+    assert _index_raw(home) == 5
+    result = _status(home, "--json", key=LISTED)
+    assert result.exit_code == 0, result.output
+    [doc] = json.loads(result.output)
+    assert doc["status"] == "ok", doc["reasons"]
+    assert doc["completeness"] == 1.0 and doc["recent_items"] == 5  # the baseline to come
+
+    with Mirror(_redesigned_copy(tmp_path)) as redesigned:
+        stats, items, errors = crawl(home, redesigned.env_value(), LISTED)
+    assert stats.status == "ok" and errors == [] and stats.errors == {}
+    assert stats.items == 3 and stats.unchanged == 5  # the old articles are not fetched again
+    new = [i for i in items if i["url"].endswith(tuple(f"-{n}.html" for n in (3052001, 3052002, 3052003)))]
+    assert len(new) == 3 and len(items) == 8
+    assert [i.get("published_at") for i in new] == [None, None, None]
+    assert all(len(i["body"]) >= sh.MIN_BODY_CHARS for i in new)  # the drop is the date alone
+    assert _index_raw(home) == 8
+
+    result = _status(home, key=LISTED)
+    assert result.exit_code == 1, result.output
+    assert "broken" in result.output and "alert raised" in result.output
+    assert "extraction completeness" in result.output
+    result = _status(home, "--json", key=LISTED)  # checked again: still broken, no new alert
+    assert result.exit_code == 1, result.output
+    [doc] = json.loads(result.output)
+    assert doc["status"] == "broken" and doc["failed_rounds"] == 0 and doc["errors"]["last_round"] == {}
+    assert doc["completeness"] == 0.0 and doc["recent_items"] == 3
+    assert doc["missing"] == {"date": 1.0}
+    assert doc["reasons"] == ["extraction completeness 0% in the 3 newest items, was 100% over the "
+                              "30 days before (missing: date 100%)"]
+
+    alerts = SqliteAlertStore(home / "alerts.db").recent(rule="source-broken")
+    assert len(alerts) == 1, "one alert per breakage, not one per check"
+    [alert] = alerts
+    assert alert.source == LISTED and alert.title.startswith("Source Maliweb")
+    assert alert.reasons == doc["reasons"] and alert.channels == ["console"]
+    assert alert.story_id.startswith(f"source:{LISTED}:")
+    ledger = SqliteLedger(home / "alerts.db")
+    assert ledger.status([f"{alert.id}:console"]) == {f"{alert.id}:console": "delivered"}
 
 
 # -- the `<ns>-sources` index in the real Elasticsearch ----------------------------------------
