@@ -32,8 +32,19 @@ def _load(path: Path | None):
 
 
 def _describe_when(rule) -> str:
+    """One line per condition, lists joined: readable in a narrow table."""
+
+    def flat(prefix: str, value) -> list[str]:
+        if isinstance(value, dict):
+            return [line for k, v in value.items() for line in flat(f"{prefix}.{k}", v)]
+        if isinstance(value, list):
+            if value and isinstance(value[0], dict):
+                return [line for v in value for line in flat(prefix, v)]
+            return [f"{prefix}: {', '.join(map(str, value))}"]
+        return [f"{prefix}: {value}"]
+
     when = rule.when.model_dump(exclude_none=True, exclude_defaults=True)
-    return "; ".join(f"{k}={v}" for k, v in when.items()) or "every item"
+    return "\n".join(line for k, v in when.items() for line in flat(k, v)) or "every item"
 
 
 @rules_app.command("check")
@@ -44,12 +55,16 @@ def rules_check(path: Path = typer.Argument(None, help="rules file; default VEIL
     for col in ("rule", "on", "when", "channels", "throttle", "mode"):
         table.add_column(col)
     from sinks.alerts.stage import digest_every
+    from veille.source_health import duration
 
     for rule in ruleset.rules:
         every = digest_every(rule)
+        cap = rule.throttle.max_per_hour
+        throttle = f"1 per story / {duration(rule.throttle.window.total_seconds())}" + (
+            f"\nat most {cap}/hour" if cap else "")
         table.add_row(rule.name, "yes" if rule.enabled else "no", _describe_when(rule),
-                      ", ".join(rule.channels), str(rule.throttle.window),
-                      f"digest every {every}" if every else "immediate")
+                      ", ".join(rule.channels), throttle,
+                      f"digest every {duration(every.total_seconds())}" if every else "immediate")
     console.print(table)
 
 
