@@ -127,6 +127,38 @@ def test_ambiguous_name_supported_by_its_region_or_a_list() -> None:
     assert "Mali" in names(find_places("الدعم مالي … وصل إلى باماكو", "ar"))
 
 
+@pytest.mark.parametrize(("text", "name", "admin1"), [
+    ("قتل مدنيون في هجوم قرب منجم ساديولا.", "Sadiola", "Kayes"),
+    ("هاجم مسلحون بلدة ديويلا جنوب العاصمة.", "Dioïla", "Koulikoro"),
+    ("سقط قتلى في كمين على طريق نامبالا.", "Nampala", "Ségou"),
+    ("فك الجيش الحصار عن قرية فارابوجو.", "Farabougou", "Ségou"),
+    ("قتل العشرات في ديالاساغو.", "Diallassagou", "Mopti"),
+    ("استهدف هجوم معسكر الجيش في تينينكو.", "Ténenkou", "Mopti"),
+    ("اشتباكات عنيفة قرب تاركينت.", "Tarkint", "Gao"),
+    ("انسحبت القوات من أبيبارا.", "Abeïbara", "Kidal"),
+    ("نزح السكان من تيدرمين.", "Tidermène", "Ménaka"),
+    ("هاجم مسلحون بلدة كي ماسينا.", "Ké-Macina", "Ségou"),
+    ("وقع الهجوم في دائرة بلا.", "Bla", "Ségou"),
+    ("تفرض الجماعة حصارا على مدينة كاي.", "Kayes", "Kayes"),
+])
+def test_arabic_spellings_of_towns(text: str, name: str, admin1: str) -> None:
+    place = find_places(text, "ar")[0]
+    assert (place.name, place.admin1) == (name, admin1)
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("قال إنه سيعود بلا شك إلى سيغو.", "Bla"),  # بلا "without", even with Ségou mentioned
+    ("دولة بلا سيادة في سيغو.", "Bla"),
+    ("انتقل الوفد إلى سان فرانسيسكو ثم إلى سيغو.", "San"),
+    ("قال الرئيس كيتا إن الحكومة ستعمل في كايس.", "Kita"),  # Keïta, not Kita
+    ("يحتفل أتباع أحمدو بامبا في السنغال.", "Bamba"),
+    ("هذه قضية كأي قضية أخرى.", "Kayes"),  # كأي "like any" folds like كاي
+    ("انتشرت الأغنية بلا توقف.", "Bla"),
+])
+def test_arabic_words_that_look_like_towns_are_not_places(text: str, absent: str) -> None:
+    assert absent not in names(find_places(text, "ar"))
+
+
 def test_article_form_of_an_ambiguous_arabic_name_never_counts() -> None:
     # الجيش المالي is the Malian army, but المالي is as often "the financial": not the country.
     assert "Mali" not in names(find_places("أعلن الجيش المالي والدعم المالي", "ar"))
