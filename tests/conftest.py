@@ -144,6 +144,22 @@ def services() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def es(services: dict[str, str]) -> Iterator[object]:
+    """A client of the test Elasticsearch, checked once: a missing server fails the test."""
+    from elasticsearch import Elasticsearch
+
+    url = services["VEILLE_ES_URL"]
+    client = Elasticsearch(url, request_timeout=30)
+    try:
+        client.cluster.health(timeout="10s")
+    except Exception as exc:  # a missing server is a failure, never a skip
+        pytest.fail(f"no Elasticsearch at {url} ({type(exc).__name__}: {exc}); "
+                    "start it with `deploy/local/services up`", pytrace=False)
+    yield client
+    client.close()
+
+
 def services_cmd(*args: str, timeout: float = 600) -> None:
     """`deploy/local/services down|up SERVICE` for fault tests."""
     proc = subprocess.run(["bash", str(SERVICES), *args], capture_output=True, text=True, timeout=timeout)

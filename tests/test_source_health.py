@@ -631,19 +631,12 @@ def test_a_redesign_the_selectors_miss_breaks_the_source_on_completeness(home: P
 
 # -- the `<ns>-sources` index in the real Elasticsearch ----------------------------------------
 @pytest.mark.integration
-def test_health_documents_in_elasticsearch_with_the_dashboard_mapping(services, home: Path):
-    from elasticsearch import Elasticsearch
-
+def test_health_documents_in_elasticsearch_with_the_dashboard_mapping(services, es, home: Path):
     from sinks.es_store import ElasticsearchStore
 
-    url = services["VEILLE_ES_URL"]
-    client = Elasticsearch(url, request_timeout=30)
-    try:
-        client.cluster.health(timeout="10s")
-    except Exception as exc:  # a missing server is a failure, never a skip
-        pytest.fail(f"no Elasticsearch at {url} ({type(exc).__name__}: {exc})", pytrace=False)
+    client = es
     ns = f"t{uuid.uuid4().hex[:8]}"
-    store = ElasticsearchStore(url, ns)
+    store = ElasticsearchStore(services["VEILLE_ES_URL"], ns)
     try:
         store.upsert([_stored(1, source="tamani", collected=NOW - timedelta(hours=1)),
                       _stored(2, source="tamani", body="short", lang="und", published=False,
@@ -682,7 +675,6 @@ def test_health_documents_in_elasticsearch_with_the_dashboard_mapping(services, 
     finally:
         store.close()
         cleanup_es(client, ns)
-        client.close()
 
 
 def test_source_broken_alerts_go_to_the_builtin_channels(tmp_path):

@@ -166,7 +166,7 @@ def test_dashboard_has_the_promised_panels() -> None:
 
 # -- against the real mapping ----------------------------------------------------------------
 @pytest.fixture(scope="module")
-def mapped(services: dict[str, str]) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
+def mapped(services: dict[str, str], es: Elasticsearch) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
     """(namespace, {pattern: field_caps fields}) for a private namespace holding one enriched
     item (with a place) and one alert."""
     from processors.classify import Classifier
@@ -176,11 +176,6 @@ def mapped(services: dict[str, str]) -> Iterator[tuple[str, dict[str, dict[str, 
     from veille.schema import Item
 
     url = services["VEILLE_ES_URL"]
-    es = Elasticsearch(url, request_timeout=30)
-    try:
-        es.cluster.health(timeout="10s")
-    except Exception as exc:  # a missing server is a failure, never a skip
-        pytest.fail(f"no Elasticsearch at {url} ({type(exc).__name__}: {exc})", pytrace=False)
     ns = f"t{uuid.uuid4().hex[:8]}"
     store = alerts = None
     try:
@@ -205,9 +200,6 @@ def mapped(services: dict[str, str]) -> Iterator[tuple[str, dict[str, dict[str, 
             if client is not None:
                 client.close()
         cleanup_es(es, ns)
-        es.close()
-
-
 
 
 def _suits(need: str, types: dict[str, dict]) -> bool:

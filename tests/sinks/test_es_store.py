@@ -30,18 +30,6 @@ pytestmark = pytest.mark.integration
 ES_URL = os.environ.get("VEILLE_ES_URL", "http://127.0.0.1:19200")
 
 
-@pytest.fixture(scope="module")
-def es(services: dict[str, str]) -> Iterator[Elasticsearch]:
-    client = Elasticsearch(ES_URL, request_timeout=30)
-    try:
-        client.cluster.health(timeout="10s")
-    except Exception as exc:  # a missing server is a failure, never a skip
-        pytest.fail(f"no Elasticsearch at {ES_URL} ({type(exc).__name__}: {exc}); "
-                    "start it with `deploy/local/services up`", pytrace=False)
-    yield client
-    client.close()
-
-
 @pytest.fixture
 def namespace(es: Elasticsearch) -> Iterator[str]:
     ns = f"t{uuid.uuid4().hex[:8]}"
