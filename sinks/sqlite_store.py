@@ -62,9 +62,7 @@ class SqliteStore(SqliteDatabase, ItemStore):
             )
             for item in items
         ]
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO items(id, source, lang, published_at, title, body, doc) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
@@ -72,10 +70,6 @@ class SqliteStore(SqliteDatabase, ItemStore):
                 "title=excluded.title, body=excluded.body, doc=excluded.doc",
                 rows,
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return {}  # SQLite stores any valid item: nothing is refused on its own merits
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -213,14 +213,8 @@ class CrawlState(SqliteDatabase):
 
     def save_health(self, rows: list[tuple[str, str, float | None, float, str]]) -> None:
         """Replaces the health of the given sources: (source, status, since, checked_at, doc)."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO source_health VALUES (?, ?, ?, ?, ?)", rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
 
 def open_state(settings: Any = None) -> CrawlState:

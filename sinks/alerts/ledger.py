@@ -98,27 +98,19 @@ class SqliteLedger(SqliteDatabase):
         return bool(row and row[0] == "delivered")
 
     def claim(self, key: str, ttl: float = CLAIM_TTL) -> bool:
-        conn = self._conn()
         now = time.time()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             row = conn.execute("SELECT status FROM delivery_status WHERE key=?", (key,)).fetchone()
             if row and row[0] == "delivered":
-                conn.execute("ROLLBACK")
                 return False
             held = conn.execute("SELECT expires FROM delivery_claims WHERE key=?", (key,)).fetchone()
             if held and held[0] > now:
-                conn.execute("ROLLBACK")
                 return False
             conn.execute(
                 "INSERT OR REPLACE INTO delivery_claims(key, owner, expires) VALUES (?, ?, ?)",
                 (key, self.owner, now + ttl),
             )
-            conn.execute("COMMIT")
             return True
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def claim_remaining(self, key: str) -> float:
         row = self.one("SELECT expires FROM delivery_claims WHERE key=?", (key,))
@@ -139,10 +131,8 @@ class SqliteLedger(SqliteDatabase):
         return int(row[0]) if row else 1
 
     def mark_delivered(self, key: str) -> None:
-        conn = self._conn()
         now = time.time()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO delivery_status(key, status, attempts, updated, delivered) "
                 "VALUES (?, 'delivered', 1, ?, ?) ON CONFLICT(key) DO UPDATE SET status='delivered', "
@@ -151,21 +141,14 @@ class SqliteLedger(SqliteDatabase):
             )
             conn.execute("DELETE FROM delivery_claims WHERE key=?", (key,))
             conn.execute("DELETE FROM delivery_failed WHERE key=?", (key,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def mark_failed(
         self, key: str, alert: Alert, channel: str, error: str, attempts: int, channel_type: str = ""
     ) -> None:
-        conn = self._conn()
         now = time.time()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             row = conn.execute("SELECT status FROM delivery_status WHERE key=?", (key,)).fetchone()
             if row and row[0] == "delivered":  # a concurrent duplicate got through: not a failure
-                conn.execute("ROLLBACK")
                 return
             conn.execute(
                 "INSERT INTO delivery_status(key, status, attempts, error, updated) VALUES (?, 'failed', ?, ?, ?) "
@@ -179,10 +162,6 @@ class SqliteLedger(SqliteDatabase):
                 (key, alert.model_dump_json(), channel, channel_type, error, attempts, now),
             )
             conn.execute("DELETE FROM delivery_claims WHERE key=? AND owner=?", (key, self.owner))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def status(self, keys: list[str]) -> dict[str, DeliveryState]:
         found: dict[str, DeliveryState] = {}
@@ -205,19 +184,13 @@ class SqliteLedger(SqliteDatabase):
         return [_failed_row(*row) for row in rows]
 
     def clear_failed(self, key: str) -> FailedDelivery | None:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             row = conn.execute(
                 "SELECT key, alert, channel, channel_type, error, attempts, failed_at FROM delivery_failed WHERE key=?",
                 (key,),
             ).fetchone()
             conn.execute("DELETE FROM delivery_failed WHERE key=?", (key,))
             conn.execute("DELETE FROM delivery_status WHERE key=? AND status='failed'", (key,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return _failed_row(*row) if row else None
 
 

@@ -54,10 +54,8 @@ class SqliteAlertStore(SqliteDatabase, AlertStore):
     """
 
     def add(self, alerts: Sequence[Alert]) -> set[str]:
-        conn = self._conn()
         new: set[str] = set()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             for a in alerts:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -66,16 +64,10 @@ class SqliteAlertStore(SqliteDatabase, AlertStore):
                 )
                 if cur.rowcount:
                     new.add(a.id)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return new
 
     def set_status(self, ids: Sequence[str], status: AlertStatus, digest_id: str | None = None) -> None:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             for aid in ids:
                 row = conn.execute("SELECT doc FROM alerts WHERE id=?", (aid,)).fetchone()
                 if not row:
@@ -84,10 +76,6 @@ class SqliteAlertStore(SqliteDatabase, AlertStore):
                     update={"status": status, "digest_id": digest_id})
                 conn.execute("UPDATE alerts SET status=?, digest_id=?, doc=? WHERE id=?",
                              (status, digest_id, alert.model_dump_json(), aid))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _select(self, sql: str, args: tuple) -> list[Alert]:
         cur = self._conn().execute(sql, args)

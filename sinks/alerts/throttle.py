@@ -55,23 +55,16 @@ class SqliteThrottle(SqliteDatabase, Throttle):
     """
 
     def claim(self, rule: str, story: str, alert_id: str, window: timedelta, now: datetime) -> Claim:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction() as conn:
             row = conn.execute("SELECT alert_id, until FROM throttle_claims WHERE rule=? AND story=?",
                                (rule, story)).fetchone()
             ts = now.timestamp()
             if row and row[1] > ts:
-                conn.execute("COMMIT")
                 return "mine" if row[0] == alert_id else "throttled"
             conn.execute("INSERT OR REPLACE INTO throttle_claims VALUES (?, ?, ?, ?)",
                          (rule, story, alert_id, ts + window.total_seconds()))
             conn.execute("DELETE FROM throttle_claims WHERE until < ?", (ts - 86400,))
-            conn.execute("COMMIT")
             return "new"
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def count_in_hour(self, rule: str, alert_id: str, now: datetime) -> int:
         conn = self._conn()
