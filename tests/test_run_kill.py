@@ -62,11 +62,12 @@ def _every_alert_delivered(home: Path) -> None:
     """Deliveries queued in the in-process broker die with the process; the restart must
     send them (delivery ledger) so no alert raised before the kill is left unsent."""
     from sinks.alerts.ledger import SqliteLedger
+    from sinks.alerts.model import delivery_key
     from sinks.alerts.store import SqliteAlertStore
 
     alerts = [a for a in SqliteAlertStore(home / "alerts.db").recent(10_000) if a.status == "pending"]
     assert alerts, "the bundled rules raised no alert: the check proves nothing"
-    keys = [f"{a.digest_id or a.id}:{channel}" for a in alerts for channel in a.channels]
+    keys = [delivery_key(a.digest_id or a.id, channel) for a in alerts for channel in a.channels]
     states = SqliteLedger(home / "alerts.db").status(keys)
     assert {k for k, v in states.items() if v != "delivered"} == set()
 

@@ -54,11 +54,10 @@ def rules_check(path: Path = typer.Argument(None, help="rules file; default VEIL
     table = Table(title=f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid")
     for col in ("rule", "on", "when", "channels", "throttle", "mode"):
         table.add_column(col)
-    from sinks.alerts.stage import digest_every
     from veille.source_health import duration
 
     for rule in ruleset.rules:
-        every = digest_every(rule)
+        every = rule.digest_every
         cap = rule.throttle.max_per_hour
         throttle = f"1 per story / {duration(rule.throttle.window.total_seconds())}" + (
             f"\nat most {cap}/hour" if cap else "")
@@ -150,7 +149,9 @@ def print_alerts(alerts: list, title: str = "Alerts", statuses: dict[str, str] |
 
 def delivery_statuses(alerts: list, ledger) -> dict[str, str]:
     """alert id → what became of it: delivered / failed / sending, or held / suppressed."""
-    keys = {a.id: [f"{a.digest_id or a.id}:{ch}" for ch in a.channels] for a in alerts
+    from sinks.alerts.model import delivery_key
+
+    keys = {a.id: [delivery_key(a.digest_id or a.id, ch) for ch in a.channels] for a in alerts
             if a.status == "pending"}
     found = ledger.status([k for ks in keys.values() for k in ks]) if keys else {}
     out: dict[str, str] = {}

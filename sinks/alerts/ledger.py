@@ -16,7 +16,6 @@ SQLite in `$VEILLE_HOME/alerts.db` (tables `delivery_*`), Redis under `<ns>:deli
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -318,10 +317,3 @@ def open_ledger(settings: Settings | None = None) -> SqliteLedger | RedisLedger:
         return RedisLedger(settings.redis_url, settings.namespace)
     return SqliteLedger(settings.home / "alerts.db")
 
-
-def describe(failed: FailedDelivery) -> str:
-    """One line for `veille alerts failed`."""
-    return json.dumps({
-        "key": failed.key, "channel": failed.channel, "type": failed.channel_type,
-        "attempts": failed.attempts, "failed_at": failed.failed_at.isoformat(), "error": failed.error,
-    }, ensure_ascii=False)

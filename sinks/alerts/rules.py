@@ -359,8 +359,6 @@ class Builtin(_Strict):
     channels: list[str] = Field(min_length=1)
 
 
-BUILTIN_ALERTS = ("source-broken",)
-
 
 class _File(_Strict):
     channels: dict[Annotated[str, AfterValidator(_name)], ChannelConfig] = Field(

@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
@@ -68,7 +68,7 @@ def build_alert(item: EnrichedItem, match: Any, now: datetime) -> Alert:
         matched=list(match.matched),
         reasons=list(match.reasons),
         channels=list(rule.channels),
-        mode="digest" if digest_every(rule) else "immediate",
+        mode=rule.mode_name,
         title=item.title,
         url=item.url,
         source=item.source,
@@ -80,11 +80,6 @@ def build_alert(item: EnrichedItem, match: Any, now: datetime) -> Alert:
         event_types=[lab.label for lab in e.event_types] if e else [],
         topics=[lab.label for lab in e.topics] if e else [],
     )
-
-
-def digest_every(rule: Any) -> timedelta | None:
-    """The rule's digest period, or None for immediate delivery."""
-    return getattr(rule, "digest_every", None)
 
 
 def digest_alert(rule: Any, held: Sequence[Alert], now: datetime) -> Alert:
@@ -134,7 +129,7 @@ class AlertEngine:
         if cap and self.throttle.count_in_hour(rule.name, alert.id, now) > cap:
             alert.status = "suppressed"
             alert.reasons.append(f"not sent: over the rule's cap of {cap} alerts per hour")
-        elif digest_every(rule) or quiet:
+        elif rule.digest_every or quiet:
             alert.status = "digest"
             if quiet:
                 alert.reasons.append("held: quiet hours")
@@ -168,7 +163,7 @@ class AlertEngine:
         now = self.clock()
         sent: list[Alert] = []
         for rule in self.rules.values():
-            every = digest_every(rule)
+            every = rule.digest_every
             last = self.last_flush.setdefault(rule.name, now)
             if rule.in_quiet_hours(now) or (every and not force and now - last < every):
                 continue
