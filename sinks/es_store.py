@@ -223,7 +223,7 @@ class ElasticsearchStore(ItemStore):
             latest[doc_id(item.id)] = item
         if not latest:
             return {}
-        found = self._locate(list(latest))
+        found = self.locate(list(latest))
         self._forget_old(time.monotonic())
 
         actions: list[dict[str, Any]] = []
@@ -290,14 +290,16 @@ class ElasticsearchStore(ItemStore):
                 return
             del self._recent[_id]
 
-    def _locate(self, ids: list[str]) -> dict[str, list[str]]:
-        """{_id: [indices holding it]} for the ids already stored under the alias."""
+    def locate(self, ids: Sequence[str], alias: str | None = None) -> dict[str, list[str]]:
+        """{_id: [indices holding it]} for the ids already stored under the alias (the items'
+        by default; the alert store asks about `<ns>-alerts`)."""
+        ids = list(ids)
         found: dict[str, list[str]] = {}
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start:start + LOOKUP_CHUNK]
             try:
                 resp = self.client.search(
-                    index=self.alias, query={"ids": {"values": chunk}}, source=False,
+                    index=alias or self.alias, query={"ids": {"values": chunk}}, source=False,
                     size=min(2 * len(chunk), 10_000), allow_no_indices=True,
                 )
             except NotFoundError:

@@ -111,20 +111,13 @@ class ElasticsearchAlertStore(AlertStore):
         self.alias = self.items.alerts_alias
         self.namespace = namespace
 
-    def _locate(self, ids: Sequence[str]) -> dict[str, tuple[str, dict]]:
-        if not ids:
-            return {}
-        res = self.client.search(index=self.alias, query={"ids": {"values": list(ids)}},
-                                 size=len(ids), ignore_unavailable=True, allow_no_indices=True)
-        return {h["_id"]: (h["_index"], h["_source"]) for h in res["hits"]["hits"]}
-
     def add(self, alerts: Sequence[Alert]) -> set[str]:
         from elasticsearch import helpers
 
         from sinks.es_templates import alert_index
 
         self.refresh()  # a replay must see what the crashed run wrote
-        found = self._locate([a.id for a in alerts])
+        found = self.items.locate([a.id for a in alerts], self.alias)
         actions = [
             {"_op_type": "create", "_index": alert_index(self.namespace, a.created_at), "_id": a.id,
              "_source": a.model_dump(mode="json")}
@@ -144,10 +137,10 @@ class ElasticsearchAlertStore(AlertStore):
         from elasticsearch import helpers
 
         self.refresh()
-        found = self._locate(ids)
+        found = self.items.locate(ids, self.alias)
         actions = [{"_op_type": "update", "_index": index, "_id": aid,
                     "doc": {"status": status, "digest_id": digest_id}}
-                   for aid, (index, _) in found.items()]
+                   for aid, indices in found.items() for index in indices]
         helpers.bulk(self.client, actions)
 
     def _search(self, query: dict, size: int, order: str) -> list[Alert]:
