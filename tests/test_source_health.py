@@ -345,21 +345,22 @@ def test_one_alert_per_breakage_and_a_replayed_check_does_not_double(world):
 
 
 def test_channels_come_from_the_rules_file(tmp_path: Path):
-    class Rules:
-        def __init__(self, path: Path | None, channels: dict, builtin: dict | None = None) -> None:
-            self.path, self.channels = path, channels
-            if builtin is not None:
-                self.builtin_channels = builtin
+    from sinks.alerts.rules import load_rules
 
     hook = WebhookChannel(type="webhook", url="http://localhost/x")
     log = LogChannel(type="log")
     rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump({"defaults": {"channels": ["ops"]}}))
-    assert source_broken_channels(Rules(rules, {"ops": hook, "console": log})) == {"ops": hook}
-    assert source_broken_channels(Rules(rules, {"ops": hook, "console": log},
-                                        {"source-broken": ["console"]})) == {"console": log}
-    rules.write_text(yaml.safe_dump({"rules": []}))
-    assert source_broken_channels(Rules(rules, {"ops": hook, "mine": log})) == {"mine": log}
+
+    def ruleset(**extra):
+        channels = extra.pop("channels", {"ops": hook, "console": log})
+        rules.write_text(yaml.safe_dump({"channels": {n: c.model_dump() for n, c in channels.items()},
+                                         "rules": [], **extra}))
+        return load_rules(rules)
+
+    assert source_broken_channels(ruleset(defaults={"channels": ["ops"]})) == {"ops": hook}
+    assert source_broken_channels(ruleset(defaults={"channels": ["ops"]},
+                                          builtin={"source-broken": {"channels": ["console"]}})) == {"console": log}
+    assert source_broken_channels(ruleset(channels={"ops": hook, "mine": log})) == {"mine": log}
     assert source_broken_channels(None) == {"console": LogChannel(type="log")}
 
 

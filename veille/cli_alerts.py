@@ -15,20 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from veille.settings import ConfigError, get_settings
+from veille.settings import ConfigError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Alert rules (rules.yaml).")
 alerts_app = typer.Typer(no_args_is_help=True, help="Alerts raised and their delivery.")
 console = Console()
-
-
-def _load(path: Path | None):
-    from sinks.alerts.rules import load_rules
-    from veille.sources import load_registry
-
-    settings = get_settings()
-    registry = load_registry(settings.sources_path())
-    return load_rules(path or settings.rules_path(), sources=[s.key for s in registry.sources])
 
 
 def _describe_when(rule) -> str:
@@ -50,7 +41,9 @@ def _describe_when(rule) -> str:
 @rules_app.command("check")
 def rules_check(path: Path = typer.Argument(None, help="rules file; default VEILLE_RULES or rules.yaml")) -> None:
     """Validates the rules file (and the sources and labels it names); exit 2 if it is wrong."""
-    ruleset = _load(path)
+    from sinks.alerts.stage import load_configured_rules
+
+    ruleset = load_configured_rules(path)
     table = Table(title=f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid")
     for col in ("rule", "on", "when", "channels", "throttle", "mode"):
         table.add_column(col)
@@ -107,9 +100,9 @@ def rules_test(
     """Dry run: which items would alert, under which rule, and why. Nothing is stored or sent.
     Reports of a story already alerted for a rule show as throttled, as on the stream."""
     from sinks.alerts.rules import dry_run
-    from sinks.alerts.stage import story_of
+    from sinks.alerts.stage import load_configured_rules, story_of
 
-    ruleset = _load(path)
+    ruleset = load_configured_rules(path)
     rows = list(_read_items(items))
     owner: dict[tuple[str, str], str] = {}
     table = Table(title=f"Dry run of {path} on {len(rows)} items")
@@ -218,8 +211,9 @@ def alerts_retry(key: str = typer.Argument(..., help="delivery key from `veille 
     """Sends a failed delivery again, with the channel as rules.yaml defines it now."""
     from sinks.alerts.delivery import enqueue_delivery
     from sinks.alerts.ledger import open_ledger
+    from sinks.alerts.stage import load_configured_rules
 
-    ruleset = _load(None)
+    ruleset = load_configured_rules()
     ledger = open_ledger()
     try:
         failed = ledger.clear_failed(key)

@@ -37,14 +37,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from sinks.store import ItemFacts, ItemStore
 from veille.sources import Registry, Source
 from veille.state import CrawlState, RoundStats
+
+if TYPE_CHECKING:
+    from sinks.alerts.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -315,43 +317,21 @@ def compute_health(registry: Registry, state: CrawlState, store: ItemStore | Non
 
 
 # -- the "source broken" alert ----------------------------------------------------------------
-def source_broken_channels(ruleset: Any) -> dict[str, Any]:
-    """Where "source-broken" alerts go, from the rules file: its built-in section when the
-    rule set offers one (`RuleSet.builtin_channels["source-broken"]`), else the file's
-    `defaults.channels`, else its first `log` channel, else a plain log channel `console`."""
+def source_broken_channels(ruleset: RuleSet | None) -> dict[str, Any]:
+    """Where "source-broken" alerts go: the rules file's channels for them (its `builtin:`
+    section, else `defaults.channels`; `load_rules` checked they exist), else its first `log`
+    channel, else a plain log channel `console` (a broken source must still be heard of)."""
     from sinks.alerts.model import LogChannel
 
-    channels: dict[str, Any] = dict(getattr(ruleset, "channels", None) or {})
-    names: list[str] | None = None
-    builtin = getattr(ruleset, "builtin_channels", None)
-    if isinstance(builtin, Mapping) and builtin.get(ALERT_RULE):
-        names = list(builtin[ALERT_RULE])
-    path = getattr(ruleset, "path", None)
-    if names is None and path is not None:
-        names = _default_channels(Path(path))
+    if ruleset is None:
+        return {"console": LogChannel(type="log")}
+    names = ruleset.builtin_channels.get(ALERT_RULE)
     if names:
-        known = {n: channels[n] for n in names if n in channels}
-        unknown = [n for n in names if n not in channels]
-        if unknown:
-            log.warning("source-broken alerts: channel(s) %s not defined in %s", unknown, path)
-        if known:
-            return known
-    for name, config in channels.items():
-        if getattr(config, "type", None) == "log":
+        return {n: ruleset.channels[n] for n in names}
+    for name, config in ruleset.channels.items():
+        if config.type == "log":
             return {name: config}
     return {"console": LogChannel(type="log")}
-
-
-def _default_channels(path: Path) -> list[str] | None:
-    import yaml
-
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    defaults = raw.get("defaults") if isinstance(raw, dict) else None
-    names = defaults.get("channels") if isinstance(defaults, dict) else None
-    return [str(n) for n in names] if isinstance(names, list) else None
 
 
 Enqueue = Callable[[Any, dict[str, Any]], Any]

@@ -503,7 +503,8 @@ class RuleSet:
     rules: list[Rule]
     channels: dict[str, ChannelConfig]
     builtin_channels: dict[str, list[str]] = field(default_factory=dict)
-    """Channels of the built-in alerts (`builtin:` in the file), e.g. "source-broken"."""
+    """Channels of the built-in alerts ("source-broken"): the file's `builtin:` section, else
+    its `defaults.channels`; absent when the file names neither."""
 
     @property
     def enabled(self) -> list[Rule]:
@@ -579,8 +580,10 @@ def load_rules(path: Path, *, sources: Iterable[str] | None = None) -> RuleSet:
     problems = list(_references(parsed, rules, raw))
     if problems:
         raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
-    return RuleSet(path, rules, dict(parsed.channels),
-                   {name: list(b.channels) for name, b in parsed.builtin.items()})
+    builtin = {name: list(b.channels) for name, b in parsed.builtin.items()}
+    if "source-broken" not in builtin and parsed.defaults.channels:
+        builtin["source-broken"] = list(parsed.defaults.channels)
+    return RuleSet(path, rules, dict(parsed.channels), builtin)
 
 
 def _with_defaults(rule: Rule, defaults: Defaults) -> Rule:

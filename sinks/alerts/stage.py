@@ -23,7 +23,8 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
 from sinks.alerts.store import AlertStore
@@ -32,6 +33,9 @@ from veille.bus.base import ALERTS, ENRICHED, Bus, Message
 from veille.metrics import ALERTS as ALERT_COUNT
 from veille.schema import EnrichedItem
 from veille.stage import Stage
+
+if TYPE_CHECKING:
+    from sinks.alerts.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +267,8 @@ def alert_stage(bus: Bus, ruleset: Any = None, store: AlertStore | None = None,
     return AlertStage(bus, engine)
 
 
-def load_configured_rules() -> Any:
-    """The rules file of the settings (`VEILLE_RULES`, default the bundled rules.yaml),
+def load_configured_rules(path: Path | None = None) -> RuleSet:
+    """A rules file (default: the settings' `VEILLE_RULES`, else the bundled rules.yaml),
     checked against the source registry."""
     from sinks.alerts.rules import load_rules
     from veille.settings import get_settings
@@ -272,4 +276,4 @@ def load_configured_rules() -> Any:
 
     settings = get_settings()
     registry = load_registry(settings.sources_path())
-    return load_rules(settings.rules_path(), sources=[s.key for s in registry.sources])
+    return load_rules(path or settings.rules_path(), sources=[s.key for s in registry.sources])
