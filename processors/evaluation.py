@@ -7,7 +7,11 @@ defined there too (section "Metrics") and implemented here:
   overall, and macro-F1 over the labels that have support in that language;
 * places: admin1 accuracy (recall of the gold Malian regions of an item) and admin1
   precision, plus country-level precision / recall for Mali and its neighbours;
-* organisations: micro precision / recall over (item, org id) pairs;
+* places of the main event: admin1 of the first Mali place (gold's first vs predicted first) and
+  whether the first predicted place lies within 25 km of the gold's first place, where the gold
+  gives its point (the real-text sets of `tests/eval/real/` label the main place first);
+* organisations: micro precision / recall over (item, org id) pairs, also over the armed
+  groups and forces alone;
 * language identification: exact accuracy per gold language, and for the Sahel-language
   items the share not mistaken for ar / fr / en;
 * figures: exact-match rate of killed / wounded / abducted / displaced;
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import unicodedata
 from collections import defaultdict
@@ -61,6 +66,16 @@ ORG_ALIASES = {
     "cedeao": "ecowas", "ua": "au", "ue": "eu", "g5sahel": "g5-sahel", "g5": "g5-sahel",
     "oci": "oic", "pam": "wfp", "oms": "who", "hcr": "unhcr", "cicr": "icrc",
 }
+# Armed groups and forces: the organisations an incident report is about (the "orgs" recall
+# that matters most to an analyst reading incidents).
+ARMED_ACTORS = frozenset({
+    "fama", "jnim", "isgs", "islamic-state", "aqim", "al-qaeda", "ansar-dine", "katiba-macina",
+    "al-mourabitoun", "ansarul-islam", "cma", "mnla", "hcua", "plateforme", "gatia",
+    "dan-na-ambassagou", "dozo", "wagner", "barkhane", "serval", "takuba", "g5-sahel",
+})
+NEAR_KM = 25.0
+"""A predicted main place within this distance of the gold point is right (a village and its
+commune seat; coordinates of one settlement in two gazetteers)."""
 _ADMIN1_ALIASES = {"timbuktu": "tombouctou", "taoudeni": "taoudenit", "segou": "segou"}
 _INPUT_FIELDS = ("id", "source", "title", "body", "lang", "published_at")
 
@@ -165,8 +180,24 @@ def _places(entries: Iterable[Any] | None) -> list[dict]:
         entry = _plain(entry)
         if isinstance(entry, Mapping):
             out.append({"name": entry.get("name") or "", "country": (entry.get("country") or "").upper(),
-                        "admin1": entry.get("admin1") or ""})
+                        "admin1": entry.get("admin1") or "", "lat": entry.get("lat"),
+                        "lon": entry.get("lon")})
     return out
+
+
+def _first_mali(places: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first Malian place below the country level (the main place of the event)."""
+    return next((p for p in places if p.get("country") == "ML" and p.get("admin1")), None)
+
+
+def distance_km(a: Mapping[str, Any], b: Mapping[str, Any]) -> float | None:
+    """Great-circle distance between two places' points, None when either has no point."""
+    if None in (a.get("lat"), a.get("lon"), b.get("lat"), b.get("lon")):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _language(value: Any) -> str:
@@ -270,6 +301,9 @@ class Report:
     admin1: dict[str, PRF] = field(default_factory=_by_group)    # tp/fn/fp over (item, admin1)
     countries: dict[str, PRF] = field(default_factory=_by_group)
     orgs: dict[str, PRF] = field(default_factory=_by_group)
+    armed_orgs: dict[str, PRF] = field(default_factory=_by_group)  # armed groups and forces only
+    first_admin1: dict[str, Ratio] = field(default_factory=lambda: defaultdict(Ratio))
+    first_near: dict[str, Ratio] = field(default_factory=lambda: defaultdict(Ratio))  # ≤ NEAR_KM
     language: dict[str, Ratio] = field(default_factory=lambda: defaultdict(Ratio))
     sahel_rejection: Ratio = field(default_factory=Ratio)
     figures: dict[str, Ratio] = field(default_factory=lambda: defaultdict(Ratio))         # all (item, field)
@@ -299,6 +333,12 @@ class Report:
             out[f"event_types.macro_f1.{lang}"] = self.macro_f1("event_types", lang)
             out[f"topics.macro_f1.{lang}"] = self.macro_f1("topics", lang)
             out[f"places.admin1_accuracy.{lang}"] = self.admin1_accuracy(lang)
+            if self.first_admin1[lang].total:
+                out[f"places.first_admin1.{lang}"] = self.first_admin1[lang].value
+            if self.first_near[lang].total:
+                out[f"places.first_within_25km.{lang}"] = self.first_near[lang].value
+        out["orgs.recall"] = self.orgs[ALL].recall
+        out["orgs.armed_recall"] = self.armed_orgs[ALL].recall
         out["language.accuracy"] = self.language_accuracy(ALL)
         out["language.sahel_rejection"] = self.sahel_rejection.value
         # a set without duplicates or stories, where none is predicted, is perfect at both
@@ -320,6 +360,9 @@ class Report:
             "admin1": {g: self.admin1[g].as_dict() for g in groups},
             "countries": {g: self.countries[g].as_dict() for g in groups},
             "orgs": {g: self.orgs[g].as_dict() for g in groups},
+            "armed_orgs": {g: self.armed_orgs[g].as_dict() for g in groups},
+            "first_admin1": {g: self.first_admin1[g].as_dict() for g in groups},
+            "first_within_25km": {g: self.first_near[g].as_dict() for g in groups},
             "language": {g: r.as_dict() for g, r in self.language.items()},
             "sahel_rejection": self.sahel_rejection.as_dict(),
             "figures": {f: self.figures[f].as_dict() for f in FIGURE_FIELDS},
@@ -338,15 +381,21 @@ class Report:
 
         groups = [*MAIN_LANGUAGES, ALL]
         summary = Table(title="Evaluation summary (percent; macro-F1, admin1 accuracy/precision, P/R)")
-        for col in ("lang", "n", "events", "topics", "adm1", "adm1 P", "ctry P", "ctry R",
-                    "org P", "org R", "lang id"):
+        for col in ("lang", "n", "events", "topics", "adm1", "adm1 P", "1st adm1", "1st ≤25km",
+                    "ctry P", "ctry R", "org P", "org R", "armed R", "lang id"):
             summary.add_column(col, justify="right" if col != "lang" else "left")
+
+        def ratio(r: Ratio) -> str:
+            return pct(r.value) if r.total else "—"
+
         for g in groups:
             summary.add_row(g, str(self.n_items.get(g, 0)), pct(self.macro_f1("event_types", g)),
                             pct(self.macro_f1("topics", g)), pct(self.admin1[g].recall),
-                            pct(self.admin1[g].precision), pct(self.countries[g].precision),
+                            pct(self.admin1[g].precision), ratio(self.first_admin1[g]),
+                            ratio(self.first_near[g]), pct(self.countries[g].precision),
                             pct(self.countries[g].recall), pct(self.orgs[g].precision),
-                            pct(self.orgs[g].recall), pct(self.language[g].value))
+                            pct(self.orgs[g].recall), pct(self.armed_orgs[g].recall),
+                            pct(self.language[g].value))
         tables: list = [summary]
         for family, names in FAMILIES.items():
             for g in groups:
@@ -443,10 +492,22 @@ def score(items: list[dict], predictions: Mapping[str, Any]) -> Report:
         g_admin, p_admin = _mali_admin1(gold_places), _mali_admin1(pred_places)
         g_ctry, p_ctry = _countries(gold_places), _countries(pred_places)
         g_orgs, p_orgs = _org_ids(gold.get("orgs")), _org_ids(pred.get("orgs"))
+        # Sets of real text (with provenance) list the main place of the item first.
+        ordered = bool(item.get("provenance")) and bool(gold_places)
+        g_first = _first_mali(_places(gold_places)) if ordered else None
+        p_first = _first_mali(pred_places)
         for group in (lang, ALL):
             report.admin1[group].add(g_admin, p_admin)
             report.countries[group].add(g_ctry, p_ctry)
             report.orgs[group].add(g_orgs, p_orgs)
+            report.armed_orgs[group].add(g_orgs & ARMED_ACTORS, p_orgs & ARMED_ACTORS)
+            if g_first is not None:
+                report.first_admin1[group].add(
+                    p_first is not None and _admin1_key(p_first["admin1"]) == _admin1_key(g_first["admin1"]))
+            if ordered and gold_places[0].get("lat") is not None:
+                # the gold's first place is the event's spot; the prediction's first is its most specific
+                gap = distance_km(gold_places[0], pred_places[0]) if pred_places else None
+                report.first_near[group].add(gap is not None and gap <= NEAR_KM)
         g_fig, p_fig = _figures(gold.get("figures")), _figures(pred.get("figures"))
         for name in FIGURE_FIELDS:
             hit = g_fig[name] == p_fig[name]

@@ -34,10 +34,16 @@ Decisions:
 * Several figures for one category: the **maximum** is kept, not the sum. A story restates and
   updates its toll ("at least 12 killed … the toll rose to 15"); summing would double count.
   The cost: a report listing separate incidents is under-counted, which errs on the safe side.
-* Approximate quantities count at their floor: "une dizaine" = 10, "une centaine" = 100;
-  plurals without a number count twice their unit: "des dizaines" / "عشرات" = 20, "dozens" = 24,
-  "des centaines" / "hundreds" / "مئات" = 200, "des milliers" / "thousands" / "آلاف" = 2000,
-  "des dizaines de milliers" = 20 000. Vague words ("plusieurs", "several", "عدة") give none.
+* Only counted quantities are figures. An approximation of one number counts at its value
+  ("une dizaine" = 10, "une trentaine" = 30, "une centaine" = 100). Plurals of magnitude
+  without a number ("des dizaines", "dozens", "عشرات", "hundreds", "des milliers", "الآلاف",
+  "hundreds of thousands") are not counts: they give a range in `Figures.approximate`
+  (floor twice the unit, ceiling five times the floor: "des dizaines" 20–99, "thousands"
+  2,000–9,999), which severity weighs less than a count, and never a figure. Vague words
+  ("plusieurs", "several", "عدة") give nothing.
+* Background sentences do not count for the reported event: a sentence that places itself in
+  the conflict's past ("since 2012", "depuis le début de la crise", "ces dernières années",
+  "منذ عام 2012", "over the past decade") gives no figure and no negation.
 * An explicit negation gives **0** ("aucune victime" → killed 0 and wounded 0; "no one was
   abducted" → abducted 0); a text that says nothing gives None. A number elsewhere wins (max).
 * "victimes", "casualties", "ضحايا" with a number count for nothing: the text does not say
@@ -313,9 +319,13 @@ def _classify(lex: _Lexicon, tok: _Token) -> tuple[str, float] | None:
     return None
 
 
-def _value(parts: list[tuple[str, float]]) -> float:
-    """Value of a number written over several tokens, in text order."""
+def _value(parts: list[tuple[str, float]]) -> tuple[float, bool]:
+    """Value of a number written over several tokens, in text order, and whether it is vague.
+
+    Vague: a plural of magnitude with no number before it ("des dizaines", "hundreds of
+    thousands", "آلاف"): the value is then the floor of the range (twice the unit)."""
     total, current, previous = 0.0, None, None
+    vague = False
     for kind, value in parts:
         if kind in (_D, _U, _ART):
             if kind == _U and value == 20 and previous == 4:  # quatre-vingt(s)
@@ -335,11 +345,12 @@ def _value(parts: list[tuple[str, float]]) -> float:
                 current = None
             else:
                 current = 2 * value
+                vague = True
         previous = value if kind in (_D, _U) else None
-    return total + (current or 0)
+    return total + (current or 0), vague
 
 
-def _run(lex: _Lexicon, toks: list[_Token], i: int, step: int) -> tuple[int, int, float] | None:
+def _run(lex: _Lexicon, toks: list[_Token], i: int, step: int) -> tuple[int, int, float, bool] | None:
     """The number written around token i, walking in direction `step` (-1 or +1).
 
     Returns (first index, last index, value) in text order, or None when the run holds no real
@@ -372,10 +383,10 @@ def _run(lex: _Lexicon, toks: list[_Token], i: int, step: int) -> tuple[int, int
     if not any(kind in _NUMERIC for kind, _ in parts):
         return None
     # An Arabic number word may carry a proclitic: "وعشرون" joins "خمسة" in "خمسة وعشرون".
-    value = _value(parts)
+    value, vague = _value(parts)
     if value <= 0 or value > MAX_PEOPLE:
         return None
-    return lo, hi, value
+    return lo, hi, value, vague
 
 
 def _year_like(lex: _Lexicon, toks: list[_Token], lo: int, hi: int, value: float) -> bool:
@@ -399,6 +410,7 @@ class _Found:
     start: int  # in the text
     end: int
     passive: bool = False
+    vague: bool = False  # "des dizaines", "thousands": a range, not a count
 
 
 def _before(lex: _Lexicon, toks: list[_Token], cue_start: int) -> _Found | None:
@@ -421,11 +433,11 @@ def _before(lex: _Lexicon, toks: list[_Token], cue_start: int) -> _Found | None:
             run = _run(lex, toks, i, -1)
             if run is None:
                 return None
-            lo, hi, value = run
+            lo, hi, value, vague = run
             if _followed_by_unit(lex, toks, hi) or _year_like(lex, toks, lo, hi, value):
                 return None
             if person or unknown == 0:
-                return _Found(int(value), toks[lo].start, cue_start, passive)
+                return _Found(int(value), toks[lo].start, cue_start, passive, vague)
             return None
         word = tok.text
         if tok.kind == _WORD:
@@ -466,7 +478,7 @@ def _after(
             run = _run(lex, toks, i, +1)
             if run is None:
                 return None
-            lo, hi, value = run
+            lo, hi, value, vague = run
             if _followed_by_unit(lex, toks, hi) or _year_like(lex, toks, lo, hi, value):
                 return None
             end = toks[hi].end
@@ -478,7 +490,7 @@ def _after(
                 and lex.is_in(toks[hi + 1].text, lex.persons)
             ):
                 end = toks[hi + 1].end
-            return _Found(int(value), cue_end, end)
+            return _Found(int(value), cue_end, end, vague=vague)
         if tok.kind != _WORD:
             continue
         if i == 0 and lex.arabic:
@@ -562,11 +574,58 @@ def _evidence(text: str, start: int, end: int) -> str:
     return " ".join(text[start:end].split())[:160]
 
 
+# Sentences about the past of the conflict: their tolls are not the reported event's
+# ("Depuis 2012, les violences ont fait des milliers de morts", "منذ عام 2012"). Written folded
+# (lower case; Arabic ة→ه, ى→ي, أ/إ/آ→ا), as they are matched on the folded text.
+_BACKGROUND = {
+    "en": re.compile(
+        r"\b(?:since (?:19|20)\d\d\b|since the (?:start|beginning|outbreak|onset) of|in recent years"
+        r"|over the (?:past|last) (?:\w+ )?(?:years|decades?)|over the years|(?:for|in) (?:more than |over |nearly |almost )?a decade"
+        r"|decade-long|years-long|(?:19|20)\d\d (?:insurgency|crisis|rebellion|uprising|conflict|coup)"
+        r"|(?:the|this|that) (?:violence|conflict|insurgency|crisis|unrest|war) (?:has|have|had)\b"
+        r"|(?:across|throughout) the (?:sahel|region)\b)"),
+    "fr": re.compile(
+        r"\b(?:depuis (?:19|20)\d\d\b|depuis (?:le début|le debut|le déclenchement|le declenchement|l'éclatement|l'eclatement) d"
+        r"|depuis des années|depuis des annees|ces dernières années|ces dernieres annees|au cours des dernières années"
+        r"|au fil des ans|depuis (?:plus d'|près d'|pres d')?une décennie|depuis (?:plus d'|près d'|pres d')?une decennie"
+        r"|crise de (?:19|20)\d\d|rébellion de (?:19|20)\d\d|rebellion de (?:19|20)\d\d"
+        r"|(?:les|ces) violences (?:ont|avaient)\b|(?:le|ce) conflit a\b|(?:la|cette) crise a\b"
+        r"|(?:à travers|a travers|dans tout) le sahel)"),
+    "ar": re.compile(
+        r"(?:منذ (?:عام |العام )?(?:19|20)\d\d|منذ سنوات|منذ بدايه|منذ اندلاع|خلال السنوات (?:الماضيه|الاخيره)"
+        r"|في السنوات الاخيره|منذ (?:اكثر من |نحو )?عقد"
+        r"|(?:العنف|الصراع|النزاع) (?:الذي|الذى) (?:اسفر|خلف|اودي)|عبر منطقه الساحل|في انحاء منطقه الساحل)"),
+}
+_SENTENCE_END = re.compile(r"[.!?؟\n]")
+
+
+def _background_spans(lex: _Lexicon, folded: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences that tell the background rather than the event."""
+    pattern = _BACKGROUND.get(lex.lang)
+    if pattern is None:
+        return []
+    spans = []
+    for m in pattern.finditer(folded):
+        start = max(folded.rfind(c, 0, m.start()) for c in ".!?؟\n") + 1
+        end_match = _SENTENCE_END.search(folded, m.end())
+        spans.append((start, end_match.start() if end_match else len(folded)))
+    return spans
+
+
+def _range_of(low: int) -> tuple[int, int]:
+    """A vague quantity's range from its floor: "des dizaines" 20–99, "thousands" 2,000–9,999."""
+    return low, low * 5 - 1
+
+
 def _extract(
-    lex: _Lexicon, text: str, folded: str, best: dict[str, int], evidence: list[str]
+    lex: _Lexicon, text: str, folded: str, best: dict[str, int], evidence: list[str],
+    vague: dict[str, int],
 ) -> None:
     hits = _hits(lex, folded)
+    background = _background_spans(lex, folded)
     for hit in hits.values():
+        if any(start <= hit.start < end for start, end in background):
+            continue
         for category in hit.negated:
             best.setdefault(category, 0)
             evidence.append(_evidence(text, hit.start, hit.end))
@@ -584,10 +643,15 @@ def _extract(
             if chosen is None:
                 continue
             start, end = min(chosen.start, hit.start), max(chosen.end, hit.end)
-            best[cue.category] = max(best.get(cue.category, 0), chosen.value)
+            if chosen.vague:
+                vague[cue.category] = max(vague.get(cue.category, 0), chosen.value)
+            else:
+                best[cue.category] = max(best.get(cue.category, 0), chosen.value)
             evidence.append(_evidence(text, start, end))
     if lex.arabic and ("لم" in folded or "دون" in folded):
         for m in _AR_NEGATION.finditer(folded):
+            if any(start <= m.start() < end for start, end in background):
+                continue
             best.setdefault("killed", 0)
             best.setdefault("wounded", 0)
             evidence.append(_evidence(text, m.start(), m.end()))
@@ -610,7 +674,9 @@ def extract_figures(text: str, lang: str) -> Figures:
     else:
         chosen = [lexicons["fr"], lexicons["en"]]
     best: dict[str, int] = {}
+    vague: dict[str, int] = {}
     evidence: list[str] = []
     for lex in chosen:
-        _extract(lex, text, folded, best, evidence)
-    return Figures(**best, evidence=list(dict.fromkeys(evidence))[:MAX_EVIDENCE])
+        _extract(lex, text, folded, best, evidence, vague)
+    approximate = {cat: _range_of(low) for cat, low in vague.items() if cat not in best}
+    return Figures(**best, approximate=approximate, evidence=list(dict.fromkeys(evidence))[:MAX_EVIDENCE])

@@ -11,7 +11,15 @@ The score adds five parts, each capped, with weights in `data/severity.yaml`:
 * place: the most violent Mali region (admin1) or neighbouring country named;
 * actors: armed groups and forces named (JNIM, ISGS, Wagner/Africa Corps…), the two strongest;
 * topics: a little for themes (terrorism, security…), so a report with no event still ranks.
-A stated absence of casualties ("aucune victime") gives a reason but no points.
+A stated absence of casualties ("aucune victime") gives a reason but no points; a vague
+quantity ("dozens killed", a range in `Figures.approximate`) counts at its floor with half the
+weight and half the cap of a count.
+
+The parts add up to more than 100 for a grave, well-described attack (event, toll, region,
+two armed groups, terrorism). Clipping at 100 made every such item 100 and left the brief
+unable to rank them, so the sum goes through a soft knee (`total` in the weights file): linear
+up to `knee`, then approaching 100 ever more slowly. Items keep their order, and a massacre
+with a hundred dead still ranks above an ambush with twelve.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from veille.schema import Figures, Label, Org, Place, Severity
 DATA = Path(__file__).parent / "data" / "severity.yaml"
 
 
+@cache
 def _key(name: str) -> str:
     """Case- and accent-insensitive key: 'Ménaka', 'MENAKA' and 'menaka' meet."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
@@ -82,15 +91,21 @@ def _events(event_types: list[Label]) -> tuple[float, list[tuple[float, str]]]:
 
 def _casualties(figures: Figures) -> tuple[float, list[tuple[float, str]]]:
     conf = weights()["casualties"]
+    share = float(conf.get("approximate_share", 0.5))
     total, reasons = 0.0, []
     for category in ("killed", "wounded", "abducted", "displaced"):
         count = getattr(figures, category)
-        if not count:
-            continue
         rule = conf[category]
-        points = min(float(rule["cap"]), float(rule["factor"]) * math.log1p(count))
+        if count:
+            points = min(float(rule["cap"]), float(rule["factor"]) * math.log1p(count))
+            reasons.append((points, f"{count} {category}"))
+        elif category in figures.approximate:
+            low, high = figures.approximate[category]
+            points = share * min(float(rule["cap"]), float(rule["factor"]) * math.log1p(low))
+            reasons.append((points, f"{low:,}–{high:,} {category} (approximate)"))
+        else:
+            continue
         total += points
-        reasons.append((points, f"{count} {category}"))
     if figures.killed == 0 and figures.wounded == 0 and not reasons:
         reasons.append((0.0, "no casualties stated"))
     return min(total, float(conf["cap"])), reasons
@@ -159,4 +174,13 @@ def severity(
         total += points
         reasons += why
     reasons.sort(key=lambda r: -r[0])
-    return Severity(score=max(0, min(100, round(total))), reasons=[why for _, why in reasons])
+    return Severity(score=max(0, min(100, round(_knee(total)))), reasons=[why for _, why in reasons])
+
+
+def _knee(total: float) -> float:
+    """The sum of the parts on 0–100: itself up to the knee, then a slow approach to 100."""
+    conf = weights().get("total") or {}
+    knee, scale = float(conf.get("knee", 60)), float(conf.get("soft_scale", 50))
+    if total <= knee:
+        return total
+    return knee + (100 - knee) * (1 - math.exp(-(total - knee) / scale))

@@ -277,7 +277,7 @@ def test_report_renders_and_serialises():
     assert set(report.floors()) == {f"{k}.{lang}" for k in ("event_types.macro_f1", "topics.macro_f1",
                                                             "places.admin1_accuracy") for lang in ("ar", "fr", "en")} | {
         "language.accuracy", "language.sahel_rejection", "duplicates.precision", "duplicates.recall",
-        "stories.precision"}
+        "stories.precision", "orgs.recall", "orgs.armed_recall"}
 
 
 # -- the labelled set itself -------------------------------------------------------------
