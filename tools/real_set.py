@@ -7,7 +7,7 @@ event or theme it reports), so the versions of one event — the same incident i
 languages, or told by two outlets — always fall on the same side: tuning on one cannot leak
 the other. One item in three is held out.
 
-    python tools/real_set.py build     # parts/*.jsonl -> dev.jsonl + heldout.jsonl (validated)
+    python tools/real_set.py build     # merges new parts/*.jsonl into dev.jsonl + heldout.jsonl
     python tools/real_set.py check     # validates dev.jsonl and heldout.jsonl (CI runs it too)
     python tools/real_set.py stats     # counts per language and label (no text shown)
 
@@ -126,11 +126,14 @@ def _normal_url(url: str) -> str:
 
 
 def build() -> dict[str, int]:
-    """Merges the parts into the two split files; invalid and repeated records are refused."""
+    """Merges new records from the parts into the two split files (which keep their records and
+    any label fixes made in them); invalid and repeated records are refused. Once merged, the
+    parts can be deleted: the split files are the set."""
     orgs = _org_ids()
-    seen_urls: set[str] = set()
-    seen_ids: set[str] = set()
-    out: dict[str, list[dict]] = {"dev": [], "heldout": []}
+    out: dict[str, list[dict]] = {
+        name: [r for _, r in _read(path)] if path.exists() else [] for name, path in SPLITS.items()}
+    seen_urls = {_normal_url(str(r.get("url") or "")) for records in out.values() for r in records}
+    seen_ids = {r["id"] for records in out.values() for r in records}
     refused: list[str] = []
     for path in sorted(PARTS.glob("*.jsonl")):
         for where, record in _read(path):
