@@ -49,7 +49,7 @@ TOPICS: tuple[str, ...] = (
 )
 FAMILIES: dict[str, tuple[str, ...]] = {"event_types": EVENT_TYPES, "topics": TOPICS}
 MAIN_LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
-SAHEL_LANGUAGES: tuple[str, ...] = ("bm", "ff", "tmh", "ha")
+SAHEL_LANGUAGES: tuple[str, ...] = ("bm", "ff", "tmh", "ha", "ses")
 ALL = "all"
 FIGURE_FIELDS: tuple[str, ...] = ("killed", "wounded", "abducted", "displaced")
 # Countries whose places are labelled: Mali, its neighbours and Chad (G5 Sahel).

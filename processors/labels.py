@@ -58,7 +58,9 @@ class _Term:
     key: str  # the phrase as written: repeats of it weigh less and less
     requires: frozenset[str] = frozenset()
     excludes: frozenset[str] = frozenset()
-    generic: bool = False  # from an in_context rule: yields to more specific labels
+    # from an in_context rule: yields to more specific labels (True: the label's yields_to; a
+    # set: the rule's own yields_to; an empty set: a specific rule, it never yields)
+    generic: bool | frozenset[str] = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ class _Hit:
     an: Analysis  # where it was found: the surface is cut out only if shown as evidence
     first: int
     last: int
-    generic: bool = False  # found by an in_context rule (a generic word in context)
+    generic: bool | frozenset[str] = False  # found by an in_context rule (see _Term)
 
     @property
     def surface(self) -> str:
@@ -293,13 +295,26 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
 
 def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: frozenset[str],
                path: Path, where: str) -> None:
-    unknown = set(rule) - {"terms", "weight", "requires_any", "excludes_any"}
+    unknown = set(rule) - {"terms", "weight", "requires_any", "excludes_any", "specific", "yields_to"}
     if unknown:
         raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     for key in ("terms", "weight"):
         if key not in rule:
             raise _fail(path, where, f"missing key {key!r}")
     weight = _number(rule["weight"], path, f"{where}.weight")
+    # A rule's words are generic: they yield to the label's yields_to, or to the rule's own
+    # `yields_to:` list, and never with `specific: true` (a context precise enough to stand by
+    # itself, "attacked" + "military camp").
+    generic: bool | frozenset[str] = True
+    if rule.get("specific", False) is not False:
+        if rule["specific"] is not True:
+            raise _fail(path, f"{where}.specific", f"expected true or false, got {rule['specific']!r}")
+        generic = frozenset()
+    if "yields_to" in rule:
+        others = rule["yields_to"]
+        if not isinstance(others, list) or any(o not in EVENT_TYPES + TOPICS for o in others):
+            raise _fail(path, f"{where}.yields_to", "expected a list of labels")
+        generic = frozenset(others)
     # Without requires_any the words count anywhere, but as generic words (see yields_to).
     requires = _set_names(rule.get("requires_any", []), sets, path, f"{where}.requires_any")
     excludes = excludes | _set_names(rule.get("excludes_any", []), sets, path, f"{where}.excludes_any")
@@ -311,7 +326,7 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
         lw = f"{where}.terms.{lang_key}"
         _lang_of(lang_key, path, lw, LANGS + (ANY_LANG, EXACT_CASE))
         for phrase in _phrases(phrases, path, lw):
-            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes, generic=True)
+            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes, generic=generic)
             pending.add(phrase, lang_key, term, path, f"{lw}[{phrase!r}]")
 
 
@@ -401,9 +416,10 @@ class LabelClassifier:
             seen: dict[str, int] = {}
             total = 0.0
             weighted: list[tuple[float, _Hit | str]] = []
-            yielding = bool(family.yields_to.get(label, frozenset()) & (direct - {label}))
+            others = direct - {label}
+            yielding = bool(family.yields_to.get(label, frozenset()) & others)
             for hit in hits.get(label, ()):
-                if yielding and hit.generic:
+                if hit.generic and (yielding if hit.generic is True else hit.generic & others):
                     continue
                 n = seen[hit.key] = seen.get(hit.key, 0) + 1
                 contribution = hit.weight * family.repeat_factor ** (n - 1)

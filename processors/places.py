@@ -9,15 +9,26 @@ cue word before them ("à Boni", "في مالي", "بمالي"), a place next to
 in the item. A name shared by several places goes to the one whose region, then country, the
 item otherwise mentions, else to the first in the gazetteer (Mali's).
 
+Villages, hamlets and communes come from processors/data/settlements.tsv.gz (OCHA's Mali
+settlements, built by tools/build_settlements.py): many of their names are also family names,
+first names or words, so a village counts only written capitalised, not stop-listed, and with
+a cue right before it or its commune or cercle named (see `_resolve_villages`). A place the text
+introduces ("le village de X", "قرية X") that no list knows is reported without a point, with
+the admin1 of the cercle, commune or region named near it (`_introduced`).
+
 Only mentioned places are listed (a town does not add its region: the town carries admin1 and
 admin2, which is what the map and the filters read); a cercle or region mentioned together with
-its seat of the same name is folded into the town ("Koro" + "cercle de Koro": one Koro). Most specific first: Bamako commune, town,
-cercle, region, country; among equals, the most salient first (title mentions, then count,
-then first position). `title` and `text` are matched separately: pass the body as `text`.
+its seat of the same name is folded into the town ("Koro" + "cercle de Koro": one Koro). Most specific first: village, commune,
+town, cercle, region, country; among equals, the most salient first (mentions, a title mention
+weighing more, then first position; among towns a region's capital and Bamako weigh less and
+towns abroad come after Mali's cercles: `Gazetteer._order_key`). `title` and `text` are matched separately: pass the body as `text`.
 """
 
 from __future__ import annotations
 
+import gzip
+import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,13 +38,71 @@ from typing import Any
 
 from processors.data_files import read_yaml
 from processors.matcher import Match, Matcher
-from processors.normalise import analyse, phrase_norms
+from processors.normalise import BREAK, RULES, Analysis, analyse, normalise_word, phrase_norms
 from veille.schema import Place
 
 DATA = Path(__file__).parent / "data" / "gazetteer.yaml"
+SETTLEMENTS = Path(__file__).parent / "data" / "settlements.tsv.gz"
+STOPWORDS = Path(__file__).parent / "data" / "place_stopwords.txt"
 
-RANKS = {"commune": 0, "town": 1, "cercle": 2, "region": 3, "country": 4}
-"""Specificity: lower is more specific, listed first."""
+RANKS = {"village": 0, "commune": 1, "town": 2, "cercle": 3, "region": 4, "country": 5}
+"""Specificity: lower is more specific, listed first (a village, hamlet or camp before the
+commune, a commune before a town)."""
+
+SETTLEMENT_RANKS = {"village": "village", "seat": "town", "commune": "commune"}
+"""The settlements file's types as ranks: a commune's main settlement is a town."""
+
+VILLAGE_CUES = {
+    "fr": ["à", "près de", "près d'", "vers", "village de", "village d'", "villages de",
+           "localité de", "localité d'", "hameau de", "hameau d'", "commune de", "commune d'",
+           "camp de", "camp d'", "campement de", "campement d'", "environs de", "environs d'",
+           "proximité de", "proximité d'", "site de", "dans le village de", "secteur de"],
+    "en": ["in", "at", "near", "village of", "town of", "hamlet of", "locality of",
+           "commune of", "camp of", "outside", "around"],
+}
+"""What must stand right before a village's name when its commune, cercle or region is not
+named in the item: the few words that introduce a place ("à Tassiga", "near Tassiga",
+"village de Tassiga"). Narrower than the gazetteer's context cues: "de X", "of X", "par X"
+introduce people as often as places, and a village name has no other evidence."""
+
+INTRODUCERS = {
+    "fr": {"village": ["village de", "village d'", "localité de", "localité d'", "hameau de",
+                       "hameau d'", "campement de", "campement d'"],
+           "town": ["ville de", "bourgade de", "commune rurale de", "commune rurale d'"]},
+    "en": {"village": ["village of", "hamlet of", "locality of", "settlement of"],
+           "town": ["town of"]},
+    "ar": {"village": ["قرية"], "town": ["بلدة"]},
+}
+"""Phrases that say the next name is a place ("le village de X", "the town of X", "قرية X"):
+a name the gazetteer does not know is still reported after them, without a point. "near X",
+"à X" are not enough: they precede people, organisations and dates too."""
+
+INTRODUCED_ADMIN_WINDOW = 25
+"""Tokens around an introduced place within which a cercle, commune or region named gives it
+its admin1 ("le village de X, dans le cercle de Y")."""
+
+NEAREST_MAX_KM = 100.0
+"""A shared village name goes to the candidate nearest the item's other places only within
+this distance, and only if the next candidate is clearly farther (NEAREST_MARGIN)."""
+NEAREST_MARGIN = 1.5
+SAME_PLACE_KM = 10.0
+FAR_OFF_KM = 250.0
+
+_AR_INTRODUCED_SKIP = frozenset({
+    "صغيرة", "صغيره", "كبيرة", "كبيره", "نائية", "نائيه", "واحدة", "واحده", "أخرى", "اخرى",
+    "في", "من", "على", "قرب", "حدودية", "حدوديه", "مجاورة", "مجاوره", "تابعة", "تابعه", "تقع",
+    "قريبة", "قريبه", "بعيدة", "بعيده", "عدة", "عده", "كل",
+})
+_AR_TWO_WORD_HEADS = frozenset({"تين", "إن", "ان", "عين", "أم", "ام", "بئر", "بير"})
+
+CAPITAL = "Bamako"
+"""Mali's capital (its admin1)."""
+TITLE_WEIGHT = 2.0
+REGION_CAPITAL_WEIGHT = 0.5
+CAPITAL_WEIGHT = 0.2
+"""Salience of a place among the towns of an item (`Gazetteer._order_key`): its mentions, a
+title mention counting TITLE_WEIGHT more; a region's capital weighs REGION_CAPITAL_WEIGHT of
+that, Bamako CAPITAL_WEIGHT (weighed on the real dev set)."""
 
 LIST_WORDS = frozenset({"et", "and", "ou", "or"})
 """Words that may stand between two places of a list ("Bankass et Koro")."""
@@ -74,6 +143,18 @@ class _Mention:
     chosen: _Name | None = None
     cued: bool = False
     accepted: bool = False
+    village: bool = False  # a settlement of OCHA's list (its own rules: `_resolve_villages`)
+    place: Place | None = None  # set when no gazetteer entry stands for it (ambiguous, introduced)
+    rank: str = "village"
+
+
+@dataclass(frozen=True, slots=True)
+class _Settlement:
+    """What the village rules read about one settlement entry."""
+
+    kind: str  # village, seat, commune
+    commune: str  # folded commune name
+    admin2: str  # folded cercle ("" when unknown)
 
 
 @dataclass(slots=True)
@@ -87,17 +168,84 @@ class _Tally:
 class Gazetteer:
     """The loaded gazetteer and its matcher; `find` is what the processor calls."""
 
-    def __init__(self, path: Path = DATA) -> None:
+    def __init__(self, path: Path = DATA, settlements: Path | None = SETTLEMENTS) -> None:
         self.path = path
         data = _load(path)
-        self.entries: list[_Entry] = []
+        self.entries: _Entries = _Entries()
         self.matcher = Matcher(level="fold")
         for phrase in data.get("stop_phrases", []):
             self.matcher.add(phrase, None, None)
         for i, record in enumerate(data["places"]):
             self._add_place(i, record)
-        self.places = [e.place for e in self.entries]
         self.cues = self._cues(data.get("context_cues", {}))
+        self.stopwords = _read_stopwords(STOPWORDS)
+        # Settlements: a token index of their own (first norm → phrases), per rule set, not
+        # the shared automaton: looked up only at tokens no gazetteer name covers.
+        self.settlements: dict[int, _Settlement] = {}
+        self.villages: dict[str, dict[str, list[tuple[tuple[str, ...], tuple[tuple[int, bool], ...]]]]] = {}
+        if settlements is not None:
+            self._load_settlements(settlements)
+        self.places = _Places(self.entries)
+        regions = {(p.name, p.admin1) for p in (e.place for e in self.entries[:len(data["places"])]
+                                                 if e.rank == RANKS["region"] and e.place.country == "ML")}
+        self.capitals = frozenset(i for i in range(len(data["places"]))
+                                  if self.entries[i].rank == RANKS["town"]
+                                  and (self.places[i].name, self.places[i].admin1) in regions)
+        self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
+        # introducer phrases by their last token (what a text is scanned for), longest first
+        self.introducers: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        for rules in RULES:
+            by_last: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+            for kind, by_lang in _by_kind(INTRODUCERS).items():
+                for phrase in _phrases(by_lang, rules):
+                    by_last.setdefault(phrase[-1], []).append((phrase, kind))
+            for options in by_last.values():
+                options.sort(key=lambda o: -len(o[0]))
+            self.introducers[rules] = by_last
+
+    def _load_settlements(self, path: Path) -> None:
+        """Reads the settlements file (tools/build_settlements.py). Names are normalised under
+        the French and English rules (the others agree with one of them on Latin names)."""
+        try:
+            lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+        except OSError as exc:
+            raise GazetteerError(f"{path}: cannot read: {exc}") from exc
+        rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
+        if not rows or rows[0][:3] != ["pcode", "type", "name"]:
+            raise GazetteerError(f"{path.name}: no header line")
+        index: dict[str, dict[tuple[str, ...], list[tuple[int, bool]]]] = {"fr": {}, "en": {}}
+        fr_norm, en_norm = _word_norms("fr"), _word_norms("en")
+        folded: dict[str, str] = _Memo(_fold)
+        for n, row in enumerate(rows[1:], 2):
+            if len(row) != 9 or row[1] not in SETTLEMENT_RANKS:
+                raise GazetteerError(f"{path.name}: line {n}: {row[:3]}")
+            pcode, kind, name, admin1, admin2, commune, lat, lon, names = row
+            i = len(self.entries)
+            # The entry is built on first use (see _Entries): 18,000 models cost 0.2 s.
+            self.entries.append((name, admin1, admin2 or None, lat, lon,
+                                 RANKS[SETTLEMENT_RANKS[kind]]))
+            self.settlements[i] = _Settlement(kind, folded[commune], folded[admin2])
+            spellings = [(v, False) for v in names.split("|")]
+            if kind == "commune":  # "commune de Dogofry" (its own context), bare "Dogofry"
+                spellings += [(t.format(v), True) for v, _ in spellings
+                              for t in _COMMUNE_TEMPLATES if _elision_fits(t, v)]
+            for spelling, phrase in spellings:
+                words = _WORD_RE.findall(spelling)
+                fr = tuple(fr_norm[w] for w in words)
+                # French and English rules differ on Latin words only at apostrophes (l', 's)
+                en = tuple(en_norm[w] for w in words) if _APOSTROPHES & set(spelling) else fr
+                if fr:
+                    index["fr"].setdefault(fr, []).append((i, phrase))
+                    index["en"].setdefault(en, []).append((i, phrase))
+        for rules, by_key in index.items():
+            first: dict[str, list[tuple[tuple[str, ...], tuple[tuple[int, bool], ...]]]] = {}
+            for key, ids in by_key.items():
+                first.setdefault(key[0], []).append((key, tuple(dict.fromkeys(ids))))
+            for options in first.values():
+                options.sort(key=lambda o: -len(o[0]))  # longest first
+            self.villages[rules] = first
+        self.villages["und"] = self.villages["fr"]
+        self.villages["ar"] = self.villages["en"]
 
     def _add_place(self, i: int, record: Any) -> None:
         where = f"{self.path.name}: places[{i}]"
@@ -148,6 +296,10 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
+        self._resolve_villages(mentions)
+        for segment, part in enumerate((title, text)):
+            if part:
+                mentions += self._introduced(part, lang, segment, mentions)
         return self._rank([m for m in mentions if m.accepted])
 
     def _mentions(self, text: str, lang: str | None, segment: int) -> list[_Mention]:
@@ -169,7 +321,64 @@ class Gazetteer:
             mention = _Mention(match, segment, _unique(names), an.norms)
             mention.cued = self._cued(mention, text)
             out.append(mention)
+        if self.villages:
+            covered = bytearray(len(an.norms))
+            for first, last in ((m.first_token, m.last_token) for m in matches.values()):
+                covered[first:last + 1] = b"\x01" * (last - first + 1)
+            out += self._village_mentions(an, segment, covered)
         return out
+
+    def _village_mentions(self, an: Analysis, segment: int, covered: bytearray) -> list[_Mention]:
+        """Settlement names at tokens no gazetteer name covers, written capitalised (a
+        commune phrase, "commune de Dangha", in any case)."""
+        index = self.villages[an.rules]
+        norms = an.norms
+        out: list[_Mention] = []
+        if index.keys().isdisjoint(norms):  # many texts: no settlement word at all (C speed)
+            return out
+        n, after = len(norms), -1
+        for i in [i for i, norm in enumerate(norms) if norm in index and not covered[i]]:
+            if i <= after:  # inside the previous settlement name
+                continue
+            found = None
+            for key, ids in index[norms[i]]:
+                last = i + len(key) - 1
+                if last < n and tuple(norms[i:last + 1]) == key and not any(covered[i:last + 1]):
+                    found = (last, ids)
+                    break
+            if found is None:
+                continue
+            last, ids = found
+            start, end = an.span(i)[0], an.span(last)[1]
+            surface = an.text[start:end]
+            commune = all(phrase for _, phrase in ids)  # "commune de X": any case, no cue
+            if commune or (surface[:1].isupper() and not surface.isupper()
+                           and not self._surname_follows(an, last)):
+                match = Match(None, start, end, surface, i, last)
+                names = [_Name(k, not phrase, None) for k, phrase in ids]
+                mention = _Mention(match, segment, names, norms, village=True)
+                mention.cued = commune or self._village_cued(an, i)
+                out.append(mention)
+                after = last
+        return out
+
+    def _surname_follows(self, an: Analysis, last: int) -> bool:
+        """A capitalised stop word (a family name) right after the name: a person ("le chef de
+        village, Boukary Coulibaly"), not a village."""
+        if last + 1 >= len(an.norms) or an.norms[last + 1] == BREAK:
+            return False
+        start, end = an.span(last + 1)
+        word = an.text[start:end]
+        return (an.text[an.span(last)[1]:start] == " " and word[:1].isupper()
+                and _fold(word) in self.stopwords)
+
+    def _village_cued(self, an: Analysis, first: int) -> bool:
+        norms = an.norms
+        for cue in self.village_cues[an.rules]:
+            k = len(cue)
+            if first >= k and tuple(norms[first - k:first]) == cue:
+                return True
+        return False
 
     def _cued(self, mention: _Mention, text: str) -> bool:
         match = mention.match
@@ -180,8 +389,9 @@ class Gazetteer:
         prefix = _arabic_prefix(match.surface, mention.candidates)
         return bool(prefix) and "ال" not in prefix and any(c in prefix for c in "بل")
 
-    def _resolve(self, mentions: list[_Mention]) -> None:
+    def _resolve(self, all_mentions: list[_Mention]) -> None:
         places = self.places
+        mentions = [m for m in all_mentions if not m.village]
         # 1. Places named unambiguously (one candidate, no context needed) support the rest.
         strong = [m for m in mentions if len(m.candidates) == 1
                   and not m.candidates[0].requires_context]
@@ -208,21 +418,223 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
+    def _resolve_villages(self, mentions: list[_Mention]) -> None:
+        """Settlement names count with their commune, cercle or region named in the item, or
+        with a cue right before them ("à X", "near X", "village de X"); a name several
+        settlements share goes to the one whose commune, cercle, then region is named, else to
+        the one nearest the item's other places, else (cued) it is reported without a point
+        when all candidates share a region, and dropped otherwise."""
+        villages = [m for m in mentions if m.village]
+        if not villages:
+            return
+        others = [self.places[m.chosen.place] for m in mentions if m.accepted and not m.village]
+        communes, cercles, regions = set(), set(), set()
+        for m in mentions:
+            if not m.accepted or m.village:
+                continue
+            place, rank = self.places[m.chosen.place], self.entries[m.chosen.place].rank
+            if place.country != "ML":
+                continue
+            if rank == RANKS["region"]:
+                regions.add(place.admin1)
+            elif rank == RANKS["cercle"] or (place.admin2 and _fold(place.name) == _fold(place.admin2)):
+                cercles.add(_fold(place.admin2 or ""))
+            if rank == RANKS["town"]:
+                communes.add(_fold(place.name))  # a curated town names its commune too
+        for m in villages:  # communes and unshared seats named support villages too
+            if m.cued and len(m.candidates) == 1 and self.settlements[m.candidates[0].place].kind != "village":
+                communes.add(self.settlements[m.candidates[0].place].commune)
+
+        def support(n: _Name) -> tuple[bool, bool, bool]:
+            info, place = self.settlements[n.place], self.places[n.place]
+            return (info.commune in communes and info.kind != "commune",
+                    bool(info.admin2) and info.admin2 in cercles, place.admin1 in regions)
+
+        for m in villages:
+            scored = sorted(((support(n), n) for n in m.candidates), key=lambda sn: sn[0],
+                            reverse=True)
+            best, chosen = scored[0]
+            if not m.candidates[0].requires_context:  # a commune phrase: its own context
+                m.chosen, m.accepted = _first_best(scored), True
+                continue
+            if any(best[:2]) or (m.cued and best[2]):  # its commune or cercle; cued: region
+                m.chosen, m.accepted = chosen, True
+                continue
+            if not m.cued:
+                continue
+            if len(m.candidates) == 1 or self._one_place(m.candidates):
+                m.chosen, m.accepted = chosen, not self._far_off(chosen, others)
+                continue
+            nearest = self._nearest(m.candidates, others) or self._seat(m.candidates)
+            if nearest is not None:
+                m.chosen, m.accepted = nearest, not self._far_off(nearest, others)
+                continue
+            candidates = [self.places[n.place] for n in m.candidates]
+            admin1s = {p.admin1 for p in candidates}
+            if len(admin1s) == 1:
+                admin2s = {p.admin2 for p in candidates}
+                m.chosen, m.accepted = chosen, True
+                m.place = Place(name=self.places[chosen.place].name, country="ML",
+                                admin1=admin1s.pop(),
+                                admin2=admin2s.pop() if len(admin2s) == 1 else None,
+                                lat=None, lon=None)
+
+    def _far_off(self, name: _Name, others: list[Place]) -> bool:
+        """A village far from every other Mali place of the item is more likely a namesake
+        of one the gazetteer lacks ("near Dogofry" in Ségou; the list has only Kayes')."""
+        place = self.places[name.place]
+        points = [(p.lat, p.lon) for p in others if p.country == "ML" and p.admin1
+                  and p.lat is not None and p.lon is not None]
+        return bool(points) and min(_km(place, lat, lon) for lat, lon in points) > FAR_OFF_KM
+
+    def _one_place(self, names: list[_Name]) -> bool:
+        """Entries of one place: a commune's seat listed again as a village, or a hamlet
+        beside its village (all within SAME_PLACE_KM of the first)."""
+        first = self.places[names[0].place]
+        return all(_km(self.places[n.place], first.lat, first.lon) <= SAME_PLACE_KM
+                   for n in names[1:])
+
+    def _nearest(self, names: list[_Name], others: list[Place]) -> _Name | None:
+        points = [(p.lat, p.lon) for p in others if p.country == "ML" and p.admin1
+                  and p.lat is not None and p.lon is not None]
+        if not points:
+            return None
+        ranked = sorted((min(_km(self.places[n.place], lat, lon) for lat, lon in points), n.place, n)
+                        for n in names)
+        best, _, name = ranked[0]
+        here = self.places[name.place]
+        # the next candidate elsewhere (a commune, its seat and its village are one place)
+        second = next((d for d, i, _ in ranked[1:]
+                       if _km(self.places[i], here.lat, here.lon) > SAME_PLACE_KM), math.inf)
+        if best <= NEAREST_MAX_KM and second >= best * NEAREST_MARGIN:
+            return name
+        return None
+
+    def _seat(self, names: list[_Name]) -> _Name | None:
+        """The commune seat among namesakes that are otherwise villages (all seats and communes
+        of the name one place): the press names seats far more often than hamlets."""
+        seats = [n for n in names if self.settlements[n.place].kind != "village"]
+        if not seats or not self._one_place(seats):
+            return None
+        return next((n for n in seats if self.settlements[n.place].kind == "seat"), seats[0])
+
+    def _introduced(self, text: str, lang: str | None, segment: int,
+                    mentions: list[_Mention]) -> list[_Mention]:
+        """Places the gazetteer does not know but the text introduces as places ("le village
+        de X", "the town of X", "قرية X"), with the admin1 (and admin2) of the cercle, commune
+        or region named within a few tokens; none named: not reported (no country either)."""
+        an = analyse(text, lang, "fold")
+        norms = an.norms
+        by_last = self.introducers[an.rules]
+        if by_last.keys().isdisjoint(norms):  # most texts introduce no place (C speed)
+            return []
+        taken = bytearray(len(norms))
+        for m in mentions:
+            if m.segment == segment:
+                first, last = m.match.first_token, m.match.last_token
+                taken[first:last + 1] = b"\x01" * (last - first + 1)
+        units = [m for m in mentions if m.accepted and m.segment == segment and not m.place
+                 and self.places[m.chosen.place].country == "ML"
+                 and self.entries[m.chosen.place].rank in (RANKS["cercle"], RANKS["region"],
+                                                           RANKS["commune"])]
+        out: list[_Mention] = []
+        for i in [i + 1 for i, norm in enumerate(norms[:-1]) if norm in by_last]:
+            kind = next((kind for phrase, kind in by_last[norms[i - 1]]
+                         if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
+            if kind is None or taken[i]:
+                continue
+            last = self._introduced_name(an, i)
+            if last is None or any(taken[i:last + 1]):
+                continue
+            unit = _nearest_unit(units, i, last)
+            if unit is None:
+                continue
+            start, end = an.span(i)[0], an.span(last)[1]
+            surface = text[start:end]
+            if _fold(surface) in self.stopwords:
+                continue
+            where, rank = self.places[unit.chosen.place], self.entries[unit.chosen.place].rank
+            admin2 = where.admin2 if rank in (RANKS["cercle"], RANKS["commune"]) else None
+            taken[i:last + 1] = b"\x01" * (last - i + 1)
+            m = _Mention(Match(None, start, end, surface, i, last), segment, [], norms,
+                         accepted=True, rank=kind)
+            m.place = Place(name=surface, country="ML", admin1=where.admin1, admin2=admin2,
+                            lat=None, lon=None)
+            out.append(m)
+        return out
+
+    def _introduced_name(self, an: Analysis, first: int) -> int | None:
+        """The last token of the name that starts at `first`: up to three capitalised words
+        joined by a space or hyphen (Latin), one Arabic word (two after تين, إن, عين…)."""
+        text, norms = an.text, an.norms
+        if norms[first] == BREAK:
+            return None
+        start, end = an.span(first)
+        word = text[start:end]
+        if _is_arabic_word(word):
+            if word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3:
+                return None
+            if word in _AR_TWO_WORD_HEADS and first + 1 < len(norms) and norms[first + 1] != BREAK:
+                return first + 1
+            return first
+        if not word[:1].isupper() or word.isupper() or _fold(word) in self.stopwords:
+            return None
+        last = first
+        while last + 1 < len(norms) and last - first < 2 and norms[last + 1] != BREAK:
+            s2, e2 = an.span(last + 1)
+            gap = text[end:s2]
+            nxt = text[s2:e2]
+            if gap not in (" ", "-") or not nxt[:1].isupper() or _fold(nxt) in self.stopwords:
+                break
+            last, end = last + 1, e2
+        return last
+
+    def _order_key(self, key: int, place: Place, rank: int, tally: _Tally) -> tuple:
+        """How a place is ordered: by specificity (village, commune, town, cercle, region,
+        country), then by salience (mentions, title mentions weighing more; then first position).
+        Among towns, salience decides, and a region's capital (Mopti, Gao, Timbuktu) weighs
+        less than other towns (it stands for its region as often as for itself), Bamako less
+        still (the seat of government and of the datelines: "BAMAKO (Reuters) -"); a town
+        abroad comes after Mali's cercles (the monitor's events are Mali's; its camps and
+        villages abroad keep their rank)."""
+        salience = TITLE_WEIGHT * tally.title + tally.count
+        if rank != RANKS["town"] or key < 0:
+            return (rank, -salience, tally.first)
+        if place.country != "ML":
+            return (RANKS["cercle"] + 0.5, -salience, tally.first)
+        if key in self.capitals:
+            salience *= CAPITAL_WEIGHT if place.admin1 == CAPITAL else REGION_CAPITAL_WEIGHT
+        return (rank, -salience, tally.first)
+
     def _rank(self, mentions: list[_Mention]) -> list[Place]:
         tallies: dict[int, _Tally] = {}
+        extra: dict[int, tuple[Place, int]] = {}  # places no entry stands for: negative keys
         for m in mentions:
-            tally = tallies.setdefault(m.chosen.place, _Tally((m.segment, m.match.start)))
+            key = m.chosen.place if m.place is None else -1 - len(extra)
+            if m.place is not None:
+                same = next((k for k, (p, _) in extra.items()
+                             if (p.name, p.admin1) == (m.place.name, m.place.admin1)), None)
+                if same is None:
+                    extra[key] = (m.place, RANKS[m.rank])
+                else:
+                    key = same
+            at = (m.segment, m.match.start)
+            tally = tallies.setdefault(key, _Tally(at))
+            tally.first = min(tally.first, at)
             tally.count += 1
             tally.title += m.segment == 0
             if m.match.surface not in tally.evidence:
                 tally.evidence.append(m.match.surface)
-        order = sorted(tallies.items(), key=lambda kv: (
-            self.entries[kv[0]].rank, -kv[1].title, -kv[1].count, kv[1].first))
+
+        def entry(i: int) -> tuple[Place, int]:
+            return extra[i] if i < 0 else (self.entries[i].place, self.entries[i].rank)
+
+        order = sorted(tallies.items(), key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1]))
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
         for i, tally in order:
-            place = self.entries[i].place
+            place = entry(i)[0]
             key = (place.name, place.country, place.admin1)
             if key in kept:
                 kept[key].evidence.extend(e for e in tally.evidence
@@ -230,6 +642,133 @@ class Gazetteer:
             else:
                 kept[key] = place.model_copy(update={"evidence": list(tally.evidence)})
         return list(kept.values())
+
+
+_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’ʼ‘][^\W_]+)*")
+"""Words of a Latin settlement name, as the normaliser's tokeniser cuts them (no digits,
+marks or dotted acronyms in these names)."""
+_APOSTROPHES = frozenset("'’ʼ‘")
+
+
+class _Memo(dict):
+    """A function's results, memoised (few distinct communes and cercles, many rows)."""
+
+    def __init__(self, function) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = self.function(key)
+        return value
+
+
+class _Entries(list):
+    """The gazetteer's entries; a settlement's is stored as a tuple and made an `_Entry` on
+    first use: most of the 18,000 are never named in a given run."""
+
+    def __getitem__(self, i: int) -> _Entry:
+        entry = list.__getitem__(self, i)
+        if type(entry) is tuple:
+            name, admin1, admin2, lat, lon, rank = entry
+            place = Place(name=name, country="ML", admin1=admin1, admin2=admin2,
+                          lat=float(lat), lon=float(lon))
+            entry = _Entry(i, place, rank)
+            list.__setitem__(self, i, entry)
+        return entry
+
+
+class _Places:
+    """`entries[i].place` by index, without building every settlement's."""
+
+    def __init__(self, entries: _Entries) -> None:
+        self.entries = entries
+
+    def __getitem__(self, i: int) -> Place:
+        return self.entries[i].place
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+class _word_norms(dict):
+    """word → its norm at level fold under one rule set (`normalise_word`, memoised here)."""
+
+    def __init__(self, rules: str) -> None:
+        super().__init__()
+        self.rules = rules
+
+    def __missing__(self, word: str) -> str:
+        norm = self[word] = normalise_word(word, self.rules, "fold")
+        return norm
+
+
+_COMMUNE_TEMPLATES = ("commune de {}", "commune d'{}", "commune rurale de {}",
+                      "commune rurale d'{}", "commune of {}", "{} commune", "rural commune of {}")
+
+
+def _elision_fits(template: str, name: str) -> bool:
+    """French elides "de" before a vowel: "commune d'Inékar", "commune de Dangha"."""
+    vowel = _fold(name[:1]) in "aeiouy"
+    if "d'{}" in template:
+        return vowel
+    return not (vowel and "de {}" in template)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _is_arabic_word(word: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in word)
+
+
+def _read_stopwords(path: Path) -> frozenset[str]:
+    """The folded words of processors/data/place_stopwords.txt (family names, first names,
+    common words): never a village nor an introduced place."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise GazetteerError(f"{path}: cannot read: {exc}") from exc
+    return frozenset(_fold(w.strip()) for w in lines if w.strip() and not w.startswith("#"))
+
+
+def _phrases(by_lang: dict[str, list[str]], rules: str) -> list[tuple[str, ...]]:
+    """Cue phrases as token tuples under `rules`, from every language's list at once (an
+    item's language may be misdetected), longest first."""
+    # "près d'X": the normaliser takes the elided "d'" off the name's own token (fr rules)
+    out = {tuple(phrase_norms(p[:-2] if p.endswith("d'") and rules in ("fr", "und") else p,
+                              rules, "fold")) for words in by_lang.values() for p in words}
+    return sorted((p for p in out if p), key=lambda p: (-len(p), p))
+
+
+def _by_kind(introducers: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    out: dict[str, dict[str, list[str]]] = {}
+    for lang, kinds in introducers.items():
+        for kind, phrases in kinds.items():
+            out.setdefault(kind, {})[lang] = phrases
+    return out
+
+
+def _km(place: Place, lat: float, lon: float) -> float:
+    p1, p2 = math.radians(place.lat), math.radians(lat)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon - place.lon) / 2) ** 2)
+    return 12742.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _first_best(scored: list[tuple[tuple[bool, ...], _Name]]) -> _Name:
+    return scored[0][1]
+
+
+def _nearest_unit(units: list[_Mention], first: int, last: int) -> _Mention | None:
+    """The cercle, commune or region named closest to tokens first..last, within the window."""
+    best, best_gap = None, INTRODUCED_ADMIN_WINDOW + 1
+    for u in units:
+        gap = u.match.first_token - last if u.match.first_token > last else first - u.match.last_token
+        if 0 < gap < best_gap:
+            best, best_gap = u, gap
+    return best
 
 
 def _load(path: Path) -> dict[str, Any]:

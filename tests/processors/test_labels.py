@@ -398,3 +398,61 @@ def test_general_rules_keep_true_events(text, lang, label):
 ])
 def test_topic_rules(text, lang, label, present):
     assert (label in labels_of(classify_labels(text, lang)[1])) is present
+
+
+# -- real report phrasing (GitHub issue 11): one test per general rule ------------------------
+@pytest.mark.parametrize("text,lang,present,absent", [
+    # an attack on a camp or post is a clash even when the story also counts civilian victims
+    ("Gunmen attacked the army post at dawn. Two villagers were killed in the crossfire and "
+     "several civilians were wounded.", "en", "armed_clash", None),
+    ("Des hommes armés ont attaqué le camp militaire de Boni; un civil a été tué.", "fr",
+     "armed_clash", None),
+    ("هاجم مسلحون معسكرا للجيش قرب ميناكا وقتل مدني في الهجوم.", "ar", "armed_clash", None),
+    # ... but a mortar attack on a camp stays shelling alone
+    ("The camp came under mortar attack on Sunday night; no casualties were reported.", "en",
+     "shelling", "armed_clash"),
+    # gunmen are a hint of an attack on civilians only with civilians in the sentence
+    ("Unidentified gunmen abducted a village chief near Gossi.", "en", "abduction",
+     "attack_on_civilians"),
+    # burned huts, granaries, carried-off cattle: looting and destruction
+    ("Les assaillants ont incendié des greniers et emporté des centaines de têtes de bovins.",
+     "fr", "looting_property_destruction", None),
+    ("The attackers made off with dozens of cattle and goats.", "en",
+     "looting_property_destruction", None),
+    ("وأضرم المهاجمون النيران في العديد من المنازل.", "ar", "looting_property_destruction", None),
+    ("مهاجمون على دراجات نارية يطلقون النار على الناس ويستولون على الماشية.", "ar",
+     "looting_property_destruction", None),
+    # the damage of a mine is the mine's, not a separate destruction
+    ("A vehicle struck an IED, which destroyed the truck.", "en", "explosion_ied",
+     "looting_property_destruction"),
+    # air-land operations, air attacks, helicopters firing
+    ("L'armée a mené des opérations aéroterrestres dans la zone de Léré.", "fr", "air_strike",
+     None),
+    ("An air attack killed at least five civilians in Konna.", "en", "air_strike", None),
+    ("نفذ الجيش عمليات جوية وبرية غرب كيدال.", "ar", "air_strike", None),
+    # "executive" is no execution
+    ("The Executive Director of UNICEF visited displaced children in Mopti.", "en", None,
+     "attack_on_civilians"),
+    # a trend or background sentence alone is no event
+    ("Nearly 400 people fleeing a renewed outbreak of fighting have sought refuge in Mauritania.",
+     "en", None, "armed_clash"),
+])
+def test_real_report_phrasing(text, lang, present, absent):
+    found = labels_of(classify_labels(text, lang)[0])
+    if present:
+        assert present in found, found
+    if absent:
+        assert absent not in found, found
+
+
+def test_rule_level_yields_to_and_specific_are_checked(lexicons):
+    _edit(lexicons / "events.yaml", "yields_to: [shelling, air_strike]\n        weight: 1.0",
+          "yields_to: [shellings]\n        weight: 1.0")
+    with pytest.raises(LexiconError, match=r"in_context\[0\].yields_to: expected a list of labels"):
+        LabelClassifier(lexicons)
+
+
+def test_specific_must_be_a_boolean(lexicons):
+    _edit(lexicons / "events.yaml", "specific: true", "specific: maybe")
+    with pytest.raises(LexiconError, match=r"specific: expected true or false"):
+        LabelClassifier(lexicons)

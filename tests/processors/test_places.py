@@ -205,9 +205,22 @@ def test_commune_before_its_city() -> None:
 
 
 def test_among_equals_title_then_count() -> None:
-    body = "Gao, Gao et encore Gao. Puis Kidal. Et Tessalit."
-    assert names(find_places(body, "fr"))[:3] == ["Gao", "Kidal", "Tessalit"]
+    body = "Douentza, Douentza et encore Douentza. Puis Aguelhok. Et Tessalit."
+    assert names(find_places(body, "fr"))[:3] == ["Douentza", "Aguelhok", "Tessalit"]
     assert names(find_places(body, "fr", title="Tessalit sous pression"))[0] == "Tessalit"
+
+
+def test_region_capitals_and_bamako_weigh_less_among_towns() -> None:
+    # a region's capital stands for its region as often as for itself; Bamako is the seat of
+    # government and of the datelines
+    body = "BAMAKO (Reuters) - Des hommes armés ont attaqué Tessalit, dans le nord. Kidal a réagi."
+    assert names(find_places(body, "fr"))[:3] == ["Tessalit", "Kidal", "Bamako"]
+    # salience still counts: a capital named twice as often comes first
+    body = "Gao a été visée. À Gao, les tirs ont duré. Gao reste sous tension. Bourem aussi."
+    assert names(find_places(body, "fr"))[:2] == ["Gao", "Bourem"]
+    # towns abroad after Mali's towns and cercles
+    body = "Depuis Alger, Alger annonce un accord sur Gao et le cercle de Kidal."
+    assert names(find_places(body, "fr"))[:3] == ["Gao", "Kidal", "Alger"]
 
 
 def test_deduplicated_with_evidence_as_written() -> None:

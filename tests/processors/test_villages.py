@@ -1,0 +1,133 @@
+"""Villages, hamlets and communes from OCHA's settlements (processors/data/settlements.tsv.gz):
+found with a cue or their commune/cercle named, never as family names or words; places a text
+introduces reported without a point; the new regions; the build's --check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processors.places import find_places
+from tools import build_settlements
+
+
+def where(places) -> list[tuple]:
+    return [(p.name, p.admin1, p.admin2) for p in places]
+
+
+@pytest.mark.parametrize(("text", "lang", "name", "admin1", "admin2"), [
+    ("Des hommes armés ont attaqué le village de Dinangourou.", "fr", "Dinangourou", "Mopti", "Koro"),
+    ("Gunmen attacked civilians near Dinangourou on Sunday.", "en", "Dinangourou", "Mopti", "Koro"),
+    ("Les habitants de Tin-Hama ont fui.", "fr", None, None, None),  # no cue, no cercle: nothing
+    ("Attack near Tinhama, north of the river.", "en", "Tin Hama", "Gao", "Ansongo"),
+])
+def test_village_with_a_cue_has_its_admin_and_point(text, lang, name, admin1, admin2) -> None:
+    places = find_places(text, lang)
+    if name is None:
+        assert places == []
+        return
+    assert where(places)[0] == (name, admin1, admin2)
+    assert places[0].lat is not None and places[0].lon is not None
+
+
+def test_village_counts_when_its_cercle_is_named() -> None:
+    places = find_places("Tin-Hama et Ansongo ont été visés.", "fr")
+    assert where(places)[0] == ("Tin Hama", "Gao", "Ansongo")
+
+
+def test_villages_come_before_towns_and_cercles() -> None:
+    places = find_places("Une attaque à Dinangourou, dans le cercle de Koro.", "fr")
+    assert [p.name for p in places] == ["Dinangourou", "Koro"]
+
+
+@pytest.mark.parametrize("text", [
+    "M. Diallo et Moussa Traoré sont arrivés à Bamako.",   # Diallo is also a village
+    "Le ministre a reçu à Coulibaly ses homologues.",
+    "La Mission a visité le Camp.",                          # common words
+    "The Woman and the King went to Were.",
+    "Attaque à Madina.",                                     # a first name and 49 villages
+    "le village de dinangourou",                            # must be written capitalised
+])
+def test_family_names_and_common_words_are_not_villages(text: str) -> None:
+    assert all(p.admin1 in ("", "Bamako") for p in find_places(text, "fr"))
+    assert all(p.name != "Dinangourou" for p in find_places(text, "fr"))
+
+
+def test_shared_name_goes_to_the_village_of_the_cercle_named() -> None:
+    # Two villages named Takoutalla: in the cercle of Kayes and in the cercle of Mopti.
+    mopti = find_places("Le village de Takoutalla, dans le cercle de Mopti, a été attaqué.", "fr")
+    assert where(mopti)[0] == ("Takoutalla", "Mopti", "Mopti")
+    kayes = find_places("Inondations à Takoutalla, cercle de Kayes.", "fr")
+    assert where(kayes)[0] == ("Takoutalla", "Kayes", "Kayes")
+    # Neither named: the two are in different regions, so the name is not reported.
+    assert find_places("Le village de Takoutalla a brûlé.", "fr") == []
+
+
+def test_commune_phrase_is_its_own_context() -> None:
+    [place] = find_places("La commune de Dangha a été touchée.", "fr")
+    assert (place.name, place.admin1, place.admin2) == ("Dangha", "Tombouctou", "Diré")
+
+
+def test_unknown_village_takes_the_admin1_of_the_cercle_named() -> None:
+    places = find_places("Le village de Zorbaye, dans le cercle de Douentza, a été attaqué.", "fr")
+    village = places[0]
+    assert (village.name, village.admin1, village.admin2) == ("Zorbaye", "Mopti", "Douentza")
+    assert (village.lat, village.lon) == (None, None)
+    english = find_places("Gunmen burned the village of Zorbaye in the Mopti region.", "en")
+    assert (english[0].name, english[0].admin1, english[0].admin2, english[0].lat) == (
+        "Zorbaye", "Mopti", None, None)
+
+
+def test_unknown_village_without_a_unit_named_is_not_reported() -> None:
+    assert find_places("Le village de Zorbaye a été attaqué.", "fr") == []
+
+
+def test_unknown_arabic_village_with_its_region() -> None:
+    places = find_places("هاجم مسلحون قرية زورباي في منطقة موبتي", "ar")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("زورباي", "Mopti", None)
+    assert [p.name for p in find_places("قرية صغيرة في منطقة موبتي", "ar")] == ["Mopti"]
+
+
+@pytest.mark.parametrize(("text", "name", "admin1", "admin2"), [
+    ("Des éleveurs ont été attaqués près d'Ibahawane.", "Ibahawane", "Ménaka", "Andéramboukane"),
+    ("Une caravane de sel est arrivée à Teghaza.", "Teghaza", "Taoudénit", None),
+])
+def test_new_regions_of_the_settlements(text: str, name: str, admin1: str, admin2) -> None:
+    assert where(find_places(text, "fr"))[0] == (name, admin1, admin2)
+
+
+def test_settlements_file_is_what_the_tool_builds(tmp_path: Path) -> None:
+    assert build_settlements.main(["--check"]) == 0
+    stale = tmp_path / "settlements.tsv.gz"
+    stale.write_bytes(build_settlements.compress("# old\n"))
+    assert build_settlements.main(["--check", "--output", str(stale)]) == 1
+
+
+def test_variants() -> None:
+    assert {"Tin-Hama", "Tinn-Hama", "Ti-n-Hama", "Tinhama"} <= set(
+        build_settlements.variants("Tin-Hama"))
+    assert "Dialasagu" in build_settlements.variants("Diallassagou") or "Dialasagou" in (
+        build_settlements.variants("Diallassagou"))
+    assert "Ngolobougou" in build_settlements.variants("N'Golobougou")
+    assert "Koulogon" in build_settlements.variants("Koulogon-Peulh")  # the people's name dropped
+    assert "Ganida" in build_settlements.variants("Ganidah")  # final h after a vowel
+
+
+def test_village_named_without_its_people() -> None:
+    # OCHA lists "Koulogon Habe" (commune) and "Koulogon-Peulh" (village); the press writes "Koulogon"
+    places = find_places("Une tuerie a eu lieu dans le village de Koulogon, cercle de Bankass.", "fr")
+    assert where(places)[0][:2] == ("Koulogon Habe", "Mopti") or where(places)[0][:2] == (
+        "Koulogon-Peulh", "Mopti")
+    assert places[0].lat is not None
+
+
+def test_shared_name_goes_to_the_commune_seat_over_far_hamlets() -> None:
+    # Naréna: commune, seat and village at one point (Kangaba), and a hamlet of Kéniéba
+    places = find_places("Une mine d'or artisanale située à Naréna a été attaquée.", "fr")
+    assert where(places)[0][:2] == ("Naréna", "Koulikoro")
+
+
+def test_village_name_before_a_family_name_is_a_person() -> None:
+    places = find_places("Le chef de village, Boukary Coulibaly, a parlé à Farabougou.", "fr")
+    assert "Boukary" not in [p.name for p in places]
