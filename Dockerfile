@@ -1,5 +1,6 @@
-# veille's image: every stage (`veille crawl|process|index`), the embedded default (`veille run`)
-# and the offline demo (`veille demo`). docker-compose.yml builds it as veille:dev.
+# veille's image: every stage (`veille crawl|process|index|alert`), the embedded default
+# (`veille run`), the offline demo (`veille demo`) and `veille kibana import`.
+# docker-compose.yml builds it as veille:dev.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

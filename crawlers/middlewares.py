@@ -11,7 +11,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from crawlers.address_guard import BlockedAddress, check_url
-from veille.mirror import from_mirror, resolve_mirror, to_mirror
+from crawlers.mirror import from_mirror, resolve_mirror, to_mirror
 from veille.settings import get_settings
 
 log = logging.getLogger(__name__)

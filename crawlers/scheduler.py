@@ -53,7 +53,7 @@ class Scheduler:
     job's time limit has passed (a worker that died with the job never reports).
 
     `on_round_finished(keys)` is called once per tick with the sources whose rounds finished
-    since the previous tick (the source-health check, `veille.source_health.HealthChecker`).
+    since the previous tick (the source-health check, `crawlers.source_health.HealthChecker`).
     """
 
     def __init__(self, sources: list[Source], state, send, job_timeout: float = 3600.0,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from veille.mirror import FIXTURES, Mirror
+from crawlers.mirror import FIXTURES, Mirror
 from veille.settings import get_settings, reset_settings
 from veille.sources import Source, load_registry
 

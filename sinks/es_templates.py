@@ -12,8 +12,8 @@ Layout for namespace `ns` (settings `namespace`, default "veille"):
   alias `ns-items` / `ns-alerts`;
 * the index template `ns-sources` for the single index `ns-sources` (no alias: one small
   document per source, `_id` = source key, overwritten by every health check; see
-  `veille.source_health`). Its mapping is SOURCES_MAPPINGS, which the Kibana "Source
-  health" panel is checked against (`veille.kibana` imports it from here);
+  `crawlers.source_health`). Its mapping is SOURCES_MAPPINGS, which the Kibana "Source
+  health" panel is checked against (`sinks.kibana` imports it from here);
 * yearly indices `ns-items-YYYY` (year of `published_at`, else `collected_at`, in UTC),
   created by the first write into them. Readers only ever use the alias.
 
@@ -56,7 +56,7 @@ _FLOAT = {"type": "float"}
 _DATE = {"type": "date"}
 
 
-# The source-health index `<ns>-sources` (written by veille.source_health): the fields the
+# The source-health index `<ns>-sources` (written by crawlers.source_health): the fields the
 # Kibana "Source health" panel uses and what operators filter on, with their types.
 SOURCES_FIELDS: dict[str, str] = {
     "source": "keyword",

@@ -18,7 +18,7 @@ SOURCE_ITEMS_LIMIT = 200  # newest items per source a health check reads
 
 
 class ItemFacts(NamedTuple):
-    """What source health needs of one stored item (`veille.source_health`): enough to tell
+    """What source health needs of one stored item (`crawlers.source_health`): enough to tell
     whether extraction still finds a title, a date, a body and a language, without moving
     the bodies themselves."""
 

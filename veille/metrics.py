@@ -35,11 +35,11 @@ STAGE_MESSAGES = Counter(
     "veille_stage_messages_total", "Messages handled by a stage", ["stage", "outcome"]
 )
 STAGE_LAG = Gauge("veille_stage_lag", "Messages waiting for a stage", ["stage"], multiprocess_mode="max")
-ALERTS = Counter(
+ALERT_OUTCOMES = Counter(
     "veille_alerts_total", "Rule matches by what became of them", ["rule", "outcome"]
 )
 STAGE_BATCH_SECONDS = Histogram("veille_stage_batch_seconds", "Time to handle one batch", ["stage"])
-# Source health (veille.source_health), set by each check; errors by kind are COLLECT_ERRORS.
+# Source health (crawlers.source_health), set by each check; errors by kind are COLLECT_ERRORS.
 SOURCE_LAST_SUCCESS = Gauge(
     "veille_source_last_success_timestamp", "Unix time the source's last successful round ended",
     ["source"], multiprocess_mode="max",

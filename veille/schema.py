@@ -82,6 +82,19 @@ class Language(BaseModel):
     score: float = 0.0
 
 
+# The one list of labels the classifiers give (processors' lexicons name exactly these) and
+# the alert rules, the evaluation and the story index read. Order is stable: the story index
+# and the evaluation report list them in this order.
+EVENT_TYPES: tuple[str, ...] = (
+    "armed_clash", "attack_on_civilians", "abduction", "explosion_ied", "shelling", "air_strike",
+    "protest", "riot", "arrest", "looting_property_destruction", "agreement",
+)
+TOPICS: tuple[str, ...] = (
+    "security", "peace_process", "elections", "governance", "humanitarian", "human_rights",
+    "peacekeeping", "terrorism", "health", "regional_diplomacy",
+)
+
+
 class Label(BaseModel):
     """An event type or topic, with the words that produced it (analysts check them)."""
 

@@ -7,7 +7,6 @@ validated at start; an error names the file, the source and the key.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -15,23 +14,17 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from veille.durations import parse_duration
 from veille.schema import DocType
 from veille.settings import ConfigError
 
 Kind = Literal["rss", "html", "api", "documents"]
 
-# Default spider per kind; a source can name another one.
-DEFAULT_SPIDER: dict[str, str] = {"rss": "feed", "html": "listing"}
-
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ValueError(f"{text!r} is not a duration like 30m, 2h or 1d")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+# The one kind → spider map: the spider an entry of each kind runs when it names none, and the
+# one `veille sources new` writes. `api` and `documents` entries must still name theirs (an
+# API's answer or a document catalogue has no common shape); `json_api` is the generic one.
+SPIDERS: dict[str, str] = {"rss": "feed", "html": "listing", "api": "json_api"}
+MUST_NAME_SPIDER = ("api", "documents")
 
 
 class EntryUrl(BaseModel):
@@ -100,13 +93,13 @@ class Source(BaseModel):
     def _robots_reason(self) -> Source:
         if self.robots == "ignore" and not (self.robots_reason or "").strip():
             raise ValueError("robots: ignore needs robots_reason saying why")
-        if self.kind in ("api", "documents") and not self.spider:
+        if self.kind in MUST_NAME_SPIDER and not self.spider:
             raise ValueError(f"kind {self.kind} needs a spider")
         return self
 
     @property
     def spider_name(self) -> str:
-        return self.spider or DEFAULT_SPIDER[self.kind]
+        return self.spider or SPIDERS[self.kind]
 
     @property
     def interval(self) -> timedelta:

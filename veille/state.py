@@ -153,10 +153,10 @@ class CrawlState(SqliteDatabase):
         rows = self._conn().execute(sql + " ORDER BY ts DESC LIMIT ?", (*args, limit))
         return [dict(zip(("ts", "source", "kind", "url", "message"), r, strict=True)) for r in rows]
 
-    # -- source health (veille.source_health) ------------------------------------------
+    # -- source health (crawlers.source_health) ------------------------------------------
     # A round "succeeded" when it finished "ok" and, if it recorded errors, still got
     # something through (items or unchanged ones); the same definition as
-    # veille.source_health.round_failed, here in SQL for the last success, however old.
+    # crawlers.source_health.round_failed, here in SQL for the last success, however old.
     _SUCCESS = "status='ok' AND (errors='{}' OR items + unchanged > 0)"
     _IGNORED = ("running", "interrupted", "not_started")  # not the source's doing
 

@@ -6,7 +6,8 @@ rule that silently never fires, which for an alerting system is the worst failur
 is a `ConfigError` whose message names the file, the rule and the key path, and says what is
 allowed.
 
-Matching (`RuleSet.match`) is pure and fast: conditions are plain comparisons on the
+This module holds the models and their loading; matching (`RuleSet.match`) calls one check
+per condition, in `sinks.alerts.conditions`: pure and fast, plain comparisons on the
 enrichment, except the keyword query, whose text analysis is done once per item and shared by
 every rule (`sinks.alerts.query.Document`). Each condition that held yields one line of
 evidence, so an analyst reading the alert sees why it fired.
@@ -15,11 +16,10 @@ evidence, so an analyst reading the alert sees why it fired.
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,17 +38,14 @@ from pydantic import (
     model_validator,
 )
 
-from processors.labels import EVENT_TYPES, TOPICS
-from processors.normalise import phrase_norms
+from sinks.alerts.conditions import CONDITIONS, View, document, fold
 from sinks.alerts.model import ChannelConfig
 from sinks.alerts.query import Document, Query, QueryError
-from veille.schema import EnrichedItem, Place, primary_language
+from veille.durations import EXAMPLES, parse_duration
+from veille.schema import EVENT_TYPES, TOPICS, EnrichedItem, primary_language
 from veille.settings import ConfigError
-from veille.sources import parse_duration
 
 NAME_CHARS = "lower-case letters, digits, '-' and '_', starting with a letter or digit"
-EARTH_RADIUS_KM = 6371.0088
-MAX_SHOWN = 3  # places / labels shown in one reason line
 
 
 # -- reference data: read from the classifiers' own files, never copied -----------------------
@@ -69,12 +66,6 @@ def mali_regions() -> dict[str, str]:
     return {fold(n): n for n in names}
 
 
-@cache
-def fold(text: str) -> str:
-    """Case, accents and Arabic spelling folded: "Menaka" == "Ménaka", "ميناكا" == "مِيناكا"."""
-    return " ".join(phrase_norms(text, None, "fold"))
-
-
 def _suggest(value: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}? " if close else ""
@@ -85,11 +76,8 @@ def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected a duration like 90s, 30m, 24h or 7d, got {value!r}")
-    delta = parse_duration(value)
-    if delta <= timedelta(0):
-        raise ValueError(f"{value!r}: a duration must be positive")
-    return delta
+        raise ValueError(f"expected a duration like {EXAMPLES}, got {value!r}")
+    return parse_duration(value)
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
@@ -204,7 +192,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
 
-class Throttle(_Strict):
+class ThrottleConfig(_Strict):
+    """A rule's `throttle:` (the throttle itself, a store of claims, is sinks.alerts.throttle)."""
+
     window: Duration = Field(default=timedelta(hours=24),
                              description="at most one alert per story and rule in this window")
     max_per_hour: int | None = Field(default=None, ge=1,
@@ -304,7 +294,7 @@ class Rule(_Strict):
     enabled: bool = True
     when: When
     channels: list[str] = Field(default_factory=list)
-    throttle: Throttle = Field(default_factory=Throttle)
+    throttle: ThrottleConfig = Field(default_factory=ThrottleConfig)
     mode: Mode = "immediate"
     quiet_hours: QuietHours | None = None
 
@@ -331,14 +321,14 @@ class Rule(_Strict):
     def match(self, item: EnrichedItem, doc: Document | None = None) -> RuleMatch | None:
         """The evidence when every condition holds, else None. `doc`: the item's analysed text,
         shared between rules (built here when needed and not given)."""
-        view = _View(item, doc)
+        view = View(item, doc)
         matched: list[str] = []
         reasons: list[str] = []
         for key in When.model_fields:
             value = getattr(self.when, key)
             if value is None:
                 continue
-            reason = _CONDITIONS[key](value, view)
+            reason = CONDITIONS[key](value, view)
             if reason is None:
                 return None
             matched.append(key)
@@ -348,7 +338,7 @@ class Rule(_Strict):
 
 class Defaults(_Strict):
     channels: list[str] | None = None
-    throttle: Throttle | None = None
+    throttle: ThrottleConfig | None = None
     mode: Mode | None = None
     quiet_hours: QuietHours | None = None
 
@@ -368,7 +358,7 @@ class _File(_Strict):
     rules: list[Rule]
 
 
-# -- matching ---------------------------------------------------------------------------------
+# -- matching (each condition's check: sinks.alerts.conditions) -------------------------------
 @dataclass(frozen=True)
 class RuleMatch:
     """A rule that held for an item: the condition keys that held, and one line of evidence
@@ -377,121 +367,6 @@ class RuleMatch:
     rule: Rule
     matched: list[str]
     reasons: list[str]
-
-
-class _View:
-    """The item plus its lazily analysed text (only rules with a query pay for it)."""
-
-    def __init__(self, item: EnrichedItem, doc: Document | None) -> None:
-        self.item = item
-        self.enrichment = item.enrichment
-        if doc is not None:
-            self.__dict__["doc"] = doc
-
-    @cached_property
-    def doc(self) -> Document:
-        return document(self.item)
-
-
-def document(item: EnrichedItem) -> Document:
-    """The text that queries read: title and body, in the detected language (else declared)."""
-    code = item.enrichment.language.code
-    return Document(item.title, item.body, item.lang if code in ("", "und") else code)
-
-
-def _labels(wanted: list[str], labels: list[Any]) -> str | None:
-    found = [f"{lab.label} ({', '.join(lab.evidence)})" if lab.evidence else lab.label
-             for lab in labels if lab.label in wanted]
-    return ", ".join(found) if found else None
-
-
-def _evidence(place: Place) -> str:
-    return "; ".join(f'"{e}"' for e in place.evidence[:MAX_SHOWN])
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _place_reason(cond: Places, place: Place) -> str | None:
-    why: str | None = None
-    if cond.admin1 and place.admin1 and fold(place.admin1) in {fold(a) for a in cond.admin1}:
-        why = f"admin1 {place.admin1}"
-    elif cond.admin2 and place.admin2 and fold(place.admin2) in {fold(a) for a in cond.admin2}:
-        why = f"admin2 {place.admin2}"
-    elif cond.country and place.country.upper() in cond.country:
-        why = f"country {place.country.upper()}"
-    elif cond.names and {fold(n) for n in cond.names} & {fold(place.name), *map(fold,
-                                                                                place.evidence)}:
-        why = "name"
-    if why is not None:
-        evidence = _evidence(place)
-        return f"{place.name} ({why}; {evidence})" if evidence else f"{place.name} ({why})"
-    for point in cond.near or ():
-        km = _km(point.lat, point.lon, place.lat, place.lon)
-        if km <= point.km:
-            return f"{place.name} within {km:.0f} km of ({point.lat:g}, {point.lon:g})"
-    return None
-
-
-def _places(cond: Places, view: _View) -> str | None:
-    found = [r for p in view.enrichment.places if (r := _place_reason(cond, p)) is not None]
-    if not found:
-        return None
-    more = f" and {len(found) - MAX_SHOWN} more" if len(found) > MAX_SHOWN else ""
-    return "places: " + "; ".join(found[:MAX_SHOWN]) + more
-
-
-def _orgs(wanted: list[str], view: _View) -> str | None:
-    found = [f"{o.id} ({', '.join(o.evidence[:MAX_SHOWN])})" if o.evidence else o.id
-             for o in view.enrichment.orgs if o.id in wanted]
-    return "orgs: " + ", ".join(found) if found else None
-
-
-def _field(key: str, get: Callable[[_View], str | None]) -> Callable[[list[str], _View], str | None]:
-    def check(wanted: list[str], view: _View) -> str | None:
-        value = get(view)
-        return f"{key}: {value}" if value is not None and value in wanted else None
-    return check
-
-
-def _severity(threshold: int, view: _View) -> str | None:
-    sev = view.enrichment.severity
-    if sev.score < threshold:
-        return None
-    why = f" ({'; '.join(sev.reasons)})" if sev.reasons else ""
-    return f"severity {sev.score} ≥ {threshold}{why}"
-
-
-def _query_reason(query: Query, view: _View) -> str | None:
-    evidence = query.match(view.doc)
-    if evidence is None:
-        return None
-    return "query: " + (", ".join(evidence) if evidence else f"{query.text} (nothing excluded)")
-
-
-def _label_reason(key: str) -> Callable[[list[str], _View], str | None]:
-    def check(wanted: list[str], view: _View) -> str | None:
-        found = _labels(wanted, getattr(view.enrichment, key))
-        return f"{key}: {found}" if found else None
-    return check
-
-
-_CONDITIONS: dict[str, Callable[[Any, _View], str | None]] = {
-    "event_types": _label_reason("event_types"),
-    "topics": _label_reason("topics"),
-    "places": _places,
-    "orgs": _orgs,
-    "sources": _field("sources", lambda v: v.item.source),
-    "issuers": _field("issuers", lambda v: v.item.issuer),
-    "languages": _field("languages", lambda v: primary_language(v.enrichment.language.code)),
-    "severity_at_least": _severity,
-    "query": _query_reason,
-}
-assert set(_CONDITIONS) == set(When.model_fields), "every condition needs a check"
 
 
 # -- the rule set and its loading -------------------------------------------------------------

@@ -13,6 +13,10 @@ Order of writes, for at-least-once without doubles: store (insert-if-absent) →
 delivery messages → commit of the input. A crash anywhere replays the batch: the throttle
 answers "mine" for the same item, the store keeps the first write, and the delivery ledger
 drops a delivery key already delivered.
+
+The same engine raises veille's own alerts (`raise_source_broken`: a source whose health
+check says broken, crawlers.source_health), through the same path: throttle claim → store →
+topic → delivery. There is one way to raise an alert.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +34,9 @@ from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
 from sinks.alerts.store import AlertStore
 from sinks.alerts.throttle import Throttle
 from veille.bus.base import ALERTS, ENRICHED, Bus, Message
-from veille.metrics import ALERTS as ALERT_COUNT
+from veille.metrics import ALERT_OUTCOMES
 from veille.schema import EnrichedItem
+from veille.sources import Source
 from veille.stage import Stage
 
 if TYPE_CHECKING:
@@ -42,6 +47,8 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[Alert, dict[str, ChannelConfig]], None]
 SUMMARY_CHARS = 400
 FLUSH_CHECK_SECONDS = 5.0
+SOURCE_BROKEN = "source-broken"  # the built-in rule name (rules.yaml's `builtin:` section)
+SOURCE_BROKEN_WINDOW = timedelta(days=30)  # throttle window; the story id is per breakage anyway
 
 
 def now_utc() -> datetime:
@@ -106,27 +113,92 @@ def digest_alert(rule: Any, held: Sequence[Alert], now: datetime) -> Alert:
     )
 
 
-class AlertEngine:
-    """The decisions, apart from the bus loop (tests and the embedded default call it)."""
+def builtin_channels(ruleset: RuleSet | None, name: str = SOURCE_BROKEN) -> dict[str, ChannelConfig]:
+    """Where a built-in alert goes: the rules file's channels for it (its `builtin:` section,
+    else `defaults.channels`; `load_rules` checked they exist), else its first `log` channel,
+    else a plain log channel `console` (a broken source must still be heard of)."""
+    from sinks.alerts.model import LogChannel
 
-    def __init__(self, ruleset: Any, store: AlertStore, throttle: Throttle, enqueue: Enqueue,
-                 publish: Callable[[Alert], None] | None = None,
+    if ruleset is None:
+        return {"console": LogChannel(type="log")}
+    names = ruleset.builtin_channels.get(name)
+    if names:
+        return {n: ruleset.channels[n] for n in names}
+    for channel, config in ruleset.channels.items():
+        if config.type == "log":
+            return {channel: config}
+    return {"console": LogChannel(type="log")}
+
+
+def source_broken_alert(health: Any, source: Source, channels: Sequence[str]) -> Alert:
+    """The built-in alert for a source's breakage (`health`: crawlers.source_health's verdict);
+    its story is the breakage, so one breakage gives one alert however often it is checked."""
+    since = health.since or health.breakage_start or health.checked_at
+    story = f"source:{source.key}:{int(since.timestamp())}"
+    item = f"source:{source.key}"
+    return Alert(
+        id=alert_id(SOURCE_BROKEN, story, item), rule=SOURCE_BROKEN, item_id=item, story_id=story,
+        created_at=health.checked_at, matched=["source_broken"], reasons=list(health.reasons),
+        channels=list(channels), title=f"Source {source.name} looks broken",
+        url=source.urls[0].url, source=source.key, issuer=source.issuer,
+        summary="; ".join(health.reasons),
+    )
+
+
+class AlertEngine:
+    """The decisions, apart from the bus loop (tests and the embedded default call it).
+    `ruleset` None: no rule, built-in alerts on the plain log channel (a rules file that
+    cannot be read must not silence a broken source)."""
+
+    def __init__(self, ruleset: RuleSet | None, store: AlertStore, throttle: Throttle,
+                 enqueue: Enqueue, publish: Callable[[Alert], None] | None = None,
                  clock: Callable[[], datetime] = now_utc) -> None:
         self.ruleset, self.store, self.throttle = ruleset, store, throttle
         self.enqueue, self.publish, self.clock = enqueue, publish, clock
-        self.rules = {r.name: r for r in ruleset.rules}
+        self.rules = {r.name: r for r in ruleset.rules} if ruleset is not None else {}
+        self.channels: dict[str, ChannelConfig] = dict(ruleset.channels) if ruleset is not None else {}
+        self.source_broken_channels = builtin_channels(ruleset, SOURCE_BROKEN)
         self.last_flush: dict[str, datetime] = {}
         self._last_check = 0.0
 
     def _channels(self, alert: Alert) -> dict[str, ChannelConfig]:
-        return {name: self.ruleset.channels[name] for name in alert.channels}
+        if alert.rule == SOURCE_BROKEN:
+            return dict(self.source_broken_channels)
+        return {name: self.channels[name] for name in alert.channels}
+
+    def _raise(self, alerts: Sequence[Alert]) -> None:
+        """The one path of a raised alert: store (insert-if-absent) → topic → delivery."""
+        if not alerts:
+            return
+        self.store.add(list(alerts))
+        for alert in alerts:
+            if self.publish:
+                self.publish(alert)
+        for alert in alerts:
+            if alert.status == "pending":
+                self.enqueue(alert, self._channels(alert))
+
+    def raise_source_broken(self, health: Any, source: Source) -> Alert | None:
+        """The built-in "source-broken" alert for a breakage (crawlers.source_health calls
+        this as its `on_broken` callback), or None when it was already raised (by this or
+        another process: the throttle's claim on the breakage's story)."""
+        alert = source_broken_alert(health, source, list(self.source_broken_channels))
+        claim = self.throttle.claim(SOURCE_BROKEN, alert.story_id, alert.id, SOURCE_BROKEN_WINDOW,
+                                    health.checked_at)
+        if claim == "throttled":
+            ALERT_OUTCOMES.labels(SOURCE_BROKEN, "throttled").inc()
+            return None
+        self._raise([alert])
+        ALERT_OUTCOMES.labels(SOURCE_BROKEN, "raised").inc()
+        log.warning("source %s looks broken: %s", source.key, "; ".join(health.reasons))
+        return alert
 
     def decide(self, item: EnrichedItem, match: Any, now: datetime) -> Alert | None:
         rule = match.rule
         alert = build_alert(item, match, now)
         claim = self.throttle.claim(rule.name, alert.story_id, alert.id, rule.throttle.window, now)
         if claim == "throttled":
-            ALERT_COUNT.labels(rule.name, "throttled").inc()
+            ALERT_OUTCOMES.labels(rule.name, "throttled").inc()
             return None
         cap = rule.throttle.max_per_hour
         quiet = rule.in_quiet_hours(now) and not rule.quiet_overridden(alert.severity)
@@ -137,7 +209,7 @@ class AlertEngine:
             alert.status = "digest"
             if quiet:
                 alert.reasons.append("held: quiet hours")
-        ALERT_COUNT.labels(rule.name, alert.status if alert.status != "pending" else "raised").inc()
+        ALERT_OUTCOMES.labels(rule.name, alert.status if alert.status != "pending" else "raised").inc()
         return alert
 
     def handle(self, items: Sequence[EnrichedItem]) -> list[Alert]:
@@ -148,14 +220,7 @@ class AlertEngine:
                 alert = self.decide(item, match, now)
                 if alert is not None:
                     alerts.append(alert)
-        if alerts:
-            self.store.add(alerts)
-            for alert in alerts:
-                if self.publish:
-                    self.publish(alert)
-            for alert in alerts:
-                if alert.status == "pending":
-                    self.enqueue(alert, self._channels(alert))
+        self._raise(alerts)
         return alerts
 
     def flush_due(self, force: bool = False) -> list[Alert]:
@@ -178,7 +243,7 @@ class AlertEngine:
             self.enqueue(digest, self._channels(digest))
             self.store.set_status([a.id for a in held], "pending", digest.id)
             self.last_flush[rule.name] = now
-            ALERT_COUNT.labels(rule.name, "digest_sent").inc()
+            ALERT_OUTCOMES.labels(rule.name, "digest_sent").inc()
             sent.append(digest)
         return sent
 
@@ -205,7 +270,7 @@ class AlertEngine:
                     todo.append(digest)
         sent = 0
         for alert in todo:
-            channels = {n: c for n, c in self.ruleset.channels.items() if n in alert.channels}
+            channels = {n: c for n, c in self._channels(alert).items() if n in alert.channels}
             keys = [delivery_key(alert, name) for name in channels]
             states = ledger.status(keys) if keys else {}
             if any(states.get(k) not in ("delivered", "failed") for k in keys):
@@ -214,6 +279,10 @@ class AlertEngine:
         if sent:
             log.warning("alerts: %d alert(s) whose delivery a previous run did not finish are sent again", sent)
         return sent
+
+    def close(self) -> None:
+        self.store.close()
+        self.throttle.close()
 
 
 class AlertStage(Stage):
@@ -242,29 +311,43 @@ class AlertStage(Stage):
 
     def close(self) -> None:
         super().close()
-        self.engine.store.close()
-        self.engine.throttle.close()
+        self.engine.close()
+
+
+def alert_engine(ruleset: Any = None, store: AlertStore | None = None,
+                 throttle: Throttle | None = None, enqueue: Enqueue | None = None,
+                 bus: Bus | None = None, *, tolerant: bool = False) -> AlertEngine:
+    """The engine with the settings' rules file, alert store, throttle and delivery queue;
+    with `bus`, raised alerts are also published on `veille.alerts`. `tolerant`: a rules file
+    that cannot be read is logged and leaves only the built-in alerts (on the log channel),
+    as a collector that checks source health needs."""
+    from sinks.alerts.store import open_alert_store
+    from sinks.alerts.throttle import open_throttle
+
+    if ruleset is None:
+        try:
+            ruleset = load_configured_rules()
+        except Exception as exc:  # noqa: BLE001 - only when tolerant; re-raised otherwise
+            if not tolerant:
+                raise
+            log.warning("alerts: rules not loaded (%s); built-in alerts use the log channel", exc)
+    if enqueue is None:
+        from sinks.alerts.delivery import enqueue_delivery
+
+        enqueue = enqueue_delivery
+    publish = None
+    if bus is not None:
+        def publish(alert: Alert) -> None:
+            bus.publish_json(ALERTS, alert.id, alert.model_dump(mode="json"))
+
+    return AlertEngine(ruleset, store or open_alert_store(), throttle or open_throttle(),
+                       enqueue, publish)
 
 
 def alert_stage(bus: Bus, ruleset: Any = None, store: AlertStore | None = None,
                 throttle: Throttle | None = None, enqueue: Enqueue | None = None) -> AlertStage:
     """The stage as `veille alert`, `veille run` and `veille demo` run it."""
-    from sinks.alerts.store import open_alert_store
-    from sinks.alerts.throttle import open_throttle
-
-    if ruleset is None:
-        ruleset = load_configured_rules()
-    if enqueue is None:
-        from sinks.alerts.delivery import enqueue_delivery
-
-        enqueue = enqueue_delivery
-
-    def publish(alert: Alert) -> None:
-        bus.publish_json(ALERTS, alert.id, alert.model_dump(mode="json"))
-
-    engine = AlertEngine(ruleset, store or open_alert_store(), throttle or open_throttle(),
-                         enqueue, publish)
-    return AlertStage(bus, engine)
+    return AlertStage(bus, alert_engine(ruleset, store, throttle, enqueue, bus))
 
 
 def load_configured_rules(path: Path | None = None) -> RuleSet:

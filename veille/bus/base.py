@@ -18,7 +18,7 @@ RAW = "veille.raw"
 ENRICHED = "veille.enriched"
 ALERTS = "veille.alerts"
 DLQ = "veille.dlq"
-TOPICS = (RAW, ENRICHED, ALERTS, DLQ)
+BUS_TOPICS = (RAW, ENRICHED, ALERTS, DLQ)  # created at start (not the label topics of veille.schema)
 
 
 @dataclass(frozen=True)

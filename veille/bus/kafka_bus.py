@@ -19,7 +19,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from veille.bus.base import TOPICS, Bus, Consumer, Message
+from veille.bus.base import BUS_TOPICS, Bus, Consumer, Message
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class KafkaBus(Bus):
             existing = set(admin.list_topics())
             wanted = [
                 NewTopic(self.physical(t), self.partitions, min(3, brokers))
-                for t in TOPICS
+                for t in BUS_TOPICS
                 if self.physical(t) not in existing
             ]
             if wanted:

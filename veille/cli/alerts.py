@@ -1,8 +1,5 @@
-"""The operators' commands for alerting: `veille rules …`, `veille alerts …`, `veille alert`.
-
-Kept apart from `veille.cli` so the front door stays readable; the commands are registered
-on the same Typer app and read the same settings.
-"""
+"""The operators' commands for alerting: `veille rules …` and `veille alerts …` (the alert
+stage itself, `veille alert`, is in `veille.cli.stages`)."""
 
 from __future__ import annotations
 
@@ -47,7 +44,7 @@ def rules_check(path: Path = typer.Argument(None, help="rules file; default VEIL
     table = Table(title=f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid")
     for col in ("rule", "on", "when", "channels", "throttle", "mode"):
         table.add_column(col)
-    from veille.source_health import duration
+    from veille.durations import format_duration as duration
 
     for rule in ruleset.rules:
         every = rule.digest_every

@@ -1,8 +1,4 @@
-"""`veille brief`: writes the daily brief (veille/brief.py) from the item store.
-
-Kept apart from `veille.cli` like the alert commands; `veille.cli` registers the function
-with `app.command()(brief)`.
-"""
+"""`veille brief`: writes the daily brief (sinks/brief/page.py) from the item store."""
 
 from __future__ import annotations
 
@@ -30,7 +26,7 @@ def _export() -> Iterator[dict[str, Any]]:
 
 
 def brief(
-    since: str = typer.Option("24h", help="length of the window: 24h, 7d, 90m, 2w"),
+    since: str = typer.Option("24h", help="length of the window: 24h, 7d, 90m, 2w, 1d 12h"),
     until: str = typer.Option(
         "now", help="end of the window: now, latest (the newest item's date: for old data such "
                     "as the demo's), an ISO datetime, or a date (= the end of that day, UTC)"),
@@ -40,14 +36,14 @@ def brief(
 ) -> None:
     """A self-contained HTML brief of the items of a window: counts by event type and region,
     the week's chart, a map of the places named and the most severe stories, to mail around."""
-    from veille.brief import (
+    from sinks.brief.page import (
         build_brief,
         item_time,
         latest_time,
         needed_since,
-        parse_duration,
         parse_instant,
     )
+    from veille.durations import parse_duration
 
     try:
         span = parse_duration(since)

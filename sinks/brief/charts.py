@@ -2,8 +2,8 @@
 
 Both are drawn with matplotlib's object API on the Agg canvas (no pyplot, so no global
 figure state and no GUI backend is ever chosen: safe in a worker thread or a server) and
-returned as PNG bytes, which `veille.brief` embeds as data: URIs. Nothing is fetched: the
-map's outline of Mali and its label points are data in `veille/data/mali_outline.yaml`, so a
+returned as PNG bytes, which `sinks.brief.page` embeds as data: URIs. Nothing is fetched: the
+map's outline of Mali and its label points are data in `sinks/brief/data/mali_outline.yaml`, so a
 brief can be drawn on a machine without internet and mailed as one file.
 """
 

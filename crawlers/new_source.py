@@ -1,6 +1,6 @@
 """`veille sources new`: the scaffolding of a new source, ready to be tested at once.
 
-It writes three things, from the templates in veille/templates/new_source/:
+It writes three things, from the templates in crawlers/templates/new_source/:
 
 * the entry, appended as text to sources.yaml (VEILLE_SOURCES), so the file's comments and
   layout stay as the operator wrote them; the registry is then re-loaded and the file put back
@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from veille.settings import REPO_ROOT, ConfigError
-from veille.sources import load_registry
+from veille.sources import SPIDERS, load_registry
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "new_source"
 KINDS = ("rss", "html", "api")
@@ -39,7 +39,6 @@ KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Where each kind's entry URL points when the operator gives none: an RFC 2606 name that
 # never resolves, so a forgotten placeholder fails loudly when crawled live.
 DEFAULT_PATHS = {"rss": "/feed/", "html": "/news/", "api": "/api/items"}
-SPIDERS = {"rss": "feed", "html": "listing", "api": "json_api"}
 
 # Example dates of the two template items, newest first as feeds and listings list them.
 _DATES = ("2024-03-12T09:30:00+00:00", "2024-03-05T16:45:00+00:00")
@@ -177,7 +176,7 @@ def entry_text(new: NewSource, indent: str) -> str:
         f"{j}kind: {new.kind}",
     ]
     if new.kind == "api":
-        lines.append(f"{j}spider: json_api")
+        lines.append(f"{j}spider: {SPIDERS[new.kind]}")
     lines += [
         f"{j}schedule: 1h",
         f"{j}# Added by `veille sources new` on {date.today().isoformat()}: recorded copy in {rel_fixture},",
@@ -331,7 +330,7 @@ def write_fixtures(new: NewSource) -> None:
 
 
 def write_test(new: NewSource) -> None:
-    values = {"key": new.key, "kind": new.kind, "spider": SPIDERS[new.kind]}
+    values = {"key": new.key, "kind": new.kind, "spider": SPIDERS[new.kind], "issuer": new.issuer}
     _write(new.test_file, _render("test_source.py.tmpl", values, "text"), new)
 
 

@@ -4,13 +4,15 @@ A source rarely fails loudly. A site redesign moves the feed (404 on every round
 template change makes extraction lose the body or the date, a publisher stops posting; the
 collector keeps running and nothing tells the analysts that a voice went quiet. This module
 turns what collection already records into a per-source verdict, `ok`, `degraded`, `broken`
-or `never`, with the reasons, and raises one "source-broken" alert per breakage.
+or `never`, with the reasons, and reports each source that has just become broken through a
+callback (`on_broken`), once per breakage.
 
-Why here (`veille/`), not in `sinks/` or `processors/`: it reads the collection state
-(`veille.state`, rounds, errors, first-seen times), the item store (`sinks.store`, for
-extraction completeness) and the registry, and writes to the state, the store's
-`<ns>-sources` index, the Prometheus gauges and the alert path — an operations concern of
-the whole pipeline, like `veille.metrics`, not a stage of it.
+Why here (`crawlers/`): it judges the collectors' work from what collection records (the
+state, `veille.state`) and from the items they delivered (the item store, for extraction
+completeness: any object with the store's `source_items` and `write_source_health`, passed
+in). It raises no alert itself: the composition root (`veille.cli.wiring`) passes
+`on_broken`, which the alert engine implements (`sinks.alerts.stage.AlertEngine.
+raise_source_broken`: the built-in "source-broken" alert, raised like any other).
 
 What it reads, and why from there:
 
@@ -37,20 +39,40 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from sinks.store import ItemFacts, ItemStore
+from veille.durations import format_duration
 from veille.sources import Registry, Source
 from veille.state import CrawlState, RoundStats
-
-if TYPE_CHECKING:
-    from sinks.alerts.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "degraded", "broken", "never"]
+
+
+class ItemFacts(Protocol):
+    """What the store says about one stored item (sinks.store.ItemFacts), without its body."""
+
+    collected_at: datetime
+    title_len: int
+    has_date: bool
+    body_len: int
+    lang: str
+
+
+class ItemStore(Protocol):
+    """The two calls source health makes on the item store (sinks.store.ItemStore)."""
+
+    def source_items(self, source: str, since: datetime) -> list[Any]: ...
+
+    def write_source_health(self, docs: list[dict[str, Any]]) -> None: ...
+
+
+OnBroken = Callable[["SourceHealth", Source], Any]
+"""Called for each source that has just become broken; returns the alert raised, or None
+when it had already been raised (sinks.alerts.stage.AlertEngine.raise_source_broken)."""
 
 # -- thresholds (docs/source-health.md explains each) ----------------------------------------
 RATE_WINDOW = timedelta(days=7)  # items per day are counted over this
@@ -75,8 +97,6 @@ COMPLETENESS_BASELINE = 0.8  # ... while it was at least this before: broken
 COMPLETENESS_DROP_DEGRADED = 0.2  # recent this much below the baseline: degraded
 MIN_RECENT_ITEMS = 3  # the recent sample: the last productive round, at least this many items
 MIN_BASELINE_ITEMS = 5
-ALERT_RULE = "source-broken"
-ALERT_WINDOW = timedelta(days=30)  # throttle window; the story id is per breakage anyway
 
 
 # -- the verdict ------------------------------------------------------------------------------
@@ -158,19 +178,6 @@ def _missing(items: Sequence[ItemFacts]) -> dict[str, float]:
     return {k: round(v / n, 3) for k, v in lacks.items() if v}
 
 
-def duration(seconds: float) -> str:
-    """`2d 3h`, `5h 10m`, `12m`: how long, at the precision an operator reads."""
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
-
-
 def _kinds(errors: Mapping[str, int]) -> str:
     return ", ".join(f"{k} ×{n}" for k, n in sorted(errors.items())) or "no error recorded"
 
@@ -250,15 +257,15 @@ def assess(source: Source, facts: SourceFacts, now: datetime) -> SourceHealth:
     if not source.archive:
         reference = facts.last_new_item or rounds[-1].started
         polled = last.finished or last.started
-        usual_text = duration(usual) if usual is not None else "not known yet"
-        quiet = duration(t - reference)
+        usual_text = format_duration(usual) if usual is not None else "not known yet"
+        quiet = format_duration(t - reference)
         if polled - reference > limit:
             broken.append(f"no new item for {quiet} (usual interval {usual_text}; "
-                          f"broken after {duration(limit)})")
+                          f"broken after {format_duration(limit)})")
             starts.append(reference + limit)
         elif t - reference > DEGRADED_SILENCE_FRACTION * limit:
             degraded.append(f"no new item for {quiet} (usual interval {usual_text}; "
-                            f"broken after {duration(limit)})")
+                            f"broken after {format_duration(limit)})")
 
     # 3. extraction completeness: the last productive round's items against the 30 days before
     items = sorted(facts.items, key=lambda i: i.collected_at, reverse=True)
@@ -316,102 +323,12 @@ def compute_health(registry: Registry, state: CrawlState, store: ItemStore | Non
             for s in registry.enabled() if wanted is None or s.key in wanted]
 
 
-# -- the "source broken" alert ----------------------------------------------------------------
-def source_broken_channels(ruleset: RuleSet | None) -> dict[str, Any]:
-    """Where "source-broken" alerts go: the rules file's channels for them (its `builtin:`
-    section, else `defaults.channels`; `load_rules` checked they exist), else its first `log`
-    channel, else a plain log channel `console` (a broken source must still be heard of)."""
-    from sinks.alerts.model import LogChannel
-
-    if ruleset is None:
-        return {"console": LogChannel(type="log")}
-    names = ruleset.builtin_channels.get(ALERT_RULE)
-    if names:
-        return {n: ruleset.channels[n] for n in names}
-    for name, config in ruleset.channels.items():
-        if config.type == "log":
-            return {name: config}
-    return {"console": LogChannel(type="log")}
-
-
-Enqueue = Callable[[Any, dict[str, Any]], Any]
-
-
-class BrokenSourceAlerts:
-    """Raises "source-broken" alerts through the alert path: the throttle claims the
-    breakage's story, the alert store keeps the first write, `enqueue_delivery` sends to the
-    channels (and its ledger drops deliveries already made). A replayed check therefore
-    neither stores nor sends twice."""
-
-    def __init__(self, store: Any, throttle: Any, channels: Mapping[str, Any],
-                 enqueue: Enqueue | None = None) -> None:
-        self.store, self.throttle, self.channels = store, throttle, dict(channels)
-        self._enqueue = enqueue
-
-    @classmethod
-    def open(cls, ruleset: Any = None, enqueue: Enqueue | None = None) -> BrokenSourceAlerts:
-        """With the settings' alert store, throttle and rules file (a rules file that cannot
-        be read leaves the plain log channel: a broken source must still be heard of)."""
-        from sinks.alerts.store import open_alert_store
-        from sinks.alerts.throttle import open_throttle
-
-        if ruleset is None:
-            try:
-                from sinks.alerts.stage import load_configured_rules
-
-                ruleset = load_configured_rules()
-            except Exception as exc:  # noqa: BLE001 - configuration errors are logged, not fatal
-                log.warning("source-broken alerts: rules not loaded (%s); using the log channel", exc)
-        return cls(open_alert_store(), open_throttle(), source_broken_channels(ruleset), enqueue)
-
-    def enqueue(self, alert: Any, channels: dict[str, Any]) -> Any:
-        if self._enqueue is None:
-            from sinks.alerts.delivery import enqueue_delivery
-
-            self._enqueue = enqueue_delivery
-        return self._enqueue(alert, channels)
-
-    def build(self, health: SourceHealth, source: Source) -> Any:
-        from sinks.alerts.model import Alert, alert_id
-
-        since = health.since or health.breakage_start or health.checked_at
-        story = f"source:{source.key}:{int(since.timestamp())}"
-        item = f"source:{source.key}"
-        return Alert(
-            id=alert_id(ALERT_RULE, story, item), rule=ALERT_RULE, item_id=item, story_id=story,
-            created_at=health.checked_at, matched=["source_broken"], reasons=list(health.reasons),
-            channels=list(self.channels), title=f"Source {source.name} looks broken",
-            url=source.urls[0].url, source=source.key, issuer=source.issuer,
-            summary="; ".join(health.reasons),
-        )
-
-    def raise_for(self, health: SourceHealth, source: Source) -> Any | None:
-        """The alert for this breakage, or None when another process already raised it."""
-        from veille.metrics import ALERTS as ALERT_COUNT
-
-        alert = self.build(health, source)
-        claim = self.throttle.claim(ALERT_RULE, alert.story_id, alert.id, ALERT_WINDOW,
-                                    health.checked_at)
-        if claim == "throttled":
-            ALERT_COUNT.labels(ALERT_RULE, "throttled").inc()
-            return None
-        self.store.add([alert])
-        self.enqueue(alert, self.channels)
-        ALERT_COUNT.labels(ALERT_RULE, "raised").inc()
-        log.warning("source %s looks broken: %s", source.key, "; ".join(health.reasons))
-        return alert
-
-    def close(self) -> None:
-        self.store.close()
-        self.throttle.close()
-
-
 # -- one check: compute, remember, publish, alert ---------------------------------------------
 def check_sources(registry: Registry, state: CrawlState, store: ItemStore | None,
-                  now: datetime | None = None, *, alerts: BrokenSourceAlerts | None = None,
+                  now: datetime | None = None, *, on_broken: OnBroken | None = None,
                   keys: Iterable[str] | None = None) -> tuple[list[SourceHealth], list[Any]]:
-    """Computes every source's health, raises one alert per source that *became* broken,
-    then records the check: `state.db` (table source_health, which the next check compares
+    """Computes every source's health, reports each source that *became* broken to
+    `on_broken` (which raises the alert; the raised alerts are returned), then records the check: `state.db` (table source_health, which the next check compares
     with), the store's `<ns>-sources` index (Elasticsearch) and the gauges.
 
     Alerts go first: a crash before the record makes the next check see the same transition
@@ -437,8 +354,8 @@ def check_sources(registry: Registry, state: CrawlState, store: ItemStore | None
             h.since = h.breakage_start or now
         else:
             h.since = now
-        if h.status == "broken" and not same and alerts is not None:
-            alert = alerts.raise_for(h, registry.get(h.source))
+        if h.status == "broken" and not same and on_broken is not None:
+            alert = on_broken(h, registry.get(h.source))
             if alert is not None:
                 raised.append(alert)
     state.save_health([
@@ -462,28 +379,27 @@ def check_sources(registry: Registry, state: CrawlState, store: ItemStore | None
 class HealthChecker:
     """The hook the scheduler calls when rounds finish (`Scheduler(on_round_finished=…)`):
     one check of every source. It never raises — a failing check (Elasticsearch down, say)
-    is logged and must not stop collection; the next finished round tries again."""
+    is logged and must not stop collection; the next finished round tries again.
+
+    `store`: the item store, or a function opening it (called at the first check, so a
+    collector starts even with Elasticsearch down). `on_broken`: see `check_sources`."""
 
     def __init__(self, registry: Registry, state: CrawlState,
                  store: ItemStore | Callable[[], ItemStore] | None,
-                 alerts: BrokenSourceAlerts | Callable[[], BrokenSourceAlerts] | None = None) -> None:
+                 on_broken: OnBroken | None = None) -> None:
         self.registry, self.state = registry, state
-        self._store, self._alerts = store, alerts
+        self._store, self.on_broken = store, on_broken
         self.last: list[SourceHealth] = []
 
-    def _resolve(self) -> tuple[ItemStore | None, BrokenSourceAlerts | None]:
-        if callable(self._store) and not isinstance(self._store, ItemStore):
-            self._store = self._store()
-        if self._alerts is None:
-            self._alerts = BrokenSourceAlerts.open()
-        elif callable(self._alerts) and not isinstance(self._alerts, BrokenSourceAlerts):
-            self._alerts = self._alerts()
-        return self._store, self._alerts  # type: ignore[return-value]
+    def _resolve(self) -> ItemStore | None:
+        if self._store is not None and not hasattr(self._store, "source_items"):
+            self._store = self._store()  # type: ignore[operator]
+        return self._store  # type: ignore[return-value]
 
     def __call__(self, finished: Sequence[str] = ()) -> list[SourceHealth]:
         try:
-            store, alerts = self._resolve()
-            self.last, _ = check_sources(self.registry, self.state, store, alerts=alerts)
+            self.last, _ = check_sources(self.registry, self.state, self._resolve(),
+                                         on_broken=self.on_broken)
         except Exception:  # noqa: BLE001 - see the class doc
             log.exception("source health check after rounds of %s failed", ", ".join(finished) or "-")
         return self.last

@@ -1,7 +1,5 @@
 """`veille kibana import`: loads veille's data views, panels and "Sahel overview" dashboard
-into Kibana (objects and decisions in `veille.kibana`, docs/dashboards.md).
-
-Kept apart from `veille.cli` like the alerting commands; registered there as `veille kibana`.
+into Kibana (objects and decisions in `sinks.kibana`, docs/dashboards.md).
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ def kibana_import(
 
     Objects are overwritten, so running it again is safe. Prints each object's outcome;
     exit 1 if any failed, 3 if Kibana could not be reached."""
-    from veille.kibana import (
+    from sinks.kibana import (
         KibanaImportError,
         KibanaUnavailable,
         import_objects,

@@ -8,7 +8,7 @@ from an item is escaped (a title can hold `<script>`), titles and summaries carr
 line keeps its order.
 
 Pure functions from item dicts (the store's `export()` shape: `EnrichedItem` dumped to
-JSON) and a window to a string; reading the store is `veille/cli_brief.py`'s job.
+JSON) and a window to a string; reading the store is `veille/cli/brief.py`'s job.
 """
 
 from __future__ import annotations
@@ -24,25 +24,11 @@ from typing import Any
 
 WEEK_DAYS = 7
 SUMMARY_CHARS = 320
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.I)
-_UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 Item = Mapping[str, Any]
 
 
 # -- the window ------------------------------------------------------------------------------
-def parse_duration(text: str) -> timedelta:
-    """`24h`, `7d`, `90m`, `2w` → timedelta. Units are explicit because "7" alone is ambiguous
-    between hours and days for someone scheduling a brief."""
-    match = _DURATION.match(text or "")
-    if not match:
-        raise ValueError(f"{text!r} is not a duration: write a number and a unit m/h/d/w, e.g. 24h or 7d")
-    value = float(match.group(1))
-    if value <= 0:
-        raise ValueError(f"{text!r}: the duration must be positive")
-    return timedelta(**{_UNIT[match.group(2).lower()]: value})
-
-
 def parse_instant(text: str) -> datetime:
     """An ISO datetime (naive = UTC, like the schema) or a date, which means the end of that
     day: `--until 2024-03-12` covers all of the 12th."""
@@ -130,7 +116,7 @@ def severity(item: Item) -> int:
 
 
 def _is_country(place: Mapping[str, Any]) -> bool:
-    from veille.brief_charts import map_data
+    from sinks.brief.charts import map_data
 
     return not place.get("admin1") and map_data()["countries"].get(place.get("country")) == place.get("name")
 
@@ -146,7 +132,7 @@ def region_of(place: Mapping[str, Any]) -> str:
 
 
 def _country_name(code: str) -> str:
-    from veille.brief_charts import map_data
+    from sinks.brief.charts import map_data
 
     return map_data()["countries"].get(code, code)
 
@@ -184,7 +170,7 @@ def topic_rows(items: Sequence[Item]) -> list[Row]:
 def region_rows(items: Sequence[Item]) -> list[Row]:
     """Mali's admin1 regions first (the brief's subject), then national and foreign mentions."""
     rows = count_by(items, lambda i: [region_of(p) for p in _enrichment(i).get("places") or []])
-    from veille.brief_charts import map_data
+    from sinks.brief.charts import map_data
 
     regions = map_data()["regions"]
     return [r for r in rows if r.key in regions] + [r for r in rows if r.key not in regions]
@@ -193,7 +179,7 @@ def region_rows(items: Sequence[Item]) -> list[Row]:
 def map_points(items: Sequence[Item]) -> list[Any]:
     """One point per named place (country-level names excluded: a dot at a country's centre
     would read as a town there)."""
-    from veille.brief_charts import MapPoint
+    from sinks.brief.charts import MapPoint
 
     found: dict[tuple, list[int]] = {}
     for item in items:
@@ -356,7 +342,7 @@ def build_brief(
 ) -> str:
     """The brief's HTML for the items of [end - since, end); `items` may hold more (the week
     chart reads the 7 days ending at `end`, which can reach further back than the window)."""
-    from veille.brief_charts import in_frame, map_png, week_chart_png
+    from sinks.brief.charts import in_frame, map_png, week_chart_png
 
     end = end.astimezone(UTC)
     start = end - since

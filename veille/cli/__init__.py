@@ -1,0 +1,42 @@
+"""`veille`: the front door, and the composition root. It only registers the command groups,
+one module each (as Scrapy keeps one module per command); every command reads the same
+settings and sources.yaml, and every stage is built by `veille.cli.wiring.build_stages`.
+
+Nothing outside `veille.cli` imports it (the import contract in pyproject.toml says so).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from veille.cli import classifiers, demo, items, stages
+from veille.cli.alerts import alerts_app, rules_app
+from veille.cli.brief import brief
+from veille.cli.common import err
+from veille.cli.kibana import kibana_app
+from veille.cli.sources import sources_app
+from veille.settings import ConfigError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Monitoring of statements and news about Mali and the Sahel.")
+app.add_typer(sources_app, name="sources")
+app.add_typer(rules_app, name="rules")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(kibana_app, name="kibana")
+app.command()(brief)
+for group in (items, demo, classifiers, stages):
+    group.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]configuration error[/red]: {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

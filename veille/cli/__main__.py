@@ -1,0 +1,5 @@
+"""`python -m veille.cli …`, as the `veille` script."""
+
+from veille.cli import main
+
+main()

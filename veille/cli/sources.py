@@ -1,0 +1,181 @@
+"""`veille sources …`: the registry (list, check), a new source's scaffolding (new) and
+each source's health (status).
+
+`status` runs a real check, not a read of the last one: it records it (state.db,
+`<ns>-sources`, like the check after every round) and raises the "source-broken" alert for a
+source that has just become broken, so an operator running it sees exactly what the
+scheduler would act on. Exit status 1 when a source is broken, so it can serve as a cron or
+CI probe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from veille.cli.common import configured_registry, console, err
+from veille.durations import format_duration
+from veille.settings import get_settings
+
+sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Every source with its kind, languages, schedule and last round."""
+    from veille.state import open_state
+
+    registry = configured_registry()
+    last = open_state().last_rounds()
+    table = Table(title=f"Sources ({get_settings().sources_path()})")
+    for col in ("key", "name", "kind", "spider", "languages", "schedule", "enabled", "last round"):
+        table.add_column(col)
+    for s in registry.sources:
+        r = last.get(s.key)
+        summary = f"{r.status}: {r.items} new, {r.error_count} errors" if r else "never"
+        table.add_row(s.key, s.name, s.kind, s.spider_name, ",".join(s.languages), s.schedule,
+                      "yes" if s.enabled else "no", summary)
+    console.print(table)
+
+
+@sources_app.command("check")
+def sources_check(
+    target: str = typer.Argument(
+        None, metavar="[KEY|PATH]",
+        help="a source key: fetch a few of its items and show what is extracted; a file: validate it; "
+             "nothing: validate VEILLE_SOURCES",
+    ),
+    live: bool = typer.Option(False, "--live", help="fetch from the real site, not the offline mirror"),
+    limit: int = typer.Option(3, min=1, help="items to fetch (KEY only)"),
+    root: Path = typer.Option(None, help="repo whose tests/fixtures/sites the mirror serves; default this one"),
+) -> None:
+    """Validates a sources file, or dry-runs one source and says field by field what it extracts.
+
+    `veille sources check` validates VEILLE_SOURCES; `veille sources check FILE` validates FILE (an existing path, or a name ending in .yaml/.yml).
+
+    `veille sources check KEY` runs one round of that source (offline mirror, or the real site with --live) without touching the bus, the store or the collection state; it exits 1 when a field is missing or the round had errors.
+    """
+    from veille.sources import load_registry
+
+    if target is None or Path(target).is_file() or target.endswith((".yaml", ".yml")):
+        registry = load_registry(Path(target) if target else get_settings().sources_path())
+        console.print(f"[green]ok[/green]: {len(registry.sources)} sources, {len(registry.enabled())} enabled")
+        return
+    from crawlers.mirror import FIXTURES
+    from crawlers.source_check import collect, report
+
+    configured_registry().get(target)  # an unknown key fails here, listing the known ones
+    fixtures = root / "tests" / "fixtures" / "sites" if root else FIXTURES
+    where = "the live site" if live else f"the offline mirror ({fixtures})"
+    err.print(f"fetching up to {limit} items of {target} from {where}…")
+    result = report(collect(target, live=live, limit=limit, fixtures=fixtures), where=where)
+    for line in result.lines:
+        typer.echo(line)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@sources_app.command("new")
+def sources_new(
+    key: str = typer.Argument(..., help="the source's key: lower-case letters, digits and '-' (items carry it as `source`)"),
+    kind: str = typer.Option(..., "--kind", help="rss (a feed), html (listing pages) or api (a JSON API)"),
+    url: str = typer.Option(None, help="the feed, listing or API URL; default a placeholder to replace"),
+    name: str = typer.Option(None, help="human name; default the key"),
+    languages: str = typer.Option("fr", help="languages it publishes in, comma-separated: fr,en"),
+    issuer: str = typer.Option(None, help="org id of who speaks; default the key"),
+    root: Path = typer.Option(None, help="repo to write tests/fixtures/sites/KEY and tests/crawlers into; default this one"),
+) -> None:
+    """Adds a source: its sources.yaml entry, a template recorded copy of its site and its test.
+
+    The generated test passes as written; then replace the template pages with recorded ones and update expected.yaml (docs/adding-a-source.md).
+    """
+    from crawlers.new_source import create, plan
+    from veille.settings import REPO_ROOT
+
+    new = create(plan(key, kind, url=url, name=name, languages=languages.split(","), issuer=issuer,
+                      sources_file=get_settings().sources_path(), root=root or REPO_ROOT))
+    base = root or REPO_ROOT
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(base) if path.is_relative_to(base) else path)
+
+    typer.echo(f"added {new.key} ({new.kind}) to {new.sources_file}")
+    for path in new.written:
+        typer.echo(f"  wrote {shown(path)}")
+    if new.placeholder_url:
+        typer.echo(f"no --url: the entry points at the placeholder {new.url}; put the real URL in "
+                   "sources.yaml and record its pages", err=True)
+    typer.echo(f"next: python -m pytest {shown(new.test_file)}; veille sources check {new.key}; "
+               "then record the real pages (docs/adding-a-source.md)")
+
+
+_STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red", "never": "dim"}
+
+
+def _when(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "-"
+    return f"{value:%Y-%m-%d %H:%M} ({format_duration(now - value)} ago)"
+
+
+@sources_app.command("status")
+def sources_status(
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per source, in a list"),
+    source: list[str] = typer.Option(None, "--source", "-s", help="only these source keys"),
+    alert: bool = typer.Option(True, "--alert/--no-alert",
+                               help="raise the source-broken alert for sources that just broke"),
+) -> None:
+    """Health of every enabled source: status (ok, degraded, broken, never), last success,
+    last new item, items per day, extraction completeness, errors by kind, and why."""
+    from crawlers.source_health import check_sources
+    from sinks.store import open_store
+    from veille.cli.wiring import SourceBrokenAlerts, drain_deliveries
+    from veille.state import open_state
+
+    sources = configured_registry()
+    for key in source or []:
+        sources.get(key)  # an unknown key is a configuration error naming the known ones
+    state, store = open_state(), open_store()
+    on_broken = SourceBrokenAlerts() if alert else None
+    now = datetime.now(UTC)
+    try:
+        healths, raised = check_sources(sources, state, store, now, on_broken=on_broken,
+                                        keys=source or None)
+        if raised:
+            # The log channel prints its block on stdout: keep --json output parseable.
+            with contextlib.redirect_stdout(sys.stderr if as_json else sys.stdout):
+                drain_deliveries(timeout=60.0)
+    finally:
+        if on_broken is not None:
+            on_broken.close()
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([h.document() for h in healths], ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=f"Source health at {now:%Y-%m-%d %H:%M} UTC")
+        for col, justify in (("source", "left"), ("status", "left"), ("last success", "left"),
+                             ("last new item", "left"), ("items/day", "right"),
+                             ("complete", "right"), ("errors 24h", "left"),
+                             ("last round", "left"), ("reasons", "left")):
+            table.add_column(col, justify=justify, overflow="fold")
+        for h in healths:
+            errors = ", ".join(f"{k}:{n}" for k, n in sorted(h.errors_24h.items())) or "-"
+            last_round = ", ".join(f"{k}:{n}" for k, n in sorted(h.errors_last_round.items()))
+            table.add_row(
+                h.source, f"[{_STYLE[h.status]}]{h.status}[/]", _when(h.last_success, now),
+                _when(h.last_new_item, now), f"{h.items_per_day:.1f}",
+                "-" if h.completeness is None else f"{h.completeness:.0%}", errors,
+                f"{h.last_round_status or '-'}" + (f" ({last_round})" if last_round else ""),
+                "\n".join(h.reasons) or "-",
+            )
+        console.print(table)
+        for a in raised:
+            console.print(f"[bold red]alert raised[/]: {a.title} → {', '.join(a.channels)}")
+    if any(h.status == "broken" for h in healths):
+        raise typer.Exit(1)
