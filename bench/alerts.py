@@ -8,7 +8,7 @@ What it measures, in one run on the same items:
 * veille: the real stage processes (`veille process`, `veille index`, `veille alert` with its
   delivery workers on Redis) in a fresh namespace, with one rule: a keyword query
   (`Tinfadimata`, a village name put into the title of one item in `--every`), delivered to
-  a local webhook receiver (`bench.receiver.WebhookReceiver`). Each item is published to
+  a local webhook receiver (`tests.support.receiver.WebhookReceiver`). Each item is published to
   `veille.raw` with `collected_at` = now; latency is from the moment `publish` returned to
   the arrival of its alert's POST (wall clock, same machine). alerts/s = alerts delivered /
   (first publish → last delivery).
@@ -44,9 +44,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.elastalert import ElastAlertRun, percentile
-from bench.items import synthetic_items
 from bench.pipeline import cleanup, services_env, start_stage, stop_stages, wait_groups
-from bench.receiver import WebhookReceiver
+from tests.support.items import synthetic_items
+from tests.support.receiver import WebhookReceiver
 from veille.bus.base import RAW
 from veille.bus.kafka_bus import KafkaBus
 

@@ -16,7 +16,7 @@ the latter; this module installs and drives it:
   alerter) into a temporary folder, creates ElastAlert2's five writeback indices under a name
   unique to the run (`elastalert-create-index`), runs `elastalert --verbose` in the
   background until the rule has run once, and on exit stops it and deletes those indices.
-* `WebhookReceiver` (bench/receiver.py) records each POST with its arrival time.
+* `WebhookReceiver` (tests/support/receiver.py) records each POST with its arrival time.
 
 What bounds ElastAlert2's latency (see docs/benchmarks-elastalert.md):
 
@@ -60,10 +60,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-if __package__ in (None, ""):  # `python bench/elastalert.py`: make `bench.receiver` importable
+if __package__ in (None, ""):  # `python bench/elastalert.py`: make `tests.support.receiver` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.receiver import Delivery, WebhookReceiver
+from tests.support.receiver import Delivery, WebhookReceiver
 
 ELASTALERT_VERSION = "2.19.0"
 """Newest on PyPI (2025); supports Python 3.11 and Elasticsearch 8 (mappings in es_mappings/8)."""

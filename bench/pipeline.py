@@ -3,7 +3,7 @@
     python bench/pipeline.py [--items 20000] [--processors 1] [--indexers 1] [--keep]
     python -m bench.pipeline …
 
-What it measures, in one invocation and on the same items (`bench.items.synthetic_items`,
+What it measures, in one invocation and on the same items (`tests.support.items.synthetic_items`,
 news-length, Arabic/French/English):
 
 * pipeline: the real stage processes (`veille process`, `veille index`) run in a fresh
@@ -38,12 +38,10 @@ end unless `--keep`. Exits non-zero only on errors, never because of a threshold
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -58,13 +56,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `python bench/pipeline.py`
     sys.path.insert(0, str(REPO_ROOT))
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers  # noqa: E402
+from elasticsearch import ApiError, Elasticsearch, helpers  # noqa: E402
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # noqa: E402
 from kafka.admin import NewTopic  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from bench.items import synthetic_items  # noqa: E402
+from tests.support.items import synthetic_items  # noqa: E402
+from tests.support.services import cleanup, cleanup_es, stop_stages  # noqa: E402,F401 - shared with the tests
 
 console = Console(stderr=True)
 POLL_EVERY = 0.25
@@ -87,33 +86,6 @@ def services_env() -> dict[str, str]:
     if missing:
         raise SystemExit(f"`deploy/local/services up` did not print {missing}")
     return env
-
-
-def cleanup_es(es: Elasticsearch, ns: str) -> None:
-    """Removes the namespace's indices, index templates and component templates."""
-    for index in es.indices.get(index=f"{ns}-*", allow_no_indices=True, expand_wildcards="all"):
-        es.indices.delete(index=index)
-    with contextlib.suppress(NotFoundError):  # 404 when none matches
-        for t in es.indices.get_index_template(name=f"{ns}-*")["index_templates"]:
-            es.indices.delete_index_template(name=t["name"])
-    with contextlib.suppress(NotFoundError):
-        for t in es.cluster.get_component_template(name=f"{ns}-*")["component_templates"]:
-            es.cluster.delete_component_template(name=t["name"])
-
-
-def cleanup(es: Elasticsearch, bootstrap: str, ns: str) -> None:
-    """Removes the namespace's indices, templates, topics and consumer groups."""
-    cleanup_es(es, ns)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{ns}-cleanup")
-    try:
-        groups = [g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(f"{ns}.")]
-        if groups:
-            admin.delete_groups(groups)
-        topics = [t for t in admin.list_topics() if t.startswith(f"{ns}.")]
-        if topics:
-            admin.delete_topics(topics)
-    finally:
-        admin.close()
 
 
 # -- CPU accounting (the box is small and may be shared) --------------------------------------
@@ -284,18 +256,6 @@ def start_stage(cmd: str, env: dict[str, str], home: Path, n: int, extra: list[s
     log = (home / f"{cmd}-{n}.log").open("w")
     return subprocess.Popen([sys.executable, "-m", "veille.cli", cmd, *extra], env=env, cwd=REPO_ROOT,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_stages(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout: float = 120) -> None:

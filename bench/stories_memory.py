@@ -185,7 +185,7 @@ def child_baseline(n: int) -> dict:
 
 
 def child_speed(n: int) -> dict:
-    from bench.items import synthetic_items
+    from tests.support.items import synthetic_items
 
     rng = random.Random(3)
     items = synthetic_items(n, prefix="stories")

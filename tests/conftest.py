@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
-from veille.mirror import FIXTURES, Mirror
-from veille.settings import REPO_ROOT, reset_settings
+from crawlers.mirror import Mirror
+from tests.support.services import SERVICES
+from veille.settings import reset_settings
 
 
 @pytest.fixture(autouse=True)
@@ -50,82 +47,10 @@ def mirrored(home: Path, mirror: Mirror, monkeypatch: pytest.MonkeyPatch) -> Mir
     return mirror
 
 
-def crawl(
-    home: Path,
-    mirror_map: str,
-    key: str,
-    sources: Path | None = None,
-    env: dict[str, str] | None = None,
-    unset: tuple[str, ...] = (),
-) -> tuple:
-    """One collection round of source `key` against the mirror, in its own VEILLE_HOME.
-
-    Returns (round stats, every item on veille.raw, the source's recorded errors).
-    """
-    from crawlers.crawl_round import run_round
-    from veille.bus.sqlite_bus import SqliteBus
-    from veille.settings import get_settings
-    from veille.sources import load_registry
-    from veille.state import open_state
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VEILLE_HOME", str(home))
-        mp.setenv("VEILLE_MIRROR", mirror_map)
-        for name in unset:
-            mp.delenv(name, raising=False)
-        if sources:
-            mp.setenv("VEILLE_SOURCES", str(sources))
-        for name, value in (env or {}).items():
-            mp.setenv(name, value)
-        reset_settings()
-        try:
-            source = load_registry(get_settings().sources_path()).get(key)
-            stats = run_round([source])[key]
-            items = [m.json() for m in SqliteBus(home / "bus.db").read_all("veille.raw")]
-            errors = open_state().recent_errors(key, limit=100)
-        finally:
-            reset_settings()
-    return stats, items, errors
-
-
-def expected_items(source_key: str) -> dict:
-    return yaml.safe_load((FIXTURES / source_key / "expected.yaml").read_text(encoding="utf-8"))
-
-
-def expected_id(entry: dict) -> str:
-    """The id an expected.yaml entry must get: given, or its canonical URL."""
-    from veille.ids import canonical_url
-
-    return entry.get("id") or canonical_url(entry["url"])
-
-
-def all_source_keys() -> list[str]:
-    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    return [s["key"] for s in data["sources"]]
-
-
 os.environ.setdefault("VEILLE_LOG_LEVEL", "WARNING")
 
 
-def free_port() -> int:
-    """A localhost port nothing listens on now (for a process's /metrics and /healthz)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(port: int, path: str, timeout: float = 5) -> tuple[int, str]:
-    """(status, body) of GET http://127.0.0.1:port/path; error statuses are answers too.
-    Raises OSError when nothing answers."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
 # -- the real servers (distributed mode) --------------------------------------------------
-SERVICES = REPO_ROOT / "deploy" / "local" / "services"
 
 
 @pytest.fixture(scope="session")
@@ -158,11 +83,3 @@ def es(services: dict[str, str]) -> Iterator[object]:
                     "start it with `deploy/local/services up`", pytrace=False)
     yield client
     client.close()
-
-
-def services_cmd(*args: str, timeout: float = 600) -> None:
-    """`deploy/local/services down|up SERVICE` for fault tests."""
-    proc = subprocess.run(["bash", str(SERVICES), *args], capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"services {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
-
-

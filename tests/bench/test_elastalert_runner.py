@@ -18,7 +18,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from bench.elastalert import DEMO_MAPPING, WRITEBACK_SUFFIXES, ElastAlertRun, ensure_elastalert
-from bench.receiver import WebhookReceiver
+from tests.support.receiver import WebhookReceiver
 
 LABEL = "enrichment.event_types.label"
 

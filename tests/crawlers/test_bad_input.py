@@ -13,7 +13,7 @@ import time
 import pytest
 import yaml
 
-from tests.conftest import crawl, expected_items
+from tests.support.sites import crawl, expected_items
 from veille.ids import canonical_url
 
 FEEDS = ["mixed", "malformed", "truncated", "not-a-feed", "rate-limited", "slow"]

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from veille.mirror import from_mirror, to_mirror
+from crawlers.mirror import from_mirror, to_mirror
 
 
 def _get(url, headers=None):
@@ -50,7 +50,7 @@ def test_url_mapping_round_trips(mirror):
 
 @pytest.mark.parametrize("source", ["un-news", "minusma", "oic"])
 def test_every_source_host_is_served(mirror, source):
-    from tests.conftest import expected_items
+    from tests.support.sites import expected_items
 
     for url in expected_items(source)["entry_urls"]:
         assert _get(to_mirror(url, mirror.port_map()))[0] == 200, url

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawlers.mirror import Mirror
 from crawlers.spiders.reliefweb import appname_for, markdown_to_text
-from tests.conftest import crawl
-from veille.mirror import Mirror
+from tests.support.sites import crawl
 from veille.settings import REPO_ROOT, reset_settings
 from veille.sources import load_registry
 

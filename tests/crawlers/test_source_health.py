@@ -1,4 +1,4 @@
-"""Source health (veille/source_health.py): the status rules on a fake clock, the store and
+"""Source health (crawlers/source_health.py): the status rules on a fake clock, the store and
 state reads behind them, the once-per-breakage alert, `veille sources status` end to end on
 the offline mirror with sites broken on purpose (a feed dropped, a redesign the configured
 selectors miss), and the `<ns>-sources` index in the real Elasticsearch."""
@@ -19,8 +19,16 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from bench.pipeline import cleanup_es
+from crawlers import source_health as sh
+from crawlers.mirror import FIXTURES, Mirror
+from crawlers.source_health import (
+    SourceFacts,
+    assess,
+    check_sources,
+    round_failed,
+)
 from sinks.alerts.model import LogChannel, WebhookChannel
+from sinks.alerts.stage import AlertEngine, alert_engine, builtin_channels
 from sinks.alerts.store import SqliteAlertStore
 from sinks.alerts.throttle import SqliteThrottle
 from sinks.es_templates import (
@@ -31,20 +39,11 @@ from sinks.es_templates import (
 )
 from sinks.sqlite_store import SqliteStore
 from sinks.store import ItemFacts
-from tests.conftest import crawl
-from veille import source_health as sh
-from veille.cli_sources_status import sources_status
-from veille.mirror import FIXTURES, Mirror
+from tests.support.services import cleanup_es
+from tests.support.sites import crawl
+from veille.cli.sources import sources_status
 from veille.schema import EnrichedItem
 from veille.settings import reset_settings
-from veille.source_health import (
-    BrokenSourceAlerts,
-    SourceFacts,
-    assess,
-    check_sources,
-    round_failed,
-    source_broken_channels,
-)
 from veille.sources import Registry, Source
 from veille.state import CrawlState, RoundStats
 
@@ -292,9 +291,10 @@ class Recorder:
 def world(tmp_path: Path) -> Iterator[tuple]:
     state = CrawlState(tmp_path / "state.db")
     store = SqliteStore(tmp_path / "store.db")
-    alerts = BrokenSourceAlerts(SqliteAlertStore(tmp_path / "alerts.db"),
-                                SqliteThrottle(tmp_path / "alerts.db"),
-                                {"console": LogChannel(type="log")}, Recorder())
+    # no rules file: the built-in alert goes to the plain log channel `console`
+    alerts = AlertEngine(None, SqliteAlertStore(tmp_path / "alerts.db"),
+                         SqliteThrottle(tmp_path / "alerts.db"), Recorder())
+    assert alerts.source_broken_channels == {"console": LogChannel(type="log")}
     registry = Registry(sources=[_source("tamani")])
     yield registry, state, store, alerts
     alerts.close()
@@ -304,13 +304,13 @@ def test_one_alert_per_breakage_and_a_replayed_check_does_not_double(world):
     registry, state, store, alerts = world
     _add_round(state, "r0", "tamani", T - 3 * H, items=3)
     state._conn().execute("INSERT INTO seen VALUES ('a', 'tamani', 'd', ?)", (T - 3 * H,))
-    healths, raised = check_sources(registry, state, store, NOW, alerts=alerts)
+    healths, raised = check_sources(registry, state, store, NOW, on_broken=alerts.raise_source_broken)
     assert [h.status for h in healths] == ["ok"] and raised == []
 
     for n in range(1, 3):
         _add_round(state, f"r{n}", "tamani", T - 3 * H + n * 1800, errors={"http_404": 1})
     later = NOW + timedelta(minutes=5)
-    healths, raised = check_sources(registry, state, store, later, alerts=alerts)
+    healths, raised = check_sources(registry, state, store, later, on_broken=alerts.raise_source_broken)
     assert healths[0].status == "broken"
     [alert] = raised
     breakage = datetime.fromtimestamp(T - 3 * H + 1800, UTC)
@@ -319,26 +319,26 @@ def test_one_alert_per_breakage_and_a_replayed_check_does_not_double(world):
     assert alert.title == "Source Source tamani looks broken"
     assert alert.reasons == healths[0].reasons and alert.channels == ["console"]
     assert alerts.store.recent(rule="source-broken") == [alert]
-    assert [a.id for a, _ in alerts._enqueue.sent] == [alert.id]
+    assert [a.id for a, _ in alerts.enqueue.sent] == [alert.id]
 
     # still broken: no second alert
     _add_round(state, "r3", "tamani", T - 3 * H + 3 * 1800, errors={"http_404": 1})
-    healths, raised = check_sources(registry, state, store, later + timedelta(minutes=30), alerts=alerts)
+    healths, raised = check_sources(registry, state, store, later + timedelta(minutes=30), on_broken=alerts.raise_source_broken)
     assert healths[0].status == "broken" and healths[0].since == breakage and raised == []
 
     # a check that crashed before recording is replayed: same alert, stored once
     state._conn().execute("DELETE FROM source_health")
-    _, raised = check_sources(registry, state, store, later + timedelta(hours=1), alerts=alerts)
+    _, raised = check_sources(registry, state, store, later + timedelta(hours=1), on_broken=alerts.raise_source_broken)
     assert [a.id for a in raised] == [alert.id]
     assert alerts.store.count() == 1
 
     # recovery, then a new breakage: a new story, a new alert
     _add_round(state, "r4", "tamani", T + H, items=1)
-    healths, _ = check_sources(registry, state, store, NOW + timedelta(hours=2), alerts=alerts)
+    healths, _ = check_sources(registry, state, store, NOW + timedelta(hours=2), on_broken=alerts.raise_source_broken)
     assert healths[0].status == "ok"
     for n in range(5, 7):
         _add_round(state, f"r{n}", "tamani", T + n * H, errors={"feed_malformed": 1})
-    healths, raised = check_sources(registry, state, store, NOW + timedelta(hours=7), alerts=alerts)
+    healths, raised = check_sources(registry, state, store, NOW + timedelta(hours=7), on_broken=alerts.raise_source_broken)
     assert healths[0].status == "broken" and len(raised) == 1
     assert raised[0].story_id != alert.story_id and alerts.store.count() == 2
     assert state.health_docs()["tamani"]["status"] == "broken"  # recorded for the next check
@@ -357,11 +357,11 @@ def test_channels_come_from_the_rules_file(tmp_path: Path):
                                          "rules": [], **extra}))
         return load_rules(rules)
 
-    assert source_broken_channels(ruleset(defaults={"channels": ["ops"]})) == {"ops": hook}
-    assert source_broken_channels(ruleset(defaults={"channels": ["ops"]},
+    assert builtin_channels(ruleset(defaults={"channels": ["ops"]})) == {"ops": hook}
+    assert builtin_channels(ruleset(defaults={"channels": ["ops"]},
                                           builtin={"source-broken": {"channels": ["console"]}})) == {"console": log}
-    assert source_broken_channels(ruleset(channels={"ops": hook, "mine": log})) == {"mine": log}
-    assert source_broken_channels(None) == {"console": LogChannel(type="log")}
+    assert builtin_channels(ruleset(channels={"ops": hook, "mine": log})) == {"mine": log}
+    assert builtin_channels(None) == {"console": LogChannel(type="log")}
 
 
 def test_the_scheduler_calls_the_hook_with_finished_rounds_and_survives_its_failure():
@@ -389,7 +389,7 @@ def test_the_scheduler_calls_the_hook_with_finished_rounds_and_survives_its_fail
 
 
 def test_the_sources_template_is_the_kibana_mapping():
-    from veille import kibana
+    from sinks import kibana
 
     assert kibana.SOURCES_MAPPINGS is SOURCES_MAPPINGS and kibana.SOURCES_FIELDS is SOURCES_FIELDS
     components = component_templates("ns", set())
@@ -501,9 +501,9 @@ def test_a_broken_site_shows_in_sources_status_and_raises_one_alert(home: Path, 
         registry = load_registry(get_settings().sources_path())
         later = datetime.now(UTC) + timedelta(days=4)
         rec = Recorder()
-        opened = BrokenSourceAlerts.open(enqueue=rec)
+        opened = alert_engine(enqueue=rec, tolerant=True)
         healths, raised = check_sources(registry, state, SqliteStore(home / "store.db"), later,
-                                        alerts=opened, keys=[KEY])
+                                        on_broken=opened.raise_source_broken, keys=[KEY])
         opened.close()
         reset_settings()
     assert healths[0].status == "broken" and raised == [] and rec.sent == []
@@ -653,9 +653,9 @@ def test_health_documents_in_elasticsearch_with_the_dashboard_mapping(services, 
         for n in range(2, 5):
             _add_round(state, f"r{n}", "tamani", T - 2 * H + n * 60, errors={"http_404": 1})
         registry = Registry(sources=[_source("tamani")])
-        healths, _ = check_sources(registry, state, store, NOW, alerts=None)
+        healths, _ = check_sources(registry, state, store, NOW)
         assert healths[0].status == "broken"
-        healths, _ = check_sources(registry, state, store, NOW + timedelta(minutes=1), alerts=None)
+        healths, _ = check_sources(registry, state, store, NOW + timedelta(minutes=1))
 
         index = f"{ns}-sources"
         mapping = client.indices.get_mapping(index=index)[index]["mappings"]
@@ -680,11 +680,10 @@ def test_health_documents_in_elasticsearch_with_the_dashboard_mapping(services, 
 
 def test_source_broken_alerts_go_to_the_builtin_channels(tmp_path):
     from sinks.alerts.rules import load_rules
-    from veille.source_health import source_broken_channels
 
     path = tmp_path / "rules.yaml"
     path.write_text("channels: {console: {type: log}, pager: {type: webhook, url: 'http://127.0.0.1:9/p'}}\n"
                     "defaults: {channels: [console]}\n"
                     "builtin: {source-broken: {channels: [pager]}}\n"
                     "rules: []\n", encoding="utf-8")
-    assert list(source_broken_channels(load_rules(path))) == ["pager"]
+    assert list(builtin_channels(load_rules(path))) == ["pager"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from bench.pipeline import stop_stages
+from tests.support.services import stop_stages
 from veille.settings import reset_settings
 
 
@@ -108,7 +108,7 @@ def distributed(services: dict[str, str], tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def _remove_namespace(d: Distributed) -> None:
-    from bench.pipeline import cleanup
+    from tests.support.services import cleanup
 
     with contextlib.suppress(Exception):  # cleanup only; a leftover namespace does no harm
         cleanup(d.es, d.env["VEILLE_KAFKA_BOOTSTRAP"], d.namespace)

@@ -20,12 +20,12 @@ import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from bench.pipeline import stop_stages
 from sinks.alerts.channels import verify_signature
 from sinks.alerts.delivery import enqueue_delivery
 from sinks.alerts.ledger import RedisLedger, open_ledger
 from sinks.alerts.model import delivery_key
 from tests.sinks.alerts.test_channels import SECRET, TOKEN, HttpReceiver, SmtpReceiver, make_alert
+from tests.support.services import stop_stages
 from veille.settings import REPO_ROOT, reset_settings
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,8 @@ import signal
 import pytest
 
 from sinks.es_store import ElasticsearchStore
-from tests.conftest import all_source_keys, expected_id, expected_items, free_port, http_get
+from tests.support.net import free_port, http_get
+from tests.support.sites import all_source_keys, expected_id, expected_items
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,9 @@ import time
 
 import pytest
 
-from bench.items import synthetic_items
-from tests.conftest import free_port, http_get, services_cmd
+from tests.support.items import synthetic_items
+from tests.support.net import free_port, http_get
+from tests.support.services import services_cmd
 from veille.bus.base import RAW
 from veille.bus.kafka_bus import KafkaBus
 

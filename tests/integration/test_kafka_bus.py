@@ -10,7 +10,7 @@ import pytest
 from kafka import KafkaAdminClient
 
 from veille.bus import open_bus
-from veille.bus.base import DLQ, ENRICHED, RAW, TOPICS
+from veille.bus.base import BUS_TOPICS, DLQ, ENRICHED, RAW
 from veille.bus.kafka_bus import KafkaBus
 from veille.settings import get_settings
 from veille.stage import Stage
@@ -32,7 +32,7 @@ def test_open_bus_picks_kafka_and_creates_the_topics(distributed):
     try:
         assert isinstance(bus, KafkaBus)
         admin = KafkaAdminClient(bootstrap_servers=distributed.env["VEILLE_KAFKA_BOOTSTRAP"])
-        described = {t["name"]: t for t in admin.describe_topics([bus.physical(t) for t in TOPICS])}
+        described = {t["name"]: t for t in admin.describe_topics([bus.physical(t) for t in BUS_TOPICS])}
         admin.close()
         assert set(described) == {f"{distributed.namespace}.{n}" for n in ("raw", "enriched", "alerts", "dlq")}
         for topic in described.values():

@@ -16,10 +16,10 @@ import elastic_transport
 import pytest
 from elasticsearch import Elasticsearch
 
-from bench.pipeline import cleanup_es
 from sinks.es_store import ElasticsearchStore, StoreUnavailable, doc_id
 from sinks.index_stage import indexer_stage
 from sinks.store import open_store
+from tests.support.services import cleanup_es
 from veille.bus.base import DLQ, ENRICHED
 from veille.bus.sqlite_bus import SqliteBus
 from veille.schema import SCHEMA_VERSION, EnrichedItem

@@ -22,9 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import free_port
-from veille.cli_kibana import kibana_app
-from veille.kibana import (
+from sinks.kibana import (
     OBJECTS_DIR,
     KibanaImportError,
     KibanaUnavailable,
@@ -32,6 +30,8 @@ from veille.kibana import (
     load_objects,
     rewrite_namespace,
 )
+from tests.support.net import free_port
+from veille.cli.kibana import kibana_app
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""deploy/kibana/*.ndjson: well-formed, up to date with `veille.kibana`, internally consistent,
+"""deploy/kibana/*.ndjson: well-formed, up to date with `sinks.kibana`, internally consistent,
 and every field a panel uses exists, with a suitable type, in the REAL index mapping.
 
 The mapping comes from the Elasticsearch of `deploy/local/services up` (a missing server
@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from bench.pipeline import cleanup_es
-from veille.kibana import (
+from sinks.kibana import (
     DASHBOARD_ID,
     NDJSON_FILES,
     OBJECTS_DIR,
@@ -35,6 +34,7 @@ from veille.kibana import (
     rewrite_namespace,
     saved_objects,
 )
+from tests.support.services import cleanup_es
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.pipeline import cleanup_es
 from sinks.alerts.model import Alert, alert_id
 from sinks.alerts.store import ElasticsearchAlertStore, SqliteAlertStore
 from sinks.alerts.throttle import RedisThrottle, SqliteThrottle, Throttle
+from tests.support.services import cleanup_es
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)

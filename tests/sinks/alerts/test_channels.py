@@ -19,11 +19,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from bench.receiver import WebhookReceiver
 from sinks.alerts import channels
 from sinks.alerts.channels import ChannelConfigError, DeliveryError, verify_signature
 from sinks.alerts.model import Alert, EmailChannel, delivery_key
-from tests.conftest import free_port
+from tests.support.net import free_port
+from tests.support.receiver import WebhookReceiver
 
 TOKEN = "XyZzY-s3cr3t-T0KEN"
 SECRET = "hmac-secret-4f9a"

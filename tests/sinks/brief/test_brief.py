@@ -20,17 +20,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.conftest import crawl
-from veille.brief import (
+from sinks.brief.page import (
     build_brief,
     in_window,
     latest_time,
-    parse_duration,
     parse_instant,
     top_items,
     week_days,
 )
-from veille.cli_brief import brief
+from tests.support.sites import crawl
+from veille.cli.brief import brief
+from veille.durations import parse_duration
 
 END = datetime(2024, 3, 13, tzinfo=UTC)
 EVIL = '<script>alert("x")</script> Attaque à Ménaka & <b>Gao</b>'
@@ -318,27 +318,3 @@ def test_brief_on_mirrored_items_renders_in_chromium(home: Path, mirror, tmp_pat
     rendered = _rendered_images(cut, tmp_path, "cut.html")["map"]
     assert rendered == "broken" or float(rendered.split(",")[1]) < 1.0, rendered
     assert _rendered_images(garbled, tmp_path, "garbled.html")["map"] == "broken"
-
-
-def test_brief_command_refuses_bad_arguments(home: Path, tmp_path: Path) -> None:
-    app = typer.Typer()
-    app.command()(brief)
-    app.command("noop", hidden=True)(lambda: None)
-    out = tmp_path / "b.html"
-    bad = CliRunner().invoke(app, ["brief", "--since", "7", "--out", str(out)])
-    assert bad.exit_code == 2 and not out.exists()
-    bad = CliRunner().invoke(app, ["brief", "--until", "yesterday", "--out", str(out)])
-    assert bad.exit_code == 2 and not out.exists()
-    empty = CliRunner().invoke(app, ["brief", "--out", str(out)])  # empty store: a page anyway
-    assert empty.exit_code == 0, empty.output
-    assert "No item in the window" in out.read_text(encoding="utf-8")
-
-
-def test_brief_is_registered_on_veille_cli() -> None:
-    from veille.cli import app
-
-    names = {c.name or (c.callback.__name__ if c.callback else None) for c in app.registered_commands}
-    if "brief" not in names:
-        pytest.skip("veille.cli does not register `brief` yet: add `app.command()(brief)`")
-    result = CliRunner().invoke(app, ["brief", "--help"])
-    assert result.exit_code == 0 and "--until" in result.output

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import all_source_keys, expected_id, expected_items
+from tests.support.sites import all_source_keys, expected_id, expected_items
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

@@ -9,7 +9,7 @@ import subprocess
 import time
 import urllib.request
 
-from tests.conftest import free_port
+from tests.support.net import free_port
 
 
 def _metric(text: str, name: str, **labels: str) -> float:

@@ -1,0 +1,66 @@
+"""The offline mirror's sources: one collection round of a source, and what it must yield
+(tests/fixtures/sites/<source>/expected.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawlers.mirror import FIXTURES
+from veille.settings import REPO_ROOT, reset_settings
+
+
+def crawl(
+    home: Path,
+    mirror_map: str,
+    key: str,
+    sources: Path | None = None,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+) -> tuple:
+    """One collection round of source `key` against the mirror, in its own VEILLE_HOME.
+
+    Returns (round stats, every item on veille.raw, the source's recorded errors).
+    """
+    from crawlers.crawl_round import run_round
+    from veille.bus.sqlite_bus import SqliteBus
+    from veille.settings import get_settings
+    from veille.sources import load_registry
+    from veille.state import open_state
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VEILLE_HOME", str(home))
+        mp.setenv("VEILLE_MIRROR", mirror_map)
+        for name in unset:
+            mp.delenv(name, raising=False)
+        if sources:
+            mp.setenv("VEILLE_SOURCES", str(sources))
+        for name, value in (env or {}).items():
+            mp.setenv(name, value)
+        reset_settings()
+        try:
+            source = load_registry(get_settings().sources_path()).get(key)
+            stats = run_round([source])[key]
+            items = [m.json() for m in SqliteBus(home / "bus.db").read_all("veille.raw")]
+            errors = open_state().recent_errors(key, limit=100)
+        finally:
+            reset_settings()
+    return stats, items, errors
+
+
+def expected_items(source_key: str) -> dict:
+    return yaml.safe_load((FIXTURES / source_key / "expected.yaml").read_text(encoding="utf-8"))
+
+
+def expected_id(entry: dict) -> str:
+    """The id an expected.yaml entry must get: given, or its canonical URL."""
+    from veille.ids import canonical_url
+
+    return entry.get("id") or canonical_url(entry["url"])
+
+
+def all_source_keys() -> list[str]:
+    data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    return [s["key"] for s in data["sources"]]
