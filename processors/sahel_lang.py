@@ -11,24 +11,27 @@ text mostly in it is `tmh` without further ado (Tamazight of Morocco and Algeria
 it too; for this monitoring that is the right side of the line: it is not ar/fr/en). Latin
 script goes to a naive Bayes classifier on character 1–3-grams of words, trained on the sample
 texts in `data/sahel_lang/` (bm, ff, ha, ses, tmh: sentences written for this purpose plus the
-training part of the real-text sets of tests/eval/sahel/; counter-examples in French, English,
-Portuguese/Spanish, Swahili, Yoruba and Somali, lingua's usual wrong answers), confirmed by
-evidence the n-grams alone could be fooled on: the share of the language's frequent words
-(`function_words.yaml`) or its own letters (Bambara ɛ ɔ ɲ, Fulfulde ɓ ɗ ƴ, Hausa ƙ ɗ ɓ,
-Songhay ŋ ɲ š, Tamasheq ă ǝ ɣ š). Only the first `SAMPLE_CHARS` characters are read. A text
-must:
+training part of the real-text sets of tests/eval/sahel/; counter-examples in French and
+English (this repository's dev news sentences), Portuguese/Spanish, Swahili and Yoruba,
+lingua's usual wrong answers), confirmed by evidence the n-grams alone could be fooled on: the
+share of the language's frequent words (`function_words.yaml`) or its own letters (Bambara
+ɛ ɔ ɲ, Fulfulde ɓ ɗ ƴ, Hausa ƙ ɗ ɓ, Songhay ŋ ɲ š, Tamasheq ă ǝ ɣ š). Only the first
+`SAMPLE_CHARS` characters are read. A text must:
 * be mostly Latin script (Arabic-script Ajami is not handled: None) and have ≥ 4 words;
-* have its best n-gram class among the four languages, with confidence ≥ `MIN_CONFIDENCE`;
-* have ≥ 12 % of its words in that language's frequent words, or ≥ 6 % plus its letters.
-The cheap checks come first: a French or English news item is turned away by the frequent
-words alone (~30 µs), before any n-gram is counted.
+* have its best n-gram class among the five languages, with confidence ≥ `MIN_CONFIDENCE`;
+* have ≥ 12 % of its words in that language's frequent words, or ≥ 6 % plus its letters, or,
+  with no frequent word at all (a headline, a short post: "mi extăsăn ašǝk wa?"), ≥ 5 % of
+  its letters among the language's own and n-gram confidence ≥ `LETTERS_CONFIDENCE`.
+The cheap checks come first: a French or English news item has neither frequent words nor
+those letters and is turned away before any n-gram is counted (~30 µs).
 
 Songhay is one class, `ses` (Koyraboro Senni, the Songhay of Gao and Tombouctou): its samples
 mix Koyraboro Senni and Zarma (`dje`, Niger), close enough to share one profile, and Mali's
 Songhay is Koyraboro Senni. The written samples cover the standard orthographies (Bambara of
-DNAFLA, Fulfulde of Maasina, Hausa Boko, Tamasheq Latin with ă ǝ ɣ š); the real text adds news
-Bambara and Hausa, UDHR Pular with its ASCII digraphs, Bible Tamasheq. Figures, sources and
-how to add a language: docs/language-identification.md; `python bench/sahel_lang.py`.
+DNAFLA, Fulfulde of Maasina, Hausa Boko, Tamasheq Latin with ă ǝ ɣ š); the real text adds UDHR
+Bambara, Hausa and Fulfulde (Pular with its ASCII digraphs), a Bambara oral narrative, Hausa
+stories and tweets, Tamasheq conversational phrases. Figures, sources and how to add a
+language: docs/language-identification.md; `python bench/sahel_lang.py --words 10`.
 """
 
 from __future__ import annotations

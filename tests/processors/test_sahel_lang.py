@@ -53,7 +53,7 @@ SAHEL = {
 
 # Tifinagh (U+2D30–U+2D7F): Tamasheq's own script; Neo-Tifinagh Tamazight counts the same.
 TIFINAGH = [
-    "ⵉⵎⴷⴰⵏⴻⵏ, ⴰⴽⴽⴻⵏ ⵎⴰ ⵍⵍⴰⵏ ⵜⵜⵍⴰⵍⴻⵏ ⴷ ⵉⵍⴻⵍⵍⵉⵢⴻⵏ",
+    "ⴽⵓ ⵢⴰⵏ ⵉⵍⵍⴰ ⴷⴰⵔⵙ ⵓⵣⵔⴼ ⵖ ⵜⵓⴷⵔⵜ ⴷ ⵜⴷⵔⴼⵉⵜ ⴷ ⵜⵏⴼⵔⵓⵜ ⵜⴰⵏⵉⵎⴰⵏⵜ.",  # UDHR zgh, art. 3
     "ⵜⴰⵎⴰⵛⴰⵇ",  # one word: the script alone decides
     "Tinariwen ⵜⵉⵏⴰⵔⵉⵡⴻⵏ ⴰⵙⵓⴼ ⴷ ⴰⵍⵖⵓⵔ ⵏ ⴰⴷⵔⴰⵔ",
 ]
