@@ -59,7 +59,8 @@ class Classifier:
             language = identify_many([(f"{item.title}\n{item.body}", item.lang)])[0]
         lang = language.code if language.code != "und" else (primary_language(item.lang) or "und")
         body, title = item.body, item.title
-        event_types, topics = classify_labels(body, lang, title)
+        year = item.published_at.year if item.published_at else None
+        event_types, topics = classify_labels(body, lang, title, year)
         places = find_places(body, lang, title)
         orgs = _with_issuer(find_orgs(body, lang, title), item.issuer)
         text = f"{title}\n{body}"

@@ -43,7 +43,8 @@ Decisions:
   ("plusieurs", "several", "عدة") give nothing.
 * Background sentences do not count for the reported event: a sentence that places itself in
   the conflict's past ("since 2012", "depuis le début de la crise", "ces dernières années",
-  "منذ عام 2012", "over the past decade") gives no figure and no negation.
+  "منذ عام 2012", "over the past decade", "had already", "سبق أن") gives no figure and no
+  negation. The markers are processors/background.py's, shared with the event types.
 * An explicit negation gives **0** ("aucune victime" → killed 0 and wounded 0; "no one was
   abducted" → abducted 0); a text that says nothing gives None. A number elsewhere wins (max).
 * "victimes", "casualties", "ضحايا" with a number count for nothing: the text does not say
@@ -63,6 +64,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
+from processors.background import background_spans
 from processors.data_files import read_yaml
 from veille.schema import Figures
 
@@ -574,42 +576,10 @@ def _evidence(text: str, start: int, end: int) -> str:
     return " ".join(text[start:end].split())[:160]
 
 
-# Sentences about the past of the conflict: their tolls are not the reported event's
-# ("Depuis 2012, les violences ont fait des milliers de morts", "منذ عام 2012"). Written folded
-# (lower case; Arabic ة→ه, ى→ي, أ/إ/آ→ا), as they are matched on the folded text.
-_BACKGROUND = {
-    "en": re.compile(
-        r"\b(?:since (?:19|20)\d\d\b|since the (?:start|beginning|outbreak|onset) of|in recent years"
-        r"|over the (?:past|last) (?:\w+ )?(?:years|decades?)|over the years|(?:for|in) (?:more than |over |nearly |almost )?a decade"
-        r"|decade-long|years-long|(?:19|20)\d\d (?:insurgency|crisis|rebellion|uprising|conflict|coup)"
-        r"|(?:the|this|that) (?:violence|conflict|insurgency|crisis|unrest|war) (?:has|have|had)\b"
-        r"|(?:across|throughout) the (?:sahel|region)\b)"),
-    "fr": re.compile(
-        r"\b(?:depuis (?:19|20)\d\d\b|depuis (?:le début|le debut|le déclenchement|le declenchement|l'éclatement|l'eclatement) d"
-        r"|depuis des années|depuis des annees|ces dernières années|ces dernieres annees|au cours des dernières années"
-        r"|au fil des ans|depuis (?:plus d'|près d'|pres d')?une décennie|depuis (?:plus d'|près d'|pres d')?une decennie"
-        r"|crise de (?:19|20)\d\d|rébellion de (?:19|20)\d\d|rebellion de (?:19|20)\d\d"
-        r"|(?:les|ces) violences (?:ont|avaient)\b|(?:le|ce) conflit a\b|(?:la|cette) crise a\b"
-        r"|(?:à travers|a travers|dans tout) le sahel)"),
-    "ar": re.compile(
-        r"(?:منذ (?:عام |العام )?(?:19|20)\d\d|منذ سنوات|منذ بدايه|منذ اندلاع|خلال السنوات (?:الماضيه|الاخيره)"
-        r"|في السنوات الاخيره|منذ (?:اكثر من |نحو )?عقد"
-        r"|(?:العنف|الصراع|النزاع) (?:الذي|الذى) (?:اسفر|خلف|اودي)|عبر منطقه الساحل|في انحاء منطقه الساحل)"),
-}
-_SENTENCE_END = re.compile(r"[.!?؟\n]")
-
-
 def _background_spans(lex: _Lexicon, folded: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentences that tell the background rather than the event."""
-    pattern = _BACKGROUND.get(lex.lang)
-    if pattern is None:
-        return []
-    spans = []
-    for m in pattern.finditer(folded):
-        start = max(folded.rfind(c, 0, m.start()) for c in ".!?؟\n") + 1
-        end_match = _SENTENCE_END.search(folded, m.end())
-        spans.append((start, end_match.start() if end_match else len(folded)))
-    return spans
+    """(start, end) of the sentences that tell the background rather than the event
+    (processors/background.py: "since 2012", "across the Sahel", "déjà", "العام الماضي")."""
+    return background_spans(folded, lex.lang)
 
 
 def _range_of(low: int) -> tuple[int, int]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from processors.background import Background
 from processors.matcher import Matcher
 from processors.normalise import Analysis, analyse, phrase_norms, rules_for
 from veille.schema import Label
@@ -81,6 +82,7 @@ class _Family:
     repeat_factor: float
     negation: bool
     hedging: bool
+    background: float = 1.0  # factor of a phrase in a background sentence (processors/background.py)
     thresholds: dict[str, float] = field(default_factory=dict)
     from_events: dict[str, dict[str, float]] = field(default_factory=dict)
     yields_to: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -233,6 +235,7 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
         scale=_number(scoring.get("scale", 1.5), path, "scoring.scale", 0.1, 20),
         title_factor=_number(scoring.get("title_factor", 2.0), path, "scoring.title_factor", 0, 10),
         repeat_factor=_number(scoring.get("repeat_factor", 0.5), path, "scoring.repeat_factor", 0, 1),
+        background=_number(scoring.get("background_factor", 1.0), path, "scoring.background_factor", 0, 1),
         negation=bool(applies.get("negation", False)),
         hedging=bool(applies.get("hedging", False)),
         matcher=Matcher("stem"),
@@ -340,23 +343,26 @@ class LabelClassifier:
         self.events = _load_family(lexicons / "events.yaml", "event_types", EVENT_TYPES, self.signals)
         self.topics = _load_family(lexicons / "topics.yaml", "topics", TOPICS, self.signals)
 
-    def classify(self, text: str, lang: str | None, title: str = "") -> tuple[list[Label], list[Label]]:
-        """`text` is the body (the title goes apart: its words weigh more)."""
-        results = [self._classify_one(text, code, title) for code in _languages(title + text, lang)]
+    def classify(self, text: str, lang: str | None, title: str = "",
+                 year: int | None = None) -> tuple[list[Label], list[Label]]:
+        """`text` is the body (the title goes apart: its words weigh more); `year` the item's
+        year when known (an earlier year in a sentence makes it background)."""
+        results = [self._classify_one(text, code, title, year) for code in _languages(title + text, lang)]
         if len(results) == 1:
             return results[0]
         return _best_of([r[0] for r in results]), _best_of([r[1] for r in results])
 
-    def _classify_one(self, text: str, lang: str, title: str) -> tuple[list[Label], list[Label]]:
+    def _classify_one(self, text: str, lang: str, title: str,
+                      year: int | None = None) -> tuple[list[Label], list[Label]]:
         hits: dict[str, dict[str, list[_Hit]]] = {"event_types": {}, "topics": {}}
         for part, is_title in ((title, True), (text, False)):
             if part and part.strip():
-                self._scan(analyse(part, lang, "stem"), is_title, hits)
+                self._scan(analyse(part, lang, "stem"), is_title, hits, year)
         events, event_sums = self._score(self.events, hits["event_types"], {})
         topics, _ = self._score(self.topics, hits["topics"], event_sums)
         return events, topics
 
-    def _scan(self, an: Analysis, is_title: bool, hits: dict) -> None:
+    def _scan(self, an: Analysis, is_title: bool, hits: dict, year: int | None = None) -> None:
         breaks = an.breaks
         context: dict[int, set[str]] = defaultdict(set)
         hedge: dict[int, float] = {}
@@ -377,6 +383,7 @@ class LabelClassifier:
                     after[sentence].append((first, cue.window))
                 elif kind == "breaker":
                     breakers[sentence].append(first)
+        background: Background | None = None  # built at the first event phrase (it costs)
         for family in (self.events, self.topics):
             title_factor = family.title_factor if is_title else 1.0
             family_hits = hits[family.name]
@@ -400,6 +407,11 @@ class LabelClassifier:
                     weight = term.weight * title_factor
                     if family.hedging:
                         weight *= hedge.get(sentence, 1.0)
+                    if family.background < 1.0:
+                        if background is None:
+                            background = Background(an.text, an.rules, year)
+                        if background and background.in_background(an.span(first)[0]):
+                            weight *= family.background
                     family_hits.setdefault(term.label, []).append(
                         _Hit(term.key, weight, an, first, last, term.generic))
 
@@ -411,8 +423,10 @@ class LabelClassifier:
         labels: list[Label] = []
         # A label that yields to more specific ones keeps only its own terms when one of them
         # is found: "killed" near "soldiers" is a clash, unless the text is about an IED.
-        direct = {label for label in family.labels if any(not h.generic for h in hits.get(label, ()))}
-        for label in family.labels:
+        direct = {label for label, found in hits.items()
+                  if label in family.labels and any(not h.generic for h in found)}
+        # A label with neither hits nor event types feeding it scores 0: not looked at.
+        for label in [lab for lab in family.labels if lab in hits or lab in family.from_events]:
             seen: dict[str, int] = {}
             total = 0.0
             weighted: list[tuple[float, _Hit | str]] = []
@@ -502,7 +516,9 @@ def default_classifier() -> LabelClassifier:
     return LabelClassifier()
 
 
-def classify_labels(text: str, lang: str, title: str = "") -> tuple[list[Label], list[Label]]:
+def classify_labels(text: str, lang: str, title: str = "",
+                    year: int | None = None) -> tuple[list[Label], list[Label]]:
     """(event_types, topics) of an item: `text` its body, `lang` its language code, `title`
-    its title. Each list most likely first, scores in 0..1, evidence in the text's words."""
-    return default_classifier().classify(text, lang, title)
+    its title, `year` the year it was published when known. Each list most likely first,
+    scores in 0..1, evidence in the text's words."""
+    return default_classifier().classify(text, lang, title, year)

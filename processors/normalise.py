@@ -298,8 +298,7 @@ class Analysis:
         self.text = text
         self.rules = rules
         self.level = level
-        self._matches = list(_TOKEN_RE.finditer(text))
-        words = list(map(re.Match.group, self._matches))
+        self._matches, words = _tokenise(text)
         self.norms: list[str] = list(map(_cache(rules, level).__getitem__, words))
         self.joined = SEP + SEP.join(self.norms) + SEP
         self._breaks: list[int] | None = None
@@ -352,6 +351,14 @@ class _Span:
 
     def end(self) -> int:
         return self._end
+
+
+@lru_cache(maxsize=16)
+def _tokenise(text: str) -> tuple[list[re.Match], list[str]]:
+    """The token matches of `text` and their words: the same at every level and for every
+    rule set, so the fold and stem analyses of a text run the regex once."""
+    matches = list(_TOKEN_RE.finditer(text))
+    return matches, list(map(re.Match.group, matches))
 
 
 @lru_cache(maxsize=32)

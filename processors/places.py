@@ -14,7 +14,9 @@ settlements, built by tools/build_settlements.py): many of their names are also 
 first names or words, so a village counts only written capitalised, not stop-listed, and with
 a cue right before it or its commune or cercle named (see `_resolve_villages`). A place the text
 introduces ("le village de X", "قرية X") that no list knows is reported without a point, with
-the admin1 of the cercle, commune or region named near it (`_introduced`).
+the admin1 of the cercle, commune or region named near it (`_introduced`). In Arabic, a name
+after a place word ("قرية كارو", "قرى غواري وجيميتون") is matched by its sound against the Latin
+names of the settlements and curated towns (`_translit_mentions`, AR_PLACE_WORDS).
 
 Only mentioned places are listed (a town does not add its region: the town carries admin1 and
 admin2, which is what the map and the filters read); a cercle or region mentioned together with
@@ -95,6 +97,22 @@ _AR_INTRODUCED_SKIP = frozenset({
 })
 _AR_TWO_WORD_HEADS = frozenset({"تين", "إن", "ان", "عين", "أم", "ام", "بئر", "بير"})
 
+AR_PLACE_WORDS = frozenset({
+    "قرية", "قريه", "قرى", "قري", "قريتي", "قريتين", "بلدة", "بلده", "بلدتي", "بلدتين", "بلدات",
+    "مدينة", "مدينه", "مدينتي", "مدن", "منطقة", "منطقه", "منطقتي", "مناطق", "بلدية", "بلديه",
+    "بلديات", "مخيم", "معسكر", "محلة", "بلدتا", "قريتا",
+})
+AR_WEAK_CUES = frozenset({"في", "فى", "إلى", "الى", "قرب", "نحو", "حول", "ضواحي", "بمنطقة"})
+"""Arabic words before a village name the press spells its own way ("قرية غواري", "بلدتي
+توري وديالساغو", "في كارو"): after a place word the next name (and the names listed after it
+with و) is matched by its sound against the settlements' Latin names (`_translit_mentions`);
+after a preposition only when its commune or cercle is named in the item."""
+TRANSLIT_MAX_COST = {2: 0.25, 3: 0.6}
+TRANSLIT_MAX_COST_LONG = 0.9
+"""How far an Arabic spelling may stray from a Latin name (`_sound_cost`: a short vowel left
+unwritten costs 0.2-0.35, a vowel written differently 1), by the consonants the name has;
+names of one consonant are never matched by sound."""
+
 CAPITAL = "Bamako"
 """Mali's capital (its admin1)."""
 TITLE_WEIGHT = 2.0
@@ -146,6 +164,7 @@ class _Mention:
     village: bool = False  # a settlement of OCHA's list (its own rules: `_resolve_villages`)
     place: Place | None = None  # set when no gazetteer entry stands for it (ambiguous, introduced)
     rank: str = "village"
+    closest: int = 0  # matched by sound: how many candidates (the first) are closest
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +192,16 @@ class Gazetteer:
         data = _load(path)
         self.entries: _Entries = _Entries()
         self.matcher = Matcher(level="fold")
+        self._sounds: list[tuple[int, str]] = []  # (entry, Latin name) matched by sound in Arabic
         for phrase in data.get("stop_phrases", []):
             self.matcher.add(phrase, None, None)
         for i, record in enumerate(data["places"]):
             self._add_place(i, record)
         self.cues = self._cues(data.get("context_cues", {}))
         self.stopwords = _read_stopwords(STOPWORDS)
+        self.ar_common = _read_section(STOPWORDS, "ARABIC COMMON")
+        self.ar_rare = _read_section(STOPWORDS, "ARABIC RARE")
+        self._sound_index: dict[str, list[tuple[int, tuple[str, ...]]]] | None = None
         # Settlements: a token index of their own (first norm → phrases), per rule set, not
         # the shared automaton: looked up only at tokens no gazetteer name covers.
         self.settlements: dict[int, _Settlement] = {}
@@ -186,6 +209,10 @@ class Gazetteer:
         if settlements is not None:
             self._load_settlements(settlements)
         self.places = _Places(self.entries)
+        for i, _ in self._sounds:  # curated Mali towns matched by sound resolve as seats do
+            if i < len(data["places"]) and i not in self.settlements and self.places[i].country == "ML":
+                place = self.places[i]
+                self.settlements[i] = _Settlement("seat", _fold(place.name), _fold(place.admin2 or ""))
         regions = {(p.name, p.admin1) for p in (e.place for e in self.entries[:len(data["places"])]
                                                  if e.rank == RANKS["region"] and e.place.country == "ML")}
         self.capitals = frozenset(i for i in range(len(data["places"]))
@@ -226,6 +253,7 @@ class Gazetteer:
                                  RANKS[SETTLEMENT_RANKS[kind]]))
             self.settlements[i] = _Settlement(kind, folded[commune], folded[admin2])
             spellings = [(v, False) for v in names.split("|")]
+            self._sounds += [(i, v) for v, _ in spellings]
             if kind == "commune":  # "commune de Dogofry" (its own context), bare "Dogofry"
                 spellings += [(t.format(v), True) for v, _ in spellings
                               for t in _COMMUNE_TEMPLATES if _elision_fits(t, v)]
@@ -271,6 +299,8 @@ class Gazetteer:
                     continue
                 seen.add(name)
                 arabic = _fold_ar(name) if key == "ar" else None
+                if key == "latin" and record["type"] == "town":
+                    self._sounds.append((i, name))
                 self.matcher.add(name, None, _Name(i, name in context, arabic),
                                  case_sensitive=name in exact)
 
@@ -326,6 +356,11 @@ class Gazetteer:
             for first, last in ((m.first_token, m.last_token) for m in matches.values()):
                 covered[first:last + 1] = b"\x01" * (last - first + 1)
             out += self._village_mentions(an, segment, covered)
+            if an.rules == "ar":
+                for m in out:
+                    first, last = m.match.first_token, m.match.last_token
+                    covered[first:last + 1] = b"\x01" * (last - first + 1)
+                out += self._translit_mentions(an, segment, covered)
         return out
 
     def _village_mentions(self, an: Analysis, segment: int, covered: bytearray) -> list[_Mention]:
@@ -361,6 +396,101 @@ class Gazetteer:
                 out.append(mention)
                 after = last
         return out
+
+    def _sound_candidates(self, word: str) -> tuple[float, list[int], int]:
+        """The entries whose Latin name the Arabic `word` writes (`_sound_cost`), closest
+        first, the cost of the closest and how many are as close (within 0.1)."""
+        if self._sound_index is None:  # built on the first Arabic text (0.2 s)
+            self._sound_index = sound_index([name for _, name in self._sounds],
+                                            [i for i, _ in self._sounds])
+        scored = sound_matches(self._sound_index, word)
+        if not scored:
+            return math.inf, [], 0
+        best = min(scored.values())
+        return (best, sorted(scored, key=lambda i: (scored[i], i)),
+                sum(c <= best + 0.1 for c in scored.values()))
+
+    def _translit_mentions(self, an: Analysis, segment: int, covered: bytearray) -> list[_Mention]:
+        """Arabic names of villages and towns matched by sound (see AR_PLACE_WORDS) at tokens
+        nothing else covers: the name after a place word or a preposition, and the names
+        listed after it with و ("قرى غواري وجيميتون وبانغادوغو")."""
+        text, norms = an.text, an.norms
+        out: list[_Mention] = []
+        listing: bool | None = None  # in a list after a cue: the cue's strength (True: strong)
+        i, n = 0, len(norms)
+        while i < n:
+            if norms[i] == BREAK:
+                listing, i = None, i + 1
+                continue
+            start, end = an.span(i)
+            word = text[start:end]
+            if not _is_arabic_word(word):
+                listing, i = None, i + 1
+                continue
+            bare = word[1:] if word[:1] in "وف" and len(word) > 3 else word
+            strong = None
+            if i > 0 and norms[i - 1] != BREAK:
+                before = text.__getitem__(slice(*an.span(i - 1)))
+                before = before[1:] if before[:1] in "وف" and len(before) > 3 else before
+                if before in AR_PLACE_WORDS:
+                    strong = True
+                elif before in AR_WEAK_CUES:
+                    strong = False
+            if strong is None and listing is not None and word[:1] == "و" and word != bare:
+                strong = listing
+            if strong is None or covered[i]:
+                listing = strong if covered[i] and strong is not None else None
+                i += 1
+                continue
+            found = self._sound_match(an, i, strong, covered)
+            if found is None:
+                listing = strong if strong else None
+                i += 1
+                continue
+            last, candidates, closest, clitic = found
+            if any(self.places[k].country != "ML" for k in candidates[:closest]):
+                listing, i = strong, last + 1  # a town abroad sounds alike: not ours to say
+                continue
+            candidates = [k for k in candidates if self.places[k].country == "ML"]
+            s2, e2 = an.span(i)[0] + clitic, an.span(last)[1]
+            match = Match(None, s2, e2, text[s2:e2], i, last)
+            m = _Mention(match, segment, [_Name(k, True, None) for k in candidates], norms,
+                         village=True, cued=strong, closest=closest)
+            out.append(m)
+            listing = strong
+            i = last + 1
+        return out
+
+    def _sound_match(self, an: Analysis, i: int, strong: bool, covered: bytearray
+                     ) -> tuple[int, list[int], int, int] | None:
+        """The entries an Arabic name at token i (one word, or two: "دياللي كانا") writes:
+        its last token, the entries (closest first), how many are closest, and whether a
+        clitic was taken off the word (1) or not (0)."""
+        text, norms = an.text, an.norms
+        word = text.__getitem__(slice(*an.span(i)))
+        forms = [(word, 0.0)]
+        if word[:1] in _AR_CLITICS and len(word) > 4:  # "وديالساغو"; "فاراباغو" is whole
+            forms.append((word[1:], 0.1 if word[0] == "و" else 0.5))
+        options: list[tuple[float, int, list[int], int, int]] = []
+        for form, penalty in forms:
+            folded = _fold_ar(form)
+            if (form.startswith("ال") or form in _AR_INTRODUCED_SKIP or len(form) < 3
+                    or form in AR_PLACE_WORDS or form in AR_WEAK_CUES or folded in self.ar_common
+                    or (not strong and folded in self.ar_rare)):
+                continue
+            if (strong and i + 1 < len(norms) and norms[i + 1] != BREAK and not covered[i + 1]):
+                nxt = text.__getitem__(slice(*an.span(i + 1)))
+                if _is_arabic_word(nxt) and nxt[:1] != "و" and not nxt.startswith("ال"):
+                    cost, found, closest = self._sound_candidates(form + nxt)
+                    if found:
+                        options.append((cost + penalty - 0.05, i + 1, found, closest,
+                                        len(word) - len(form)))
+            cost, found, closest = self._sound_candidates(form)
+            if found:
+                options.append((cost + penalty, i, found, closest, len(word) - len(form)))
+        if not options:
+            return None
+        return min(options, key=lambda o: o[0])[1:]
 
     def _surname_follows(self, an: Analysis, last: int) -> bool:
         """A capitalised stop word (a family name) right after the name: a person ("le chef de
@@ -458,10 +588,16 @@ class Gazetteer:
                 m.chosen, m.accepted = _first_best(scored), True
                 continue
             if any(best[:2]) or (m.cued and best[2]):  # its commune or cercle; cued: region
+                tied = [n for sc, n in scored if sc == best]
+                if len(tied) > 1 and not self._one_place(tied):  # two Gouari of one region
+                    chosen = self._nearest(tied, others, margin=1.0) or chosen
                 m.chosen, m.accepted = chosen, True
                 continue
             if not m.cued:
                 continue
+            if m.closest:  # matched by sound, nothing named near: only the closest spellings
+                m.candidates = m.candidates[:m.closest]
+                chosen = m.candidates[0]
             if len(m.candidates) == 1 or self._one_place(m.candidates):
                 m.chosen, m.accepted = chosen, not self._far_off(chosen, others)
                 continue
@@ -481,10 +617,11 @@ class Gazetteer:
 
     def _far_off(self, name: _Name, others: list[Place]) -> bool:
         """A village far from every other Mali place of the item is more likely a namesake
-        of one the gazetteer lacks ("near Dogofry" in Ségou; the list has only Kayes')."""
+        of one the gazetteer lacks ("near Dogofry" in Ségou; the list has only Kayes').
+        Bamako does not count: datelines and ministries name it in items about anywhere."""
         place = self.places[name.place]
         points = [(p.lat, p.lon) for p in others if p.country == "ML" and p.admin1
-                  and p.lat is not None and p.lon is not None]
+                  and p.admin1 != CAPITAL and p.lat is not None and p.lon is not None]
         return bool(points) and min(_km(place, lat, lon) for lat, lon in points) > FAR_OFF_KM
 
     def _one_place(self, names: list[_Name]) -> bool:
@@ -494,7 +631,8 @@ class Gazetteer:
         return all(_km(self.places[n.place], first.lat, first.lon) <= SAME_PLACE_KM
                    for n in names[1:])
 
-    def _nearest(self, names: list[_Name], others: list[Place]) -> _Name | None:
+    def _nearest(self, names: list[_Name], others: list[Place],
+                 margin: float = NEAREST_MARGIN) -> _Name | None:
         points = [(p.lat, p.lon) for p in others if p.country == "ML" and p.admin1
                   and p.lat is not None and p.lon is not None]
         if not points:
@@ -506,7 +644,7 @@ class Gazetteer:
         # the next candidate elsewhere (a commune, its seat and its village are one place)
         second = next((d for d, i, _ in ranked[1:]
                        if _km(self.places[i], here.lat, here.lon) > SAME_PLACE_KM), math.inf)
-        if best <= NEAREST_MAX_KM and second >= best * NEAREST_MARGIN:
+        if best <= NEAREST_MAX_KM and second >= best * margin:
             return name
         return None
 
@@ -714,6 +852,155 @@ def _elision_fits(template: str, name: str) -> bool:
     return not (vowel and "de {}" in template)
 
 
+_LATIN_SOUNDS = (  # longest first, on folded letters
+    ("tch", ("T", "SH")), ("dj", ("J",)), ("ch", ("SH",)), ("sh", ("SH",)), ("kh", ("H",)),
+    ("gh", ("G",)), ("ph", ("F",)), ("th", ("T",)), ("qu", ("K",)), ("ck", ("K",)),
+    ("gn", ("N",)), ("eau", ("u",)), ("ou", ("u",)), ("oo", ("u",)), ("au", ("u",)),
+    ("ai", ("i",)), ("ei", ("i",)),
+)
+_LATIN_SOUND = {"b": "B", "p": "B", "t": "T", "d": "D", "k": "K", "q": "K", "g": "G", "j": "J",
+                "s": "S", "z": "S", "f": "F", "v": "F", "l": "L", "r": "R", "m": "M", "n": "N",
+                "h": "H", "w": "u", "y": "i", "a": "a", "e": "e", "i": "i", "o": "u", "u": "u"}
+_ARABIC_SOUND = {
+    "ب": "B", "پ": "B", "ت": "T", "ط": "T", "ث": "S", "د": "D", "ض": "D", "ذ": "D", "ظ": "D",
+    "ك": "K", "ک": "K", "ق": "Q", "غ": "G", "گ": "G", "ج": "J", "س": "S", "ص": "S", "ز": "S",
+    "ش": "SH", "ف": "F", "ڤ": "F", "ل": "L", "ر": "R", "م": "M", "ن": "N", "ه": "H", "ح": "H",
+    "خ": "H", "ع": "a", "ا": "a", "أ": "a", "إ": "a", "آ": "a", "ى": "a", "ة": "a", "و": "u",
+    "ؤ": "u", "ي": "i", "ی": "i", "ئ": "i",
+}
+_SOUND_VOWELS = frozenset("aeiu")
+_SOUND_CONSONANTS = {  # an Arabic letter's class → the Latin classes it writes
+    "B": {"B"}, "T": {"T"}, "D": {"D"}, "K": {"K", "G"}, "Q": {"K", "G"}, "G": {"G", "K"},
+    "J": {"J", "G"}, "S": {"S"}, "SH": {"SH"}, "F": {"F"}, "L": {"L"}, "R": {"R"}, "M": {"M"},
+    "N": {"N"}, "H": {"H"},
+}
+_SOUND_VOWEL = {"a": {"a"}, "u": {"u"}, "i": {"i", "e"}}
+
+
+def _dedouble(sounds: list[str]) -> tuple[str, ...]:
+    return tuple(t for k, t in enumerate(sounds) if k == 0 or sounds[k - 1] != t)
+
+
+@cache
+def _latin_phones(name: str) -> tuple[str, ...]:
+    """A Latin (French-spelled) name as sounds: consonant classes (B, T, D, K, G, J, S, SH, F,
+    L, R, M, N, H) and vowels (a, e, i, u; "ou", "w", "o" are u; "y" is i)."""
+    s = re.sub(r"[^a-z]", "", _fold(name))
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        for pattern, sounds in _LATIN_SOUNDS:
+            if s.startswith(pattern, i):
+                out.extend(sounds)
+                i += len(pattern)
+                break
+        else:
+            c, nxt = s[i], s[i + 1:i + 2]
+            if c == "c":
+                out.append("S" if nxt in ("e", "i", "y") else "K")
+            elif c == "g" and nxt in ("e", "i", "y"):
+                out.append("J")
+            elif c == "g" and nxt == "u" and s[i + 2:i + 3] in ("e", "i"):
+                out.append("G")
+                i += 1
+            elif c == "x":
+                out.extend(("K", "S"))
+            else:
+                out.append(_LATIN_SOUND[c])
+            i += 1
+    return _dedouble(out)
+
+
+def _arabic_phones(word: str) -> tuple[str, ...]:
+    """An Arabic word as the sounds of `_latin_phones` (ا أ ى ة a, و u, ي i; a final ه is a;
+    an initial alif before و or ي only carries the vowel)."""
+    letters = _fold_ar(word)  # ة is ه here: a final ه is a vowel
+    out = [_ARABIC_SOUND[c] for c in letters[:-1] if c in _ARABIC_SOUND]
+    if letters:
+        out.append("a" if letters[-1] == "ه" else _ARABIC_SOUND.get(letters[-1], ""))
+    out = [t for t in out if t]
+    if len(out) > 1 and out[0] == "a" and out[1] in ("u", "i"):
+        out = out[1:]
+    return _dedouble(out)
+
+
+def _sound_key(sounds: tuple[str, ...]) -> str:
+    """The consonants of a name, K G J (and ق) as one, H left out: what both scripts keep."""
+    out: list[str] = []
+    for t in sounds:
+        if t in _SOUND_VOWELS or t == "H":
+            continue
+        t = "K" if t in ("K", "G", "J", "Q") else "X" if t == "SH" else t
+        if not out or out[-1] != t:
+            out.append(t)
+    return "".join(out)
+
+
+def _sound_cost(latin: tuple[str, ...], arabic: tuple[str, ...]) -> float:
+    """How far the Arabic sounds are from writing the Latin ones: consonants must match
+    (`_SOUND_CONSONANTS`); a Latin vowel left unwritten costs 0.2 (e) or 0.35 (1 at the start),
+    a Latin h 0.25; an Arabic vowel or h the Latin lacks 0.5; another vowel 1 (0.5 for e)."""
+    n, m = len(latin), len(arabic)
+    inf = math.inf
+    d = [[inf] * (m + 1) for _ in range(n + 1)]
+    d[0][0] = 0.0
+    for i in range(n + 1):
+        row, down = d[i], d[i + 1] if i < n else None
+        for j in range(m + 1):
+            c = row[j]
+            if c == inf:
+                continue
+            if down is not None:
+                t = latin[i]
+                skip = ((1.0 if i == 0 else 0.2 if t == "e" else 0.35) if t in _SOUND_VOWELS
+                        else 0.25 if t == "H" else inf)
+                if c + skip < down[j]:
+                    down[j] = c + skip
+            if j < m:
+                b = arabic[j]
+                extra = 0.5 if b in _SOUND_VOWELS or b == "H" else inf
+                if c + extra < row[j + 1]:
+                    row[j + 1] = c + extra
+                if down is not None:
+                    a = latin[i]
+                    if b in _SOUND_VOWELS:
+                        step = (inf if a not in _SOUND_VOWELS else 0.0 if a in _SOUND_VOWEL[b]
+                                else 0.5 if a == "e" else 1.0)
+                    else:
+                        step = 0.0 if a in _SOUND_CONSONANTS[b] else inf
+                    if c + step < down[j + 1]:
+                        down[j + 1] = c + step
+    return d[n][m]
+
+
+def sound_index(names: list[str], ids: list[int] | None = None
+                ) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    """Latin names by their consonants (`_sound_key`), for `sound_matches`; a name's id is
+    its position in `names` unless `ids` are given. Names of one consonant are left out."""
+    index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for k, name in enumerate(names):
+        phones = _latin_phones(name)
+        key = _sound_key(phones)
+        if len(key) >= 2:
+            index.setdefault(key, []).append((ids[k] if ids else k, phones))
+    return index
+
+
+def sound_matches(index: dict[str, list[tuple[int, tuple[str, ...]]]], word: str
+                  ) -> dict[int, float]:
+    """The ids of the Latin names the Arabic `word` writes, with their cost (`_sound_cost`
+    within TRANSLIT_MAX_COST)."""
+    phones = _arabic_phones(word)
+    key = _sound_key(phones)
+    limit = TRANSLIT_MAX_COST.get(len(key), TRANSLIT_MAX_COST_LONG if len(key) > 3 else -1.0)
+    scored: dict[int, float] = {}
+    for i, latin in index.get(key, ()):
+        cost = _sound_cost(latin, phones)
+        if cost <= limit and cost < scored.get(i, math.inf):
+            scored[i] = cost
+    return scored
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -731,6 +1018,16 @@ def _read_stopwords(path: Path) -> frozenset[str]:
     except OSError as exc:
         raise GazetteerError(f"{path}: cannot read: {exc}") from exc
     return frozenset(_fold(w.strip()) for w in lines if w.strip() and not w.startswith("#"))
+
+
+def _read_section(path: Path, name: str) -> frozenset[str]:
+    """The words between "# BEGIN name" and "# END name" in the stop file, Arabic-folded."""
+    text = path.read_text(encoding="utf-8")
+    begin, end = f"# BEGIN {name}\n", f"# END {name}\n"
+    if begin not in text or end not in text:
+        return frozenset()
+    body = text.split(begin, 1)[1].split(end, 1)[0]
+    return frozenset(_fold_ar(w.strip()) for w in body.splitlines() if w.strip())
 
 
 def _phrases(by_lang: dict[str, list[str]], rules: str) -> list[tuple[str, ...]]:

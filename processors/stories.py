@@ -132,6 +132,7 @@ _LINES = bytes.maketrans(_PUNCT.replace(b"\n", b""), b" " * (len(_PUNCT) - 1))
 """Punctuation to spaces, line breaks kept."""
 _MASK32 = np.uint64(0xFFFFFFFF)
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+_PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32) for p in _PERMUTATIONS)
 _BAND_MULT = np.random.RandomState(SEED + 1).randint(
     1, 2**62, size=(BANDS, ROWS), dtype=np.int64
 ).astype(np.uint64) | np.uint64(1)
@@ -237,13 +238,16 @@ def signature(text: str) -> np.ndarray | None:
     tokens = body_words(text)
     if len(tokens) < MIN_WORDS:
         return None
-    h = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
-    shingles = (h[:-1] * np.uint64(0x9E3779B1) + h[1:]) & _MASK32
-    minhash = MinHash(
-        num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme="affine32"
-    )
-    minhash.update_batch(shingles.tolist())
-    return minhash.hashvalues
+    h = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint32, count=len(tokens))
+    shingles = h[:-1] * np.uint32(0x9E3779B1) + h[1:]  # wraps: modulo 2^32
+    # datasketch's "affine32" scheme (MinHash.update_batch), without its per-item object and
+    # lists: the MurmurHash3 finalizer, then a * h + b modulo 2^32 per permutation.
+    shingles ^= shingles >> np.uint32(16)
+    shingles *= np.uint32(0x85EBCA6B)
+    shingles ^= shingles >> np.uint32(13)
+    shingles *= np.uint32(0xC2B2AE35)
+    shingles ^= shingles >> np.uint32(16)
+    return (shingles[:, None] * _PERM_A + _PERM_B).min(axis=0)
 
 
 def band_keys(values: np.ndarray) -> list[int]:

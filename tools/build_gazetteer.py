@@ -42,6 +42,9 @@ OUTPUT = ROOT / "processors" / "data" / "gazetteer.yaml"
 GEONAMES_MIN_POPULATION = 500
 LATIN_ALT_MIN_LENGTH = 5
 LATIN_ALT_MIN_SIMILARITY = 0.8  # to a curated spelling; keeps Timbuctoo, drops TOM, Touba
+OCHA_POINT_MAX_KM = 100.0
+"""A curated town marked `approx` takes the point of OCHA's settlement of its name and cercle
+within this distance of the guessed point (see Builder.ocha_point)."""
 
 _ARABIC_NAME_RE = re.compile(r"^[\u0621-\u063a\u0641-\u064a\u064b-\u0652]+(?: [\u0621-\u063a\u0641-\u064a\u064b-\u0652]+)*$")
 _LATIN_NAME_RE = re.compile(r"^[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f' -]*$")
@@ -108,6 +111,7 @@ class Builder:
         for city in sorted(self.cities.values(), key=lambda c: (-c["population"], c["geonameid"])):
             self.by_country.setdefault(city["countrycode"], []).append(city)
         self.used_geonames: set[int] = set()
+        self.ocha: dict[str, list[dict[str, str]]] | None = None  # name key → OCHA rows
         self.places: list[Place] = []
         self.regions: dict[str, dict[str, Any]] = self.data["regions"]
         self.region_by_code = {str(r["geonames_admin1"]): k for k, r in self.regions.items()}
@@ -198,12 +202,40 @@ class Builder:
             if city is None:
                 raise self.fail(where, "lat", "not in GeoNames: give lat and lon")
             lat, lon = city["latitude"], city["longitude"]
+        approx = bool(spec.get("approx"))
+        if approx and country == "ML":
+            settlement = self.ocha_point(latin, admin1, admin2, lat, lon)
+            if settlement is not None:  # OCHA's point is surveyed; ours was a guess
+                lat, lon, approx = float(settlement["lat"]), float(settlement["lon"]), False
+                source = f"curated; point OCHA {settlement['pcode']}"
         for n in names:
             n.requires_context = n.requires_context or _in_scope(n, scope)
         place_id = "/".join(slug(p) for p in (country, admin1, admin2 or "", spec["name"]) if p)
         return Place(place_id, spec["name"], "town", country, admin1, admin2, _coord(lat, where),
-                     _coord(lon, where), names, source, bool(spec.get("approx")),
-                     spec.get("note", ""))
+                     _coord(lon, where), names, source, approx, spec.get("note", ""))
+
+    def ocha_point(self, latin: list[str], admin1: str, admin2: str | None, lat: float,
+                   lon: float) -> dict[str, str] | None:
+        """The OCHA settlement (tools/data/mali-settlements.csv.gz) a curated town placed only
+        approximately stands for: named alike (build_settlements' variants: Ogossagou-Peulh,
+        Mondoro-Habe), in its cercle (anywhere in Ménaka and Taoudénit, which the source
+        predates), within OCHA_POINT_MAX_KM of the guess; a commune's seat first, then the
+        nearest. None when OCHA has no such place (the guess stays, `approx`)."""
+        if self.ocha is None:
+            self.ocha = {}
+            for row in build_settlements.read_source():
+                for v in build_settlements.variants(row["name"].strip()):
+                    self.ocha.setdefault(build_settlements.name_key(v), []).append(row)
+        keys = {build_settlements.name_key(n) for n in latin}
+        rows = {r["pcode"]: r for k in keys for r in self.ocha.get(k, [])}
+        carved = bool(self.regions[admin1].get("carved_from"))
+        found = []
+        for row in rows.values():
+            gap = build_settlements.km(lat, lon, float(row["lat"]), float(row["lon"]))
+            same_cercle = carved or (admin2 is not None and fold(row["admin2"]) == fold(admin2))
+            if same_cercle and gap <= OCHA_POINT_MAX_KM:
+                found.append((not row["place_class"], gap, row["pcode"], row))
+        return min(found, key=lambda f: f[:3])[3] if found else None
 
     def _check_admin1(self, city: dict, spec: dict, admin1: str, where: str) -> None:
         if city["countrycode"] != "ML":

@@ -29,6 +29,7 @@ deterministic bytes (gzip without name or time), rows sorted by P-code.
     python tools/build_settlements.py            # writes processors/data/settlements.tsv.gz
     python tools/build_settlements.py --check    # exits 1 if the shipped file is stale
     python tools/build_settlements.py --refresh-common-words   # needs wordfreq; review the diff
+                                                               # (French/English and Arabic words)
 
 tools/build_gazetteer.py runs it too (after the curated gazetteer it reads).
 """
@@ -385,6 +386,44 @@ def refresh_common_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> 
     return len(common)
 
 
+ARABIC_COMMON_ZIPF = 4.0
+ARABIC_RARE_ZIPF = 3.0
+
+
+def refresh_arabic_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> int:
+    """Regenerates the Arabic sections of the stop file: Arabic words (wordfreq) that sound
+    like a settlement or curated Mali town (processors/places.py matches Arabic village names
+    by sound): Zipf ≥ ARABIC_COMMON_ZIPF never count as a place ("بلدة", "سقوط", "غربي"), Zipf
+    ≥ ARABIC_RARE_ZIPF only right after a place word ("قرية ليبي", not "في ليبي")."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    sys.path.insert(0, str(ROOT))
+    from processors.places import sound_index, sound_matches
+
+    names = [v for r in rows for v in variants(r["name"].strip())]
+    gazetteer = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
+    names += [n for p in gazetteer["places"] if p["country"] == "ML" and p["type"] == "town"
+              for n in p.get("latin", [])]
+    index = sound_index(names)
+    common, rare = set(), set()
+    for word in top_n_list("ar", 200_000):
+        zipf = zipf_frequency(word, "ar")
+        if zipf < ARABIC_RARE_ZIPF:
+            break
+        if len(word) < 3 or not re.fullmatch(r"[\u0621-\u064a]+", word) or word.startswith("ال"):
+            continue
+        if sound_matches(index, word):
+            (common if zipf >= ARABIC_COMMON_ZIPF else rare).add(word)
+    text = path.read_text(encoding="utf-8")
+    for marker, words_ in (("ARABIC COMMON", common), ("ARABIC RARE", rare)):
+        head, rest = text.split(f"# BEGIN {marker}\n", 1)
+        _, tail = rest.split(f"# END {marker}\n", 1)
+        body = "".join(f"{w}\n" for w in sorted(words_))
+        text = f"{head}# BEGIN {marker}\n{body}# END {marker}\n{tail}"
+    path.write_text(text, encoding="utf-8")
+    return len(common) + len(rare)
+
+
 def summary(settlements: list[Settlement], left_out: Counter) -> str:
     kinds = Counter(s.type for s in settlements)
     lines = [f"{len(settlements)} settlements: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
@@ -403,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_source(args.source)
     if args.refresh_common_words:
         print(f"{refresh_common_words(rows)} common words written to {STOPWORDS.name}")
+        print(f"{refresh_arabic_words(rows)} Arabic words written to {STOPWORDS.name}")
     settlements, left_out = build(rows, read_curated(), read_stopwords())
     text = render(settlements)
     if args.check:

@@ -124,6 +124,13 @@ def test_vague_quantities_are_ranges_not_counts(lang: str, text: str, expected: 
         ("en", "Soldiers killed 5 militants near Anderamboukane. Mali has been battling insurgents "
                "since 2012. The violence has spread to Burkina Faso and Niger, killing thousands "
                "and displacing millions across the Sahel.", {"killed": 5}),
+        ("fr", "Deux civils ont été tués mardi à Diafarabé. Le village avait déjà été attaqué, "
+               "une attaque qui avait fait 20 morts.", {"killed": 2}),
+        ("ar", "قتل 4 جنود في كمين قرب ديورا. وسبق أن قتل 30 جنديا في هجوم على المعسكر نفسه.",
+         {"killed": 4}),
+        # an annual report counts its period: "last year" is not background
+        ("en", "At least 78 children were abducted by armed groups in Mali last year, the report "
+               "says.", {"abducted": 78}),
     ],
 )
 def test_background_sentences_do_not_count(lang: str, text: str, expected: dict) -> None:

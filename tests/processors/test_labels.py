@@ -456,3 +456,46 @@ def test_specific_must_be_a_boolean(lexicons):
     _edit(lexicons / "events.yaml", "specific: true", "specific: maybe")
     with pytest.raises(LexiconError, match=r"specific: expected true or false"):
         LabelClassifier(lexicons)
+
+
+def test_regional_diplomacy_is_a_theme_not_a_passing_mention():
+    summit = ("Les chefs d'État de la CEDEAO réunis en sommet à Abuja ont levé les sanctions "
+              "contre le Mali et appelé les pays voisins à coopérer.")
+    assert "regional_diplomacy" in labels_of(classify_labels(summit, "fr")[1])
+    passing = "Au Mali, une attaque a fait dix morts près de Mopti. La CEDEAO a condamné l'attaque."
+    assert "regional_diplomacy" not in labels_of(classify_labels(passing, "fr")[1])
+
+
+def _score(text, lang, label, year=None):
+    return {lab.label: lab.score for lab in classify_labels(text, lang, year=year)[0]}.get(label, 0.0)
+
+
+@pytest.mark.parametrize(("background", "event", "lang", "label"), [
+    ("Le village avait déjà été attaqué par des hommes armés.",
+     "Le village a été attaqué par des hommes armés.", "fr", "attack_on_civilians"),
+    ("The camp had already been attacked by jihadists in an ambush.",
+     "The camp was attacked by jihadists in an ambush.", "en", "armed_clash"),
+    ("وسبق أن تعرضت القرية لهجوم مسلح قتل فيه مدنيون.", "تعرضت القرية لهجوم مسلح قتل فيه مدنيون.",
+     "ar", "attack_on_civilians"),
+])
+def test_an_event_in_a_background_sentence_counts_little(background, event, lang, label):
+    """Told as the past ("avait déjà", "had already", "سبق أن"), the same words weigh ×0.3."""
+    assert _score(background, lang, label) < 0.4 <= _score(event, lang, label)
+
+
+def test_an_earlier_year_is_background_only_when_the_item_is_dated():
+    text = "In 2019, gunmen attacked the village of Ogossagou."
+    undated, recent = _score(text, "en", "attack_on_civilians"), _score(text, "en", "attack_on_civilians", 2020)
+    assert undated == recent >= 0.4
+    assert _score(text, "en", "attack_on_civilians", 2023) < 0.4
+
+
+def test_background_spans_are_offsets_in_the_text():
+    from processors.background import Background, background_spans, fold
+
+    text = "Gunmen killed 12 villagers on Sunday. Since 2012 the conflict has killed thousands."
+    (start, end), = background_spans(fold(text), "en")
+    assert text[start:end].strip() == "Since 2012 the conflict has killed thousands"
+    bg = Background(text, "en")
+    assert not bg.in_background(text.index("Gunmen")) and bg.in_background(text.index("killed thousands"))
+    assert not Background(text, "ha")

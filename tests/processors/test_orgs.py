@@ -85,7 +85,7 @@ def test_names_in_three_languages(text: str, lang: str, org: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "lang"), [
-    ("Un soldat a été tué au Mali, un autre au Niger.", "fr"),
+    ("Un civil a été tué au Mali, un autre au Niger.", "fr"),
     ("Au Mali, un accord a été signé.", "fr"),
     ("AU MALI, UN ACCORD.", "fr"),
     ("Eu égard à la situation, ue.", "fr"),
@@ -103,9 +103,19 @@ def test_elision_and_clitics() -> None:
 
 
 def test_longest_name_wins() -> None:
-    assert ids("The UN Security Council met.", "en") == ["un-security-council"]
+    assert ids("The Security Council met.", "en") == ["un-security-council"]
     assert ids("The AU Peace and Security Council met.", "en") == ["au"]
-    assert ids("مجلس الأمن التابع للأمم المتحدة", "ar") == ["un-security-council"]
+    assert ids("Le Conseil national de sécurité s'est réuni.", "fr") == []
+
+
+def test_a_name_within_a_longer_name_counts_for_both() -> None:
+    assert ids("The UN Security Council met.", "en") == ["un-security-council", "un"]
+    assert ids("مجلس الأمن التابع للأمم المتحدة", "ar") == ["un-security-council", "un"]
+    assert ids("la Mission multidimensionnelle intégrée des Nations unies pour la stabilisation "
+               "au Mali", "fr") == ["minusma", "un"]
+    assert ids("Al-Qaïda au Maghreb islamique (AQMI)", "fr") == ["aqim", "al-qaeda"]
+    # an abbreviation names only its own organisation
+    assert ids("La MINUSMA et l'AQMI.", "fr") == ["minusma", "aqim"]
 
 
 def test_most_mentioned_first_with_evidence() -> None:
@@ -126,4 +136,66 @@ def test_bad_data_names_file_entry_and_key(tmp_path: Path) -> None:
         OrgFinder(bad)
     bad.write_text("un:\n  name: United Nations\n  en: United Nations\n")
     with pytest.raises(OrgDataError, match=r"orgs\.yaml: un: key 'en'"):
+        OrgFinder(bad)
+
+
+@pytest.mark.parametrize(("text", "lang", "org"), [
+    ("Au Mali, trois soldats ont été tués dans une embuscade.", "fr", "fama"),
+    ("Mali: the army said five soldiers were killed near Gao.", "en", "fama"),
+    ("Les militaires ont repoussé l'attaque, selon une source locale au Mali.", "fr", "fama"),
+    ("قتل جنديان في هجوم قرب تمبكتو شمال مالي", "ar", "fama"),
+    ("Les Famas sont arrivés à Bankass (Mali).", "fr", "fama"),
+    ("Des chasseurs traditionnels ont attaqué le village, au centre du Mali.", "fr", "dozo"),
+    ("تواجه مالي عناصر مرتبطة بتنظيمي القاعدة وداعش", "ar", "al-qaeda"),
+    ("In Mali, the Islamic State claimed the ambush near Ménaka.", "en", "isgs"),
+    ("Au Mali, le gouvernement de transition a dissous les partis.", "fr", "mali-government"),
+])
+def test_generic_words_in_an_item_about_mali(text: str, lang: str, org: str) -> None:
+    assert org in ids(text, lang)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Au Mali, des soldats burkinabè ont été tués.", "fr"),  # another country's demonym
+    ("Au Mali, l'armée française s'est retirée de Gao.", "fr"),  # foreign at equal distance
+    ("In Mali, Nigerien soldiers crossed the border.", "en"),
+    ("قتل جنود نيجريون قرب الحدود مع مالي", "ar"),
+    ("In Mali, UN peacekeepers and their soldiers were attacked.", "en"),
+    ("Une bande armée a attaqué le village, au Mali.", "fr"),  # the adjective "armée"
+    ("Au Mali, les militaires au pouvoir ont annoncé un référendum.", "fr"),
+    ("Mali recruits child soldiers, says a report.", "en"),
+    ("هاجم مسلحون القاعدة العسكرية في مالي", "ar"),  # the base, not al-Qaeda
+    ("Three soldiers were killed.", "en"),  # the item does not name Mali
+    ("Au Burkina Faso, l'armée a repoussé une attaque. Le Burkina accuse le Mali.", "fr"),
+])
+def test_generic_words_elsewhere_name_nothing(text: str, lang: str) -> None:
+    found = ids(text, lang)
+    assert "fama" not in found and "al-qaeda" not in found, found
+
+
+def test_islamic_state_in_the_sahel_is_also_its_sahel_branch() -> None:
+    assert ids("Mali: attack claimed by the Islamic State.", "en") == ["islamic-state", "isgs"]
+    assert ids("The Islamic State lost Mosul in Iraq.", "en") == ["islamic-state"]
+    # the insurgency's affiliations name the global organisations, not the Sahel province
+    assert ids("Mali is battling jihadists linked to al-Qaeda and the Islamic State.", "en") == [
+        "al-qaeda", "islamic-state"]
+    assert ids("تواجه مالي عناصر مرتبطة بتنظيمي القاعدة وداعش", "ar") == ["al-qaeda", "islamic-state"]
+
+
+def test_generic_word_evidence_is_the_text() -> None:
+    orgs = find_orgs("Au Mali, l'armée a repris Léré.", "fr")
+    assert [(o.id, o.evidence) for o in orgs] == [("fama", ["armée"])]
+
+
+def test_bad_generic_rule_names_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "orgs.yaml"
+    bad.write_text("fama:\n  name: Malian Armed Forces\ngeneric:\n  fama:\n    home: mali\n"
+                   "    words: {fr: [armée]}\n")
+    with pytest.raises(OrgDataError, match=r"generic: fama\[0\]: key 'home': 'mali' is not a cue set"):
+        OrgFinder(bad)
+    bad.write_text("fama:\n  name: Malian Armed Forces\ngeneric:\n  army:\n"
+                   "    words: {fr: [armée]}\n")
+    with pytest.raises(OrgDataError, match=r"generic: army: not an organisation"):
+        OrgFinder(bad)
+    bad.write_text("un:\n  name: United Nations\n  within: [unesco]\n")
+    with pytest.raises(OrgDataError, match=r"un: key 'within': 'unesco'"):
         OrgFinder(bad)

@@ -131,3 +131,49 @@ def test_shared_name_goes_to_the_commune_seat_over_far_hamlets() -> None:
 def test_village_name_before_a_family_name_is_a_person() -> None:
     places = find_places("Le chef de village, Boukary Coulibaly, a parlé à Farabougou.", "fr")
     assert "Boukary" not in [p.name for p in places]
+
+
+# --- Arabic names of villages matched by sound (processors/places.py, _translit_mentions) ---
+
+
+def test_arabic_village_after_a_place_word_is_matched_by_sound() -> None:
+    # "the villages of Karou and Ouattagouna", neither written as a curated Arabic name
+    places = find_places("هاجم مسلحون قريتي كارو وأوتاغونا في منطقة غاو.", "ar")
+    names = [(p.name, p.admin1, p.admin2) for p in places]
+    assert ("Karou", "Gao", "Ansongo") in names
+    assert any(n[0] in ("Ouatagouna", "Ouattagouna") for n in names)
+    assert all(p.lat is not None for p in places if p.name in ("Karou", "Ouatagouna"))
+
+
+def test_arabic_list_after_a_cue_takes_every_name() -> None:
+    places = find_places("واستهدفت الهجمات قرى غواري وبانغادوغو وليبي في دائرة بانكاس بمنطقة موبتي.", "ar")
+    names = [p.name for p in places]
+    assert {"Gouari", "Pangadougou"} <= set(names)
+    assert names.index("Gouari") < names.index("Bankass")
+
+
+def test_arabic_word_that_sounds_like_a_village_is_not_one() -> None:
+    # بلدة "town" sounds like the village Beleda; سقوط "fall" like Sekota
+    places = find_places("قتل عشرة مدنيين في بلدة قريبة من سيكاسو بعد سقوط المدينة.", "ar")
+    assert [p.name for p in places] == ["Sikasso"]
+
+
+def test_arabic_sound_alike_of_a_town_abroad_is_left_alone() -> None:
+    # تنزواتين: Tinzaouaten of Mali and Tinzaouatine of Algeria sound alike
+    places = find_places("وقعت اشتباكات في بلدة تنزواتين على الحدود مع الجزائر.", "ar")
+    assert all(p.admin1 != "Kidal" for p in places)
+
+
+def test_curated_village_placed_roughly_takes_ochas_point() -> None:
+    # places_curated.yaml guesses Farabougou (Niono) at 14.25, -6.45; OCHA has it at 14.88, -6.14
+    places = find_places("L'armée a été attaquée à Farabougou, dans le cercle de Niono.", "fr")
+    assert (places[0].name, places[0].admin1) == ("Farabougou", "Ségou")
+    assert abs(places[0].lat - 14.882) < 0.01 and abs(places[0].lon + 6.144) < 0.01
+
+
+def test_the_capital_does_not_make_a_village_far_off() -> None:
+    # a dateline or a ministry in Bamako, the event in a village 600 km away
+    text = ("GENEVA / BAMAKO (1 February 2019) - The expert follows the violence in the village "
+            "of Koulogon-Peulh when armed groups attacked displaced person camps.")
+    places = find_places(text, "en")
+    assert where(places)[0][:2] == ("Koulogon-Peulh", "Mopti")
