@@ -59,6 +59,7 @@ class _Term:
     key: str  # the phrase as written: repeats of it weigh less and less
     requires: frozenset[str] = frozenset()
     excludes: frozenset[str] = frozenset()
+    requires_all: frozenset[str] = frozenset()  # a word of each of these sets in the sentence
     # from an in_context rule: yields to more specific labels (True: the label's yields_to; a
     # set: the rule's own yields_to; an empty set: a specific rule, it never yields)
     generic: bool | frozenset[str] = False
@@ -163,7 +164,7 @@ class _Pending:
         norms = tuple(phrase_norms(phrase, rules, self.matcher.level))
         if not norms:
             raise _fail(path, where, f"phrase {phrase!r} has no words to match")
-        key = (lang_key, norms, term.requires, term.excludes, term.generic)
+        key = (lang_key, norms, term.requires, term.excludes, term.generic, term.requires_all)
         if key not in self.entries or self.entries[key][2].weight < term.weight:
             self.entries[key] = (phrase, lang_key, term, path, where)
 
@@ -298,7 +299,8 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
 
 def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: frozenset[str],
                path: Path, where: str) -> None:
-    unknown = set(rule) - {"terms", "weight", "requires_any", "excludes_any", "specific", "yields_to"}
+    unknown = set(rule) - {"terms", "weight", "requires_any", "requires_all", "excludes_any",
+                           "specific", "yields_to"}
     if unknown:
         raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     for key in ("terms", "weight"):
@@ -320,6 +322,8 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
         generic = frozenset(others)
     # Without requires_any the words count anywhere, but as generic words (see yields_to).
     requires = _set_names(rule.get("requires_any", []), sets, path, f"{where}.requires_any")
+    # requires_all: a word of every one of these sets ("agreement" + a signing word + a peace word)
+    requires_all = _set_names(rule.get("requires_all", []), sets, path, f"{where}.requires_all")
     excludes = excludes | _set_names(rule.get("excludes_any", []), sets, path, f"{where}.excludes_any")
     terms = rule["terms"]
     if isinstance(terms, str):  # the name of a word set
@@ -329,7 +333,8 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
         lw = f"{where}.terms.{lang_key}"
         _lang_of(lang_key, path, lw, LANGS + (ANY_LANG, EXACT_CASE))
         for phrase in _phrases(phrases, path, lw):
-            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes, generic=generic)
+            term = _Term(label, weight, f"{label}:{phrase}", requires, excludes, requires_all,
+                         generic=generic)
             pending.add(phrase, lang_key, term, path, f"{lw}[{phrase!r}]")
 
 
@@ -395,6 +400,8 @@ class LabelClassifier:
                     if term is None or term.weight == 0:
                         continue  # a mask: a longer phrase that hides a misleading shorter one
                     if term.requires and not any(name in found for name in term.requires):
+                        continue
+                    if term.requires_all and not all(name in found for name in term.requires_all):
                         continue
                     if term.excludes and any(name in found for name in term.excludes):
                         continue

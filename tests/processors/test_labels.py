@@ -499,3 +499,57 @@ def test_background_spans_are_offsets_in_the_text():
     bg = Background(text, "en")
     assert not bg.in_background(text.index("Gunmen")) and bg.in_background(text.index("killed thousands"))
     assert not Background(text, "ha")
+
+
+@pytest.mark.parametrize("text,lang", [
+    # a plain accord word needs a signing word and a word of the accord's kind (requires_all)
+    ("The two communities signed a peace agreement in Koro on Monday.", "en"),
+    ("Le Mali et le Niger ont signé lundi un accord de coopération militaire.", "fr"),
+    ("وقعت مالي وبوركينا فاسو الجمعة اتفاقا لتعزيز التعاون الأمني على حدودهما.", "ar"),
+])
+def test_an_accord_of_the_briefs_kinds_signed_is_an_agreement(text, lang):
+    assert _score(text, lang, "agreement") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    # signed, but a mining or financing deal
+    ("The mining company signed an agreement with the government on Monday.", "en"),
+    ("وقعت شركة التعدين اتفاقا مع السلطات المالية.", "ar"),
+    ("Le gouvernement a signé lundi une convention de financement avec la Banque mondiale.", "fr"),
+    # signed, but no kind of accord in the sentence
+    ("Barrick says it has reached a deal with the government.", "en"),
+    # only planned, expected or invited
+    ("The mediators invited all parties to sign the peace agreement next month.", "en"),
+    ("Les deux parties doivent signer un accord de paix la semaine prochaine.", "fr"),
+    ("من المقرر التوقيع على اتفاق السلام الأسبوع المقبل.", "ar"),
+    # an accord of the past, told as background
+    ("Despite the signing of a peace agreement, armed groups remain active.", "en"),
+    ("Un accord de paix local avait été conclu à Diallassagou.", "fr"),
+    ("Signé fin août, l'accord de paix entre les communautés a fait long feu.", "fr"),
+    ("وأكد مسؤول في الحركة التي وقعت اتفاقيات سلام مع باماكو حصول الهجمات.", "ar"),
+    ("على الرغم من توقيع اتفاق السلام يتواصل تدفق اللاجئين.", "ar"),
+    # the named existing accord with a signing word: a hint only
+    ("The Algiers accord was signed by the government and the armed groups.", "en"),
+    # the UN Charter and the Security Council are no accord and no security word
+    ("Acting under the Charter of the United Nations, the Security Council agreed to renew it.", "en"),
+])
+def test_what_is_no_agreement_signed_in_the_event(text, lang):
+    assert _score(text, lang, "agreement") < 0.4
+
+
+def test_the_signature_of_a_named_accord_in_the_title_is_an_agreement():
+    events, _ = classify_labels("The statement was read in Bamako.", "en",
+                                title="Ban welcomes the signature of the Agreement for Peace and Reconciliation")
+    assert "agreement" in labels_of(events)
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Des journalistes ont été interpellés par un agent en civil à l'aéroport.", "fr", True),
+    ("La population interpelle le gouvernement pour qu'il renforce la brigade de gendarmerie.", "fr", False),
+    ("Les militaires ont permis d'appréhender des présumés terroristes.", "fr", True),
+    ("Trois opposants ont été gardés à vue à la gendarmerie.", "fr", True),
+    ("صدر أمر دولي بالقبض عليه من المحكمة الجنائية الدولية.", "ar", False),
+    ("The journalist was held by State Security for two days.", "en", True),
+])
+def test_arrest_phrasings(text, lang, expected):
+    assert (_score(text, lang, "arrest") >= 0.4) is expected
