@@ -61,7 +61,9 @@ class Classifier:
         body, title = item.body, item.title
         year = item.published_at.year if item.published_at else None
         event_types, topics = classify_labels(body, lang, title, year)
-        places = find_places(body, lang, title)
+        # the event phrases (evidence) tell which sentence reports the event: its place first
+        places = find_places(body, lang, title,
+                             [(e, label.score) for label in event_types for e in label.evidence])
         orgs = _with_issuer(find_orgs(body, lang, title), item.issuer)
         text = f"{title}\n{body}"
         figures = extract_figures(text, lang)

@@ -23,7 +23,12 @@ admin2, which is what the map and the filters read); a cercle or region mentione
 its seat of the same name is folded into the town ("Koro" + "cercle de Koro": one Koro). Most specific first: village, commune,
 town, cercle, region, country; among equals, the most salient first (mentions, a title mention
 weighing more, then first position; among towns a region's capital and Bamako weigh less and
-towns abroad come after Mali's cercles: `Gazetteer._order_key`). `title` and `text` are matched separately: pass the body as `text`.
+towns abroad come after Mali's cercles: `Gazetteer._order_key`). Given the item's event phrases
+(`events`), a Mali place named in a sentence that reports the event (one with a phrase of the
+strongest event label) comes before the others of its rank ("ووقع الهجوم في مدينة فاراباغو":
+Farabougou before Kidal, named elsewhere); an item with no event phrase does not weigh down
+Bamako and the region capitals (a flood report, a decree: the item is about the country and
+its seat of government). `title` and `text` are matched separately: pass the body as `text`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ import gzip
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -40,7 +46,16 @@ from typing import Any
 
 from processors.data_files import read_yaml
 from processors.matcher import Match, Matcher
-from processors.normalise import BREAK, RULES, Analysis, analyse, normalise_word, phrase_norms
+from processors.normalise import (  # _TOKEN_RE: event phrases cut into words as texts are
+    _TOKEN_RE,
+    BREAK,
+    RULES,
+    SEP,
+    Analysis,
+    analyse,
+    normalise_word,
+    phrase_norms,
+)
 from veille.schema import Place
 
 DATA = Path(__file__).parent / "data" / "gazetteer.yaml"
@@ -56,11 +71,13 @@ SETTLEMENT_RANKS = {"village": "village", "seat": "town", "commune": "commune"}
 
 VILLAGE_CUES = {
     "fr": ["à", "près de", "près d'", "vers", "village de", "village d'", "villages de",
+           "villages d'", "localités de", "localités d'", "hameaux de", "communes de",
            "localité de", "localité d'", "hameau de", "hameau d'", "commune de", "commune d'",
            "camp de", "camp d'", "campement de", "campement d'", "environs de", "environs d'",
            "proximité de", "proximité d'", "site de", "dans le village de", "secteur de"],
     "en": ["in", "at", "near", "village of", "town of", "hamlet of", "locality of",
-           "commune of", "camp of", "outside", "around"],
+           "commune of", "camp of", "outside", "around", "villages of", "towns of",
+           "localities of", "communes of"],
 }
 """What must stand right before a village's name when its commune, cercle or region is not
 named in the item: the few words that introduce a place ("à Tassiga", "near Tassiga",
@@ -122,8 +139,13 @@ CAPITAL_WEIGHT = 0.2
 title mention counting TITLE_WEIGHT more; a region's capital weighs REGION_CAPITAL_WEIGHT of
 that, Bamako CAPITAL_WEIGHT (weighed on the real dev set)."""
 
+DIRECTION_WORDS = frozenset({"vers", "towards", "toward", "direction", "نحو", "باتجاه", "اتجاه"})
+"""A place after these is where something goes, not where the event happened ("un convoi
+parti de Gao vers Kidal", "une ville étape vers Kidal"): it is not the event's place."""
+
 LIST_WORDS = frozenset({"et", "and", "ou", "or"})
 """Words that may stand between two places of a list ("Bankass et Koro")."""
+_LIST_OF = frozenset({"de", "d", "of"})
 
 _RECORD_KEYS = {"id", "name", "type", "country", "admin1", "lat", "lon", "source"}
 _AR_CLITICS = "وفبكل"
@@ -165,6 +187,7 @@ class _Mention:
     place: Place | None = None  # set when no gazetteer entry stands for it (ambiguous, introduced)
     rank: str = "village"
     closest: int = 0  # matched by sound: how many candidates (the first) are closest
+    near: bool = False  # named in a sentence that reports the event (`_near_events`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +204,7 @@ class _Tally:
     first: tuple[int, int]
     title: int = 0
     count: int = 0
+    near: bool = False
     evidence: list[str] = field(default_factory=list)
 
 
@@ -202,6 +226,9 @@ class Gazetteer:
         self.ar_common = _read_section(STOPWORDS, "ARABIC COMMON")
         self.ar_rare = _read_section(STOPWORDS, "ARABIC RARE")
         self._sound_index: dict[str, list[tuple[int, tuple[str, ...]]]] | None = None
+        self._stems: dict[tuple[str, str], tuple[str, ...]] = {}  # event phrases' stems
+        self.directions = frozenset(n for rules in RULES for w in DIRECTION_WORDS
+                                    for n in phrase_norms(w, rules, "fold"))
         # Settlements: a token index of their own (first norm → phrases), per rule set, not
         # the shared automaton: looked up only at tokens no gazetteer name covers.
         self.settlements: dict[int, _Settlement] = {}
@@ -318,7 +345,9 @@ class Gazetteer:
 
     # --- Finding ------------------------------------------------------------------------
 
-    def find(self, text: str, lang: str | None, title: str = "") -> list[Place]:
+    def find(self, text: str, lang: str | None, title: str = "",
+             events: Sequence[tuple[str, float]] | None = None) -> list[Place]:
+        """`events`: the item's event phrases (see `find_places`); None when not known."""
         mentions: list[_Mention] = []
         for segment, part in enumerate((title, text)):
             if part:
@@ -330,7 +359,64 @@ class Gazetteer:
         for segment, part in enumerate((title, text)):
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
-        return self._rank([m for m in mentions if m.accepted])
+        accepted = [m for m in mentions if m.accepted]
+        if events:
+            self._near_events(accepted, (title, text), lang, events)
+        return self._rank(accepted, None if events is None else bool(events))
+
+    def _near_events(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None,
+                     events: Sequence[tuple[str, float]]) -> None:
+        """Marks (`near`) the mentions named in a sentence that reports the event: one where a
+        phrase of the strongest event label (its evidence; all its labels when several score
+        alike) is found again, on stems ("attaque" finds "attaques"). A dateline or heading
+        (`_dateline`: "BAMAKO (Reuters) -") and a name after "vers", "towards" (a destination)
+        are not marked."""
+        top = max(w for _, w in events) - 1e-6
+        strongest = [(p, w) for p, w in events if w >= top]
+        for segment, part in enumerate(parts):
+            here = [m for m in mentions if m.segment == segment
+                    and not (segment == 1 and _dateline(part, m))]
+            if not here or not part:
+                continue
+            an = analyse(part, lang, "stem")
+            sentences = {sentence for _, _, sentence, _ in self._event_spots(an, strongest)}
+            if not sentences:
+                continue
+            breaks = an.breaks
+            for m in here:
+                first = m.match.first_token
+                if first > 0 and m.norms[first - 1] in self.directions:
+                    continue
+                m.near = bisect_left(breaks, first) in sentences
+
+    def _event_spots(self, an: Analysis, events: Sequence[tuple[str, float]]
+                     ) -> list[tuple[int, int, int, float]]:
+        """Where the event phrases stand in a text: (first token, last token, sentence,
+        weight)."""
+        joined, breaks = an.joined, an.breaks
+        out: list[tuple[int, int, int, float]] = []
+        for phrase, weight in events:
+            norms = self._phrase_stems(phrase, an.rules)
+            if not norms:
+                continue
+            needle = SEP + SEP.join(norms) + SEP
+            pos = joined.find(needle)
+            while pos >= 0:
+                first = joined.count(SEP, 0, pos)
+                out.append((first, first + len(norms) - 1, bisect_left(breaks, first), weight))
+                pos = joined.find(needle, pos + 1)
+        return out
+
+    def _phrase_stems(self, phrase: str, rules: str) -> tuple[str, ...]:
+        key = (phrase, rules)
+        found = self._stems.get(key)
+        if found is None:
+            words = [m.group() for m in _TOKEN_RE.finditer(phrase)]
+            found = tuple(n for n in (normalise_word(w, rules, "stem") for w in words) if n)
+            if len(self._stems) > 50_000:
+                self._stems.clear()
+            self._stems[key] = found
+        return found
 
     def _mentions(self, text: str, lang: str | None, segment: int) -> list[_Mention]:
         spans: dict[tuple[int, int], list[_Name | None]] = {}
@@ -356,6 +442,7 @@ class Gazetteer:
             for first, last in ((m.first_token, m.last_token) for m in matches.values()):
                 covered[first:last + 1] = b"\x01" * (last - first + 1)
             out += self._village_mentions(an, segment, covered)
+            self._cue_lists(out, an)
             if an.rules == "ar":
                 for m in out:
                     first, last = m.match.first_token, m.match.last_token
@@ -396,6 +483,25 @@ class Gazetteer:
                 out.append(mention)
                 after = last
         return out
+
+    def _cue_lists(self, mentions: list[_Mention], an: Analysis) -> None:
+        """A village listed after a cued place is cued too ("les villages de Gangafani 2 et de
+        Yoro", "the villages of Karou, Ouatagouna, and Daoutegeft"): between the two, nothing
+        (a comma), a list word, or a list word and "de"/"of"; a number may end the first name
+        ("Gangafani 2")."""
+        norms = an.norms
+        listed: _Mention | None = None  # the last place of a cued list
+        for m in sorted(mentions, key=lambda m: m.match.first_token):
+            first = m.match.first_token
+            if listed is not None and m.village and not m.cued:
+                between = norms[listed.match.last_token + 1:first]
+                if between and between[0].isdigit():
+                    between = between[1:]
+                if (not between or (between[0] in LIST_WORDS and (
+                        len(between) == 1 or (len(between) == 2 and between[1] in _LIST_OF)))):
+                    m.cued = True
+            cued = m.cued if m.village else self._village_cued(an, first)
+            listed = m if cued else None
 
     def _sound_candidates(self, word: str) -> tuple[float, list[int], int]:
         """The entries whose Latin name the Arabic `word` writes (`_sound_cost`), closest
@@ -727,24 +833,31 @@ class Gazetteer:
             last, end = last + 1, e2
         return last
 
-    def _order_key(self, key: int, place: Place, rank: int, tally: _Tally) -> tuple:
+    def _order_key(self, key: int, place: Place, rank: int, tally: _Tally,
+                   events: bool | None = None) -> tuple:
         """How a place is ordered: by specificity (village, commune, town, cercle, region,
         country), then by salience (mentions, title mentions weighing more; then first position).
         Among towns, salience decides, and a region's capital (Mopti, Gao, Timbuktu) weighs
         less than other towns (it stands for its region as often as for itself), Bamako less
-        still (the seat of government and of the datelines: "BAMAKO (Reuters) -"); a town
-        abroad comes after Mali's cercles (the monitor's events are Mali's; its camps and
-        villages abroad keep their rank)."""
+        still (the seat of government and of the datelines: "BAMAKO (Reuters) -"), unless the
+        item reports no event (`events` False); a town abroad comes after Mali's cercles (the
+        monitor's events are Mali's; its camps and villages abroad keep their rank). Within a
+        rank, a Mali place named in the event's sentence (`near`) comes first: specificity
+        stays the first rule (a village before a town), so a region named in the event's
+        sentence never comes before a town."""
+        # 0: a Mali place below region level named in the event's sentence (see `find`)
+        here = 0 if (tally.near and place.country == "ML" and place.admin1
+                     and rank <= RANKS["cercle"]) else 1
         salience = TITLE_WEIGHT * tally.title + tally.count
         if rank != RANKS["town"] or key < 0:
-            return (rank, -salience, tally.first)
+            return (rank, here, -salience, tally.first)
         if place.country != "ML":
-            return (RANKS["cercle"] + 0.5, -salience, tally.first)
-        if key in self.capitals:
+            return (RANKS["cercle"] + 0.5, here, -salience, tally.first)
+        if key in self.capitals and events is not False:
             salience *= CAPITAL_WEIGHT if place.admin1 == CAPITAL else REGION_CAPITAL_WEIGHT
-        return (rank, -salience, tally.first)
+        return (rank, here, -salience, tally.first)
 
-    def _rank(self, mentions: list[_Mention]) -> list[Place]:
+    def _rank(self, mentions: list[_Mention], events: bool | None = None) -> list[Place]:
         tallies: dict[int, _Tally] = {}
         extra: dict[int, tuple[Place, int]] = {}  # places no entry stands for: negative keys
         for m in mentions:
@@ -761,13 +874,15 @@ class Gazetteer:
             tally.first = min(tally.first, at)
             tally.count += 1
             tally.title += m.segment == 0
+            tally.near = tally.near or m.near
             if m.match.surface not in tally.evidence:
                 tally.evidence.append(m.match.surface)
 
         def entry(i: int) -> tuple[Place, int]:
             return extra[i] if i < 0 else (self.entries[i].place, self.entries[i].rank)
 
-        order = sorted(tallies.items(), key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1]))
+        order = sorted(tallies.items(),
+                       key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -1058,6 +1173,16 @@ def _first_best(scored: list[tuple[tuple[bool, ...], _Name]]) -> _Name:
     return scored[0][1]
 
 
+def _dateline(text: str, mention: _Mention) -> bool:
+    """The name opens the text ("Mali" over a section) or is written in capitals at the start
+    of a line ("BAMAKO, Mali —", "BAMAKO (Reuters) -"): a dateline or a heading."""
+    match = mention.match
+    if match.first_token == 0:
+        return True
+    line = text.rfind("\n", 0, match.start) + 1
+    return match.surface.isupper() and not text[line:match.start].strip()
+
+
 def _nearest_unit(units: list[_Mention], first: int, last: int) -> _Mention | None:
     """The cercle, commune or region named closest to tokens first..last, within the window."""
     best, best_gap = None, INTRODUCED_ADMIN_WINDOW + 1
@@ -1167,9 +1292,13 @@ def default_gazetteer() -> Gazetteer:
     return Gazetteer()
 
 
-def find_places(text: str, lang: str | None, title: str = "") -> list[Place]:
-    """Places named in `title` and `text` (the body), most specific first (see module doc)."""
-    return default_gazetteer().find(text, lang, title)
+def find_places(text: str, lang: str | None, title: str = "",
+                events: Sequence[tuple[str, float]] | None = None) -> list[Place]:
+    """Places named in `title` and `text` (the body), the event's place first (see module
+    doc). `events`: the item's event phrases, as (phrase, score of its label) pairs (the event
+    labels' evidence); an empty list says the item reports no event (Bamako and the region
+    capitals are then not weighed down); None: not known."""
+    return default_gazetteer().find(text, lang, title, events)
 
 
 __all__ = ["Gazetteer", "GazetteerError", "find_places"]

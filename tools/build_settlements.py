@@ -18,7 +18,8 @@ What the tool does to the source, and why:
   parts of a village), or of three letters or fewer, is left out. Usual variants are added
   (Tin-/Tinn-/Ti-n-, In-/I-n-, joined prefix, N'Golo → Ngolo, final -ou → -u, doubled letters
   single, a final h after a vowel dropped, the people's name dropped: Koulogon-Peulh →
-  Koulogon); case and accents are the matcher's business.
+  Koulogon, di before a vowel also dj: Inadiatafane, Inadjatafane); case and accents are
+  the matcher's business.
 - Types: `village` (most settlements: matched only with a cue or their commune/cercle named,
   see processors/places.py), `seat` (a commune's main settlement), `commune` (the commune
   itself, matched only in phrases such as "commune de Dangha").
@@ -154,6 +155,9 @@ the press writes the bare name as well; villages that share it are one place or 
 shared names are (processors/places.py)."""
 
 
+_DJ = re.compile(r"([Dd])i(?=[aeou])")
+
+
 def variants(name: str) -> list[str]:
     """Spellings of `name` the press also uses; the first is `name`. Case and accents are not
     varied (the matcher folds them); hyphen and space are the same to it."""
@@ -171,6 +175,9 @@ def variants(name: str) -> list[str]:
     if m:
         out.append(m.group(1))  # Koulogon-Peulh → Koulogon: the press drops the people's name
     out += [v[:-1] for v in list(out) if re.search(r"[aeiou]h$", v)]  # Ganidah → Ganida
+    # di before a vowel is also written dj (Inadiatafane, Inadjatafane); not the other way:
+    # OCHA's Faladje (Koulikoro) would become Bamako's Faladié
+    out += [_DJ.sub(r"\1j", v) for v in list(out) if _DJ.search(v)]
     more = []
     for v in out:
         if re.search(r"ou\b", v) and len(v) >= 5:

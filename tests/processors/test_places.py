@@ -223,6 +223,33 @@ def test_region_capitals_and_bamako_weigh_less_among_towns() -> None:
     assert names(find_places(body, "fr"))[:3] == ["Gao", "Kidal", "Alger"]
 
 
+def test_the_event_sentence_place_comes_first_within_its_rank() -> None:
+    # Farabougou is where the attack happened; Kidal is named twice elsewhere
+    body = ("Kidal est tombée. L'armée tient Kidal. Des renforts sont arrivés de Sokolo. "
+            "L'attaque a visé le camp de Farabougou.")
+    assert names(find_places(body, "fr"))[0] == "Kidal"
+    events = [("attaque", 0.8), ("renforts", 0.3)]
+    assert names(find_places(body, "fr", events=events))[:3] == ["Farabougou", "Kidal", "Sokolo"]
+    # specificity stays first: the region of the event's sentence does not pass the town
+    body = "Des tirs à Tessalit. Une attaque dans la région de Mopti."
+    assert names(find_places(body, "fr", events=[("attaque", 0.8)]))[:2] == ["Tessalit", "Mopti"]
+    # a destination ("vers Kidal") and a dateline are not the event's place
+    body = "BAMAKO (Reuters) - Une attaque vers Kidal a frappé Anéfis. Kidal, Kidal."
+    assert names(find_places(body, "fr", events=[("attaque", 0.8)]))[0] == "Anéfis"
+
+
+def test_an_item_without_event_does_not_weigh_bamako_down() -> None:
+    body = "Inondations : 5 morts à Bamako, 3 à Koutiala. Bamako a déclaré l'état d'urgence."
+    assert names(find_places(body, "fr"))[0] == "Koutiala"  # events not known: as before
+    assert names(find_places(body, "fr", events=[]))[0] == "Bamako"
+
+
+def test_circle_is_a_cercle_word() -> None:
+    for text in ("Flooding in the Macina circle.", "Violence in the circle of Bankass."):
+        [place] = find_places(text, "en")
+        assert place.admin2 == place.name and place.admin1 in ("Ségou", "Mopti")
+
+
 def test_deduplicated_with_evidence_as_written() -> None:
     places = find_places("Gao et Gao. GAO.", "fr", title="غاو")
     assert len(places) == 1

@@ -177,3 +177,42 @@ def test_the_capital_does_not_make_a_village_far_off() -> None:
             "of Koulogon-Peulh when armed groups attacked displaced person camps.")
     places = find_places(text, "en")
     assert where(places)[0][:2] == ("Koulogon-Peulh", "Mopti")
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Ces incidents se sont déroulés dans les villages de Gangafani 2 et de Yoro.", "fr",
+     ["Gangafani", "Yoro"]),
+    ("Gunmen attacked the villages of Gangafani and Yoro in the Mopti region.", "en",
+     ["Gangafani", "Yoro"]),
+    ("Les localités de Koumbia et Tiéré ont été visées.", "fr", ["Koumbia", "Tieré"]),
+])
+def test_a_list_after_a_cue_is_cued(text, lang, expected) -> None:
+    assert set(expected) <= {p.name for p in find_places(text, lang)}
+
+
+def test_di_is_also_written_dj() -> None:
+    assert "Inadjatafane" in build_settlements.variants("Inadiatafane")
+    assert build_settlements.variants("Faladje") == ["Faladje"]  # not Faladié (Bamako)
+    places = find_places("Des frappes ont visé la localité d'Inadjatafane.", "fr")
+    assert where(places)[0] == ("Inadiatafane", "Tombouctou", "Gourma-Rharous")
+    assert places[0].lat is not None
+
+
+@pytest.mark.parametrize(("text", "lang", "name", "admin1"), [
+    ("Les attaques ont visé Gangafani 2, dans le cercle de Koro.", "fr", "Gangafani", "Mopti"),
+    ("The cars were attacked near the village of Kobe, 35 km from Gao.", "en", "Kobé", "Gao"),
+    ("Barrick's Loulo-Gounkoto mine in Mali.", "en", "Loulo", "Kayes"),
+    ("Des hommes armés ont attaqué Sobane-Kou, dans le cercle de Bandiagara.", "fr", "Sobane Da",
+     "Mopti"),
+    ("Gunmen set fire to homes in the village of Yarou, Bandiagara.", "en", "Yaro", "Mopti"),
+])
+def test_curated_villages_the_press_names(text, lang, name, admin1) -> None:
+    places = find_places(text, lang)
+    assert (places[0].name, places[0].admin1) == (name, admin1)
+    assert places[0].lat is not None
+
+
+def test_curated_villages_that_are_words_need_context() -> None:
+    assert find_places("Kobe Bryant a marqué 40 points.", "fr") == []
+    assert "Yaro" not in [p.name for p in find_places("Mamadou Dackouo alias Yaro à Kadiolo.", "fr")]
+
