@@ -60,6 +60,7 @@ class _Term:
     requires: frozenset[str] = frozenset()
     excludes: frozenset[str] = frozenset()
     requires_all: frozenset[str] = frozenset()  # a word of each of these sets in the sentence
+    excludes_all: frozenset[str] = frozenset()  # not when a word of each of these sets is there
     # from an in_context rule: yields to more specific labels (True: the label's yields_to; a
     # set: the rule's own yields_to; an empty set: a specific rule, it never yields)
     generic: bool | frozenset[str] = False
@@ -164,7 +165,8 @@ class _Pending:
         norms = tuple(phrase_norms(phrase, rules, self.matcher.level))
         if not norms:
             raise _fail(path, where, f"phrase {phrase!r} has no words to match")
-        key = (lang_key, norms, term.requires, term.excludes, term.generic, term.requires_all)
+        key = (lang_key, norms, term.requires, term.excludes, term.generic, term.requires_all,
+               term.excludes_all)
         if key not in self.entries or self.entries[key][2].weight < term.weight:
             self.entries[key] = (phrase, lang_key, term, path, where)
 
@@ -261,7 +263,7 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
             raise _fail(path, where, f"unknown label; the {name} are: {', '.join(labels)}")
         spec = _mapping(spec, path, where)
         unknown = set(spec) - {"about", "threshold", "terms", "in_context", "excludes_any",
-                               "from_events", "yields_to"}
+                               "excludes_all", "from_events", "yields_to"}
         if unknown:
             raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         if "threshold" in spec:
@@ -272,20 +274,24 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
                 raise _fail(path, f"{where}.yields_to", f"expected a list of labels among {', '.join(labels)}")
             family.yields_to[label] = frozenset(others)
         excludes = _set_names(spec.get("excludes_any", []), sets, path, f"{where}.excludes_any")
+        # excludes_all: not in a sentence with a word of every one of these sets ("arrested"
+        # with attackers and a killing: fighters captured in combat)
+        excludes_all = _set_names(spec.get("excludes_all", []), sets, path, f"{where}.excludes_all")
         pending = _Pending(family.matcher)
         for lang_key, weighted in _mapping(spec.get("terms"), path, f"{where}.terms").items():
             lw = f"{where}.terms.{lang_key}"
             _lang_of(lang_key, path, lw, term_keys)
             for phrase, weight in _mapping(weighted, path, lw).items():
                 pw = f"{lw}[{phrase!r}]"
-                term = _Term(label, _number(weight, path, pw), f"{label}:{phrase}", excludes=excludes)
+                term = _Term(label, _number(weight, path, pw), f"{label}:{phrase}", excludes=excludes,
+                             excludes_all=excludes_all)
                 pending.add(str(phrase), lang_key, term, path, pw)
         rules = spec.get("in_context", [])
         if not isinstance(rules, list):
             raise _fail(path, f"{where}.in_context", "expected a list of rules")
         for i, rule in enumerate(rules):
             _load_rule(pending, label, _mapping(rule, path, f"{where}.in_context[{i}]"), sets,
-                       excludes, path, f"{where}.in_context[{i}]")
+                       excludes, path, f"{where}.in_context[{i}]", excludes_all)
         pending.commit()
         if "from_events" in spec:
             links = _mapping(spec["from_events"], path, f"{where}.from_events")
@@ -298,9 +304,9 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
 
 
 def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: frozenset[str],
-               path: Path, where: str) -> None:
+               path: Path, where: str, excludes_all: frozenset[str] = frozenset()) -> None:
     unknown = set(rule) - {"terms", "weight", "requires_any", "requires_all", "excludes_any",
-                           "specific", "yields_to"}
+                           "excludes_all", "specific", "yields_to"}
     if unknown:
         raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     for key in ("terms", "weight"):
@@ -325,6 +331,8 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
     # requires_all: a word of every one of these sets ("agreement" + a signing word + a peace word)
     requires_all = _set_names(rule.get("requires_all", []), sets, path, f"{where}.requires_all")
     excludes = excludes | _set_names(rule.get("excludes_any", []), sets, path, f"{where}.excludes_any")
+    if "excludes_all" in rule:
+        excludes_all = _set_names(rule["excludes_all"], sets, path, f"{where}.excludes_all")
     terms = rule["terms"]
     if isinstance(terms, str):  # the name of a word set
         _set_names(terms, sets, path, f"{where}.terms")
@@ -334,7 +342,7 @@ def _load_rule(pending: _Pending, label: str, rule: dict, sets: dict, excludes: 
         _lang_of(lang_key, path, lw, LANGS + (ANY_LANG, EXACT_CASE))
         for phrase in _phrases(phrases, path, lw):
             term = _Term(label, weight, f"{label}:{phrase}", requires, excludes, requires_all,
-                         generic=generic)
+                         excludes_all, generic=generic)
             pending.add(phrase, lang_key, term, path, f"{lw}[{phrase!r}]")
 
 
@@ -404,6 +412,8 @@ class LabelClassifier:
                     if term.requires_all and not all(name in found for name in term.requires_all):
                         continue
                     if term.excludes and any(name in found for name in term.excludes):
+                        continue
+                    if term.excludes_all and all(name in found for name in term.excludes_all):
                         continue
                     if family.negation:
                         if negated is None:

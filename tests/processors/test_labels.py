@@ -553,3 +553,97 @@ def test_the_signature_of_a_named_accord_in_the_title_is_an_agreement():
 ])
 def test_arrest_phrasings(text, lang, expected):
     assert (_score(text, lang, "arrest") >= 0.4) is expected
+
+
+# -- round 4: who the victims were, crowds, captured fighters ----------------------------------
+@pytest.mark.parametrize("text,lang,label,expected", [
+    # a village, the residents or a market next to soldiers: where the fighting was
+    ("Une cinquantaine de soldats ont été tués dans l'attaque qui a fait fuir la population du village.",
+     "fr", "attack_on_civilians", False),
+    ("About 50 soldiers were killed in the attack, which forced residents of the village to flee.",
+     "en", "attack_on_civilians", False),
+    ("قتل نحو 50 جنديا في الهجوم الذي أدى إلى فرار سكان القرية.", "ar", "attack_on_civilians", False),
+    # civilians named as the victims, soldiers in the sentence too
+    ("Un policier et un chauffeur civil ont été tués dans l'attaque du poste de contrôle.",
+     "fr", "attack_on_civilians", True),
+    # soldiers who execute civilians: no clash
+    ("Soldiers executed 500 civilians in Moura, the UN said.", "en", "armed_clash", False),
+    # gunmen who take a village chief away: an abduction, not an attack on civilians
+    ("Des hommes armés ont enlevé le chef du village de Gossi.", "fr", "attack_on_civilians", False),
+    # the repression of a demonstration is protest / riot
+    ("Police shot dead two protesters during the demonstration.", "en", "attack_on_civilians", False),
+])
+def test_who_the_victims_were(text, lang, label, expected):
+    assert (_score(text, lang, label) >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,label,expected", [
+    # an ambush of villagers is an attack on them; of a convoy of soldiers, a clash
+    ("Des villageois sont tombés dans une embuscade tendue par les jihadistes.", "fr", "armed_clash", False),
+    ("Une patrouille de l'armée est tombée dans une embuscade près de Boni.", "fr", "armed_clash", True),
+    # "neutralised N terrorists" on the ground, not by strikes
+    ("L'armée a neutralisé une trentaine de terroristes lors d'un ratissage.", "fr", "armed_clash", True),
+    ("Les frappes ont permis de neutraliser une trentaine de terroristes.", "fr", "armed_clash", False),
+    # clashes with opposition supporters are a riot, no armed clash
+    ("إصابة 18 شخصا إثر اشتباكات بين قوات الأمن ومؤيدين للمعارضة.", "ar", "armed_clash", False),
+    # parties that cease hostilities: no fighting
+    ("Les groupes s'engagent à cesser les hostilités dans le cercle.", "fr", "armed_clash", False),
+])
+def test_clash_or_not(text, lang, label, expected):
+    assert (_score(text, lang, label) >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # tear gas and dispersal by the police alone: protest only
+    ("La police a dispersé la manifestation à coups de gaz lacrymogènes.", "fr", False),
+    ("Police fired tear gas to disperse the demonstrators.", "en", False),
+    # tyres burned to block a road alone stay a protest
+    ("Des jeunes ont bloqué la route avec des pneus brûlés pour protester.", "fr", False),
+    # stones, a crowd storming and burning a post: a riot
+    ("Les migrants ont attaqué le poste de police à coups de pierres.", "fr", True),
+    ("هاجم المهاجرون مركز الشرطة بالحجارة.", "ar", True),
+    ("The protest turned violent in Kayes.", "en", True),
+    ("La manifestation a dégénéré à Kayes.", "fr", True),
+])
+def test_riot_needs_the_crowds_violence(text, lang, expected):
+    assert (_score(text, lang, "riot") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Soldiers repelled the attack, killing seven assailants and arresting eight others.", "en", False),
+    ("قتل سبعة من المهاجمين وألقي القبض على ثمانية آخرين.", "ar", False),
+    ("Les FAMa ont riposté, tuant trois assaillants, et en ont arrêté deux.", "fr", False),
+    # an arrest of suspects after the attack is one
+    ("Police arrested three suspects after the attack.", "en", True),
+])
+def test_fighters_captured_in_combat_are_no_arrest(text, lang, expected):
+    assert (_score(text, lang, "arrest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The Council reaffirmed its commitment to the peace agreement signed by the parties.", "en"),
+    ("Violence reached record levels despite the security agreement.", "en"),
+    ("The parties agreed on the need for dialogue on security.", "en"),
+])
+def test_statements_on_an_accord_are_no_agreement(text, lang):
+    assert _score(text, lang, "agreement") < 0.4
+
+
+def test_a_defence_accord_alone_is_no_peace_process():
+    events, topics = classify_labels(
+        "Les ministres de la Défense du Mali, du Burkina Faso et du Niger ont signé un accord "
+        "de défense mutuelle à Niamey.", "fr")
+    assert "agreement" in labels_of(events)
+    assert "peace_process" not in labels_of(topics)
+
+
+def test_excludes_all_needs_a_word_of_every_set(tmp_path):
+    lex = tmp_path / "lexicons"
+    shutil.copytree(Path(__file__).parents[2] / "processors" / "lexicons", lex)
+    events = lex / "events.yaml"
+    events.write_text(events.read_text(encoding="utf-8").replace(
+        "excludes_all: [attackers, combat_words]", "excludes_all: [attackers]"), encoding="utf-8")
+    strict = LabelClassifier(lex)
+    text = "Police arrested two assailants on Monday."
+    assert "arrest" in labels_of(classify_labels(text, "en")[0])  # attackers alone: an arrest
+    assert "arrest" not in labels_of(strict.classify(text, "en")[0])
