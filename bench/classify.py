@@ -5,7 +5,7 @@
 
 The process is pinned to one CPU (`os.sched_setaffinity`), so lingua's parallel batch mode
 gets no second core. Items: the labelled sets' texts (tests/eval, real news shapes in ar/fr/en)
-cycled with new ids, and `bench.items.synthetic_items`, half each; news length. Figures:
+cycled with new ids, and `tests.support.items.synthetic_items`, half each; news length. Figures:
 
 * baseline: `processors.language.identify_many` alone (what the processor did before the
   classifiers), items/s;
@@ -30,8 +30,8 @@ from pathlib import Path
 if str(Path(__file__).resolve().parents[1]) not in sys.path:  # `python bench/classify.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.items import synthetic_items  # noqa: E402
 from processors.evaluation import load_set  # noqa: E402
+from tests.support.items import synthetic_items  # noqa: E402
 from veille.settings import REPO_ROOT  # noqa: E402
 
 

@@ -31,7 +31,6 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 if str(Path(__file__).resolve().parents[1]) not in sys.path:  # `python bench/sahel_lang.py`
@@ -39,80 +38,14 @@ if str(Path(__file__).resolve().parents[1]) not in sys.path:  # `python bench/sa
 
 from processors.language import identify_many  # noqa: E402
 from processors.sahel_lang import detect_sahel  # noqa: E402
-
-SETS = Path(__file__).resolve().parents[1] / "tests" / "eval" / "sahel"
-NEWS_LANGUAGES = ("ar", "fr", "en")
-SAHEL_SETS: dict[str, str] = {
-    # file name → the code veille must give
-    "bm": "bm", "ff": "ff", "ha": "ha", "ses": "ses", "tmh": "tmh", "tmh_tfng": "tmh",
-}
-
-
-def cut(text: str, words: int | None) -> str:
-    """The first `words` whitespace-separated words of `text` (all of it when None)."""
-    return text if words is None else " ".join(text.split()[:words])
-
-
-def read_lines(path: Path) -> list[str]:
-    """The texts of one set file: one per line, `#` lines are provenance comments."""
-    return [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
-
-
-def sahel_set(name: str, split: str = "heldout") -> list[str]:
-    """Held-out lines (never tuned on) or the training part of a Sahel-language set."""
-    path = SETS / "heldout" / f"{name}.txt" if split == "heldout" else SETS / f"{name}.txt"
-    return read_lines(path) if path.exists() else []
-
-
-def news_set(lang: str, split: str = "heldout") -> list[str]:
-    """News sentences in ar/fr/en: from tests/eval/heldout.jsonl (held-out) or items.jsonl."""
-    path = SETS / "heldout" / f"news_{lang}.txt" if split == "heldout" else SETS / "news" / f"{lang}.txt"
-    return read_lines(path)
-
-
-@dataclass
-class Row:
-    """One set's figures; shares are fractions of `lines`."""
-
-    name: str
-    lines: int
-    news_by_veille: float
-    news_by_lingua: float | None
-    exact: float
-    news_declared_fr: float = 0.0
-    """Share called ar/fr/en by veille when the source declares `fr`."""
-    sahel_coded: int = 0
-    """Lines given a Sahel code (bm, ff, ha, ses, tmh) with no declared language."""
-
-
-SAHEL_CODES = frozenset(SAHEL_SETS.values())
-
-
-def measure(name: str, texts: list[str], expected: str, lingua: bool = False,
-            words: int | None = None) -> Row:
-    """Shares of `texts` (cut to `words` words) called ar/fr/en, and given `expected`, by
-    veille with no declared language and with `fr` declared (and by lingua-all)."""
-    texts = [cut(t, words) for t in texts]
-    codes = [r.code for r in identify_many([(t, None) for t in texts])]
-    declared_fr = [r.code for r in identify_many([(t, "fr") for t in texts])]
-    n = max(1, len(texts))
-    news = sum(c in NEWS_LANGUAGES for c in codes) / n
-    news_fr = sum(c in NEWS_LANGUAGES for c in declared_fr) / n
-    exact = sum(c == expected for c in codes) / n
-    by_lingua = None
-    if lingua:
-        found = _lingua_all().detect_languages_in_parallel_of(texts)
-        by_lingua = sum(f is not None and f.iso_code_639_1.name.lower() in NEWS_LANGUAGES
-                        for f in found) / n
-    coded = sum(c in SAHEL_CODES for c in codes)
-    return Row(name, len(texts), news, by_lingua, exact, news_fr, coded)
-
-
-def _lingua_all():
-    from lingua import LanguageDetectorBuilder
-
-    return LanguageDetectorBuilder.from_all_languages().build()
+from tests.support.sahel_sets import (  # noqa: E402
+    NEWS_LANGUAGES,
+    SAHEL_SETS,
+    SETS,
+    measure,
+    news_set,
+    sahel_set,
+)
 
 
 def detect_cost_us(texts: list[str], repeat: int = 5) -> float:

@@ -18,7 +18,7 @@ What it measures, each part in a fresh child process so resident memory is its o
 * baseline: datasketch's `MinHashLSH(threshold=0.8, num_perm=128)` holding `--baseline`
   items (same ids), RSS growth extrapolated linearly to N; the ratio
   baseline / ours is printed.
-* assign speed on news-length texts (`bench.items.synthetic_items`, ar/fr/en) with a file
+* assign speed on news-length texts (`tests.support.items.synthetic_items`, ar/fr/en) with a file
   index: mean and 95th percentile of the whole `assign` (fold, MinHash, lookups, insert,
   commit), and of the MinHash step alone.
 

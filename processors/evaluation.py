@@ -39,14 +39,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-EVENT_TYPES: tuple[str, ...] = (
-    "armed_clash", "attack_on_civilians", "abduction", "explosion_ied", "shelling", "air_strike",
-    "protest", "riot", "arrest", "looting_property_destruction", "agreement",
-)
-TOPICS: tuple[str, ...] = (
-    "security", "peace_process", "elections", "governance", "humanitarian", "human_rights",
-    "peacekeeping", "terrorism", "health", "regional_diplomacy",
-)
+from veille.schema import EVENT_TYPES, TOPICS
+
 FAMILIES: dict[str, tuple[str, ...]] = {"event_types": EVENT_TYPES, "topics": TOPICS}
 MAIN_LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
 SAHEL_LANGUAGES: tuple[str, ...] = ("bm", "ff", "tmh", "ha", "ses")

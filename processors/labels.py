@@ -27,17 +27,9 @@ import yaml
 from processors.background import Background
 from processors.matcher import Matcher
 from processors.normalise import Analysis, analyse, phrase_norms, rules_for
-from veille.schema import Label
+from veille.schema import EVENT_TYPES, TOPICS, Label
 
 LEXICONS = Path(__file__).with_name("lexicons")
-EVENT_TYPES = (
-    "armed_clash", "attack_on_civilians", "abduction", "explosion_ied", "shelling", "air_strike",
-    "protest", "riot", "arrest", "looting_property_destruction", "agreement",
-)
-TOPICS = (
-    "security", "peace_process", "elections", "governance", "humanitarian", "human_rights",
-    "peacekeeping", "terrorism", "health", "regional_diplomacy",
-)
 LANGS = ("en", "fr", "ar")
 ANY_LANG = "any"  # phrases looked for in every language (acronyms, names)
 EXACT_CASE = "exact_case"  # phrases in any language, matched only in the case written
@@ -357,21 +349,25 @@ class LabelClassifier:
         self.topics = _load_family(lexicons / "topics.yaml", "topics", TOPICS, self.signals)
 
     def classify(self, text: str, lang: str | None, title: str = "",
-                 year: int | None = None) -> tuple[list[Label], list[Label]]:
+                 year: int | None = None, spans: list | None = None) -> tuple[list[Label], list[Label]]:
         """`text` is the body (the title goes apart: its words weigh more); `year` the item's
-        year when known (an earlier year in a sentence makes it background)."""
-        results = [self._classify_one(text, code, title, year) for code in _languages(title + text, lang)]
+        year when known (an earlier year in a sentence makes it background). `spans`, when a
+        list is given, receives every phrase found of the reported event labels (`_event_spans`)."""
+        results = [self._classify_one(text, code, title, year, spans)
+                   for code in _languages(title + text, lang)]
         if len(results) == 1:
             return results[0]
         return _best_of([r[0] for r in results]), _best_of([r[1] for r in results])
 
-    def _classify_one(self, text: str, lang: str, title: str,
-                      year: int | None = None) -> tuple[list[Label], list[Label]]:
+    def _classify_one(self, text: str, lang: str, title: str, year: int | None = None,
+                      spans: list | None = None) -> tuple[list[Label], list[Label]]:
         hits: dict[str, dict[str, list[_Hit]]] = {"event_types": {}, "topics": {}}
         for part, is_title in ((title, True), (text, False)):
             if part and part.strip():
                 self._scan(analyse(part, lang, "stem"), is_title, hits, year)
         events, event_sums = self._score(self.events, hits["event_types"], {})
+        if spans is not None:
+            _event_spans(events, hits["event_types"], spans)
         topics, _ = self._score(self.topics, hits["topics"], event_sums)
         return events, topics
 
@@ -505,6 +501,17 @@ def _evidence(weighted: list[tuple[float, _Hit | str]]) -> list[str]:
     return out
 
 
+def _event_spans(labels: list[Label], hits: dict[str, list[_Hit]], out: list) -> None:
+    """Every phrase found of the reported labels, where it stands, for the places
+    (processors/places.py: the place of the event's sentence comes first): (the title or body
+    it is in, first token, last token, label, label score). Not only the evidence (at most
+    MAX_EVIDENCE phrases, one surface each)."""
+    scores = {lab.label: lab.score for lab in labels}
+    for label, found in hits.items():
+        if label in scores:
+            out.extend((h.an.text, h.first, h.last, label, scores[label]) for h in found)
+
+
 def _languages(text: str, lang: str | None) -> list[str]:
     """The lexicon languages to apply: the item's, or, for an unknown language, Arabic if the
     text is mostly Arabic script, else French and English (the better of both is kept)."""
@@ -533,9 +540,9 @@ def default_classifier() -> LabelClassifier:
     return LabelClassifier()
 
 
-def classify_labels(text: str, lang: str, title: str = "",
-                    year: int | None = None) -> tuple[list[Label], list[Label]]:
+def classify_labels(text: str, lang: str, title: str = "", year: int | None = None,
+                    spans: list | None = None) -> tuple[list[Label], list[Label]]:
     """(event_types, topics) of an item: `text` its body, `lang` its language code, `title`
     its title, `year` the year it was published when known. Each list most likely first,
-    scores in 0..1, evidence in the text's words."""
-    return default_classifier().classify(text, lang, title, year)
+    scores in 0..1, evidence in the text's words. `spans`: see `LabelClassifier.classify`."""
+    return default_classifier().classify(text, lang, title, year, spans)

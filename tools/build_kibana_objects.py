@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from veille.kibana import OBJECTS_DIR, ndjson_files, write_ndjson  # noqa: E402
+from sinks.kibana import OBJECTS_DIR, ndjson_files, write_ndjson  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,18 +26,17 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python tools/real_set.py`
+    sys.path.insert(0, str(ROOT))
+
+from veille import schema  # noqa: E402
+
 REAL = ROOT / "tests" / "eval" / "real"
 PARTS = REAL / "parts"
 SPLITS = {"dev": REAL / "dev.jsonl", "heldout": REAL / "heldout.jsonl"}
 
-EVENT_TYPES = {
-    "armed_clash", "attack_on_civilians", "abduction", "explosion_ied", "shelling", "air_strike",
-    "protest", "riot", "arrest", "looting_property_destruction", "agreement",
-}
-TOPICS = {
-    "security", "peace_process", "elections", "governance", "humanitarian", "human_rights",
-    "peacekeeping", "terrorism", "health", "regional_diplomacy",
-}
+EVENT_TYPES = frozenset(schema.EVENT_TYPES)
+TOPICS = frozenset(schema.TOPICS)
 ADMIN1 = {"Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao", "Kidal",
           "Ménaka", "Taoudénit", "Bamako"}
 LANGS = {"ar", "fr", "en"}

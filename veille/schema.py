@@ -108,8 +108,9 @@ class Place(BaseModel):
     country: str = Field(description="ISO 3166-1 alpha-2")
     admin1: str = Field(default="", description="Mali: one of the 11 regions of BRIEF; else ''")
     admin2: str | None = Field(default=None, description="cercle, when known")
-    lat: float
-    lon: float
+    lat: float | None = Field(default=None, description="None: a place the text introduces "
+                              "that no gazetteer knows, or a name shared by several villages")
+    lon: float | None = None
     evidence: list[str] = Field(default_factory=list)
 
 
@@ -131,6 +132,11 @@ class Figures(BaseModel):
     wounded: int | None = None
     abducted: int | None = None
     displaced: int | None = None
+    approximate: dict[str, tuple[int, int]] = Field(
+        default_factory=dict,
+        description="vague quantities ('dozens killed', 'des milliers de déplacés') as a range "
+                    "(low, high) per category: not counts, so not in the fields above",
+    )
     evidence: list[str] = Field(default_factory=list)
 
 

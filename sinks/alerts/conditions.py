@@ -81,6 +81,8 @@ def _place_reason(cond: Places, place: Place) -> str | None:
         evidence = _evidence(place)
         return f"{place.name} ({why}; {evidence})" if evidence else f"{place.name} ({why})"
     for point in cond.near or ():
+        if place.lat is None or place.lon is None:  # a place known by name only: no distance
+            break
         km = _km(point.lat, point.lon, place.lat, place.lon)
         if km <= point.km:
             return f"{place.name} within {km:.0f} km of ({point.lat:g}, {point.lon:g})"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bench.items import synthetic_items
 from processors.enrich_stage import enrich, enrich_many
 from processors.language import identify, identify_many
+from tests.support.items import synthetic_items
 from veille.schema import item_from_json
 
 

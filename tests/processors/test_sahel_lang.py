@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench.items import SENTENCES
-from bench.sahel_lang import NEWS_LANGUAGES, SAHEL_SETS, cut, measure, news_set, sahel_set
 from processors.language import identify
 from processors.sahel_lang import detect_sahel
+from tests.support.items import SENTENCES
+from tests.support.sahel_sets import NEWS_LANGUAGES, SAHEL_SETS, cut, measure, news_set, sahel_set
 
 # Sentences not in the training samples of processors/data/sahel_lang/.
 SAHEL = {
