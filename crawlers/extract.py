@@ -2,12 +2,15 @@
 
 Robust signals first, brittle ones last: JSON-LD (NewsArticle and friends), then `og:` /
 `article:` meta tags and `<time datetime>`, then trafilatura and htmldate, and only then the
-CSS selectors a source declares. Pages without a usable charset are decoded by detection,
-because Arabic sites still serve windows-1256 without saying so.
+CSS selectors a source declares. A page is decoded with its declared (or BOM) charset, else
+as UTF-8; a page that is UTF-8 but for a few bad bytes stays UTF-8 (the bad bytes become
+U+FFFD). Only when that charset really fails is the charset detected, because Arabic sites
+still serve windows-1256 without saying so.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import logging
 import re
@@ -28,7 +31,22 @@ from veille.sources import Selectors
 
 log = logging.getLogger(__name__)
 
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "PressRelease", "Report"}
+_ARTICLE_TYPES = {
+    "NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "BackgroundNewsArticle", "BlogPosting", "LiveBlogPosting",
+    "PressRelease", "Report",
+}
+# Three-letter language codes (ISO 639-2/B and /T) some sites write in lang / Content-Language.
+_LANG3 = {
+    "fra": "fr", "fre": "fr", "eng": "en", "ara": "ar", "spa": "es", "por": "pt", "deu": "de",
+    "ger": "de", "ita": "it", "rus": "ru", "zho": "zh", "chi": "zh", "tur": "tr", "nld": "nl",
+    "dut": "nl", "hau": "ha", "bam": "bm", "ful": "ff", "wol": "wo", "swa": "sw", "som": "so",
+    "amh": "am", "fas": "fa", "per": "fa", "urd": "ur", "heb": "he", "jpn": "ja", "kor": "ko",
+}
+# A page that fails strict UTF-8 still is UTF-8 when at most this share of its non-ASCII
+# characters are bad bytes: read as UTF-8, legacy pages are nearly all bad bytes (windows-1256
+# Arabic 0 good for 86 bad, latin-1 French 0 for 25, EUC-JP at worst one for one).
+_UTF8_MAX_BAD_SHARE = 1 / 3
 
 
 class ExtractionError(ValueError):
@@ -48,19 +66,42 @@ class Article:
     alternates: dict[str, str] = field(default_factory=dict)  # lang -> URL of a translation
 
 
+def _mostly_utf8(body: bytes) -> str | None:
+    """The page as UTF-8 with bad bytes replaced, when the bad bytes are a small share of it."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")  # U+FFFD written by the page itself
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    good = non_ascii - bad
+    if good > 0 and bad <= _UTF8_MAX_BAD_SHARE * non_ascii:
+        return text
+    return None
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Returns (text, encoding): header, BOM, meta charset, then strict UTF-8, then detection."""
+    """Returns (text, encoding): BOM, header, meta charset, then UTF-8, then detection.
+
+    A page whose bytes are UTF-8 but for a few bad ones (a truncated character, a stray
+    latin-1 byte pasted in) stays UTF-8, the bad bytes replaced by U+FFFD: detection on such
+    a page garbles all its text (`Dépêche` → `DÃ©pÃªche`). Detection is only for pages the
+    declared or sniffed charset really does not decode.
+    """
     bom_enc, _ = read_bom(body)
-    declared = bom_enc or http_content_type_encoding(content_type or "") or html_body_declared_encoding(body)
+    if bom_enc:
+        return body.decode(bom_enc, errors="replace"), bom_enc
+    declared = http_content_type_encoding(content_type or "") or html_body_declared_encoding(body)
     if declared:
         try:
             return body.decode(declared), declared
         except (LookupError, UnicodeDecodeError):
-            log.warning("declared charset %s does not decode the page; detecting", declared)
+            pass
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if (text := _mostly_utf8(body)) is not None:
+        return text, "utf-8"
+    if declared:
+        log.warning("declared charset %s does not decode the page; detecting", declared)
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace"), best.encoding
@@ -88,10 +129,53 @@ def _jsonld_objects(sel: Selector) -> list[dict]:
 def _article_jsonld(sel: Selector) -> dict:
     for node in _jsonld_objects(sel):
         types = node.get("@type")
-        types = set(types) if isinstance(types, list) else {types}
+        types = {t for t in types if isinstance(t, str)} if isinstance(types, list) else {types}
         if types & _ARTICLE_TYPES:
             return node
     return {}
+
+
+def _ld_text(ld: dict, key: str) -> str | None:
+    """A JSON-LD string with HTML entities decoded (`&quot;`, `&#8216;`, even `&amp;quot;`)."""
+    value = ld.get(key)
+    if not isinstance(value, str):
+        return None
+    for _ in range(2):
+        unescaped = html_lib.unescape(value)
+        if unescaped == value:
+            break
+        value = unescaped
+    return value.strip() or None
+
+
+def _first_text(*values: str | None) -> str:
+    """The first value with text in it: a heading holding only a logo's whitespace is none."""
+    for value in values:
+        if value and value.strip():
+            return " ".join(value.split())
+    return ""
+
+
+def _language(sel: Selector, ld: dict, declared: str | None) -> str | None:
+    """The page's language as a two-letter code; `fra`, `fr-FR`, `fr_FR` all give `fr`."""
+    in_language = ld.get("inLanguage")
+    if isinstance(in_language, dict):
+        in_language = in_language.get("alternateName") or in_language.get("name")
+    candidates = [
+        in_language if isinstance(in_language, str) else None,
+        sel.xpath("/html/@lang").get(),
+        sel.xpath('/html/@*[name()="xml:lang"]').get(),
+        sel.xpath('//meta[translate(@http-equiv, "CONTENT-LANGUAGE", "content-language")'
+                  ' = "content-language"]/@content').get(),
+        _meta(sel, "og:locale", "language", "dc.language", "DC.language", "dcterms.language"),
+        declared,
+    ]
+    for value in candidates:
+        # Content-Language may list several ("fr, en"): the first is the page's.
+        code = primary_language(value.split(",")[0]) if value and value.split(",")[0].strip() else None
+        if code:
+            return _LANG3.get(code, code)
+    return None
 
 
 def _meta(sel: Selector, *names: str) -> str | None:
@@ -120,7 +204,7 @@ def _paragraphs_text(nodes: list[Selector]) -> str:
 
 def html_to_text(html: str) -> str:
     """Clean text of an HTML fragment (a feed's content:encoded, a body div)."""
-    sel = Selector(text=f"<div>{html}</div>")
+    sel = Selector(text=f"<div>{html}</div>", type="html")
     return _paragraphs_text(sel.xpath("/html/body/div") or [sel])
 
 
@@ -130,7 +214,9 @@ def extract_article(
     selectors: Selectors | None = None,
     declared_lang: str | None = None,
 ) -> Article:
-    sel = Selector(text=html)
+    # As HTML even when the page starts with `<?xml` (XHTML): parsel would parse it as XML,
+    # where the XHTML namespace hides every element from our selectors.
+    sel = Selector(text=html, type="html")
     selectors = selectors or Selectors()
     ld = _article_jsonld(sel)
     art = Article()
@@ -140,14 +226,13 @@ def extract_article(
     if isinstance(canonical, str) and canonical.strip():
         canonical = urljoin(url, canonical.strip())
         art.canonical = canonical if same_site(canonical, url) else None
-    art.title = (
-        (sel.css(selectors.title).xpath("string()").get() if selectors.title else None)
-        or (ld.get("headline") if isinstance(ld.get("headline"), str) else None)
-        or _meta(sel, "og:title", "twitter:title", "dcterms.title")
-        or sel.css("h1").xpath("string()").get()
-        or sel.css("title::text").get()
-        or ""
-    ).strip()
+    art.title = _first_text(
+        sel.css(selectors.title).xpath("string()").get() if selectors.title else None,
+        _ld_text(ld, "headline") or _ld_text(ld, "name"),
+        _meta(sel, "og:title", "twitter:title", "dcterms.title"),
+        *sel.css("h1").xpath("string()").getall(),
+        sel.css("title").xpath("string()").get(),
+    )
 
     body = ""
     if selectors.body:
@@ -160,13 +245,7 @@ def extract_article(
         body = _paragraphs_text(sel.css("article") or sel.css("main"))
     art.body = _tidy(body)
 
-    art.lang = (
-        (ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None)
-        or sel.xpath("/html/@lang").get()
-        or _meta(sel, "og:locale", "language", "dc.language")
-        or declared_lang
-    )
-    art.lang = primary_language(art.lang)
+    art.lang = _language(sel, ld, declared_lang)
     art.published_at = _published(sel, ld, selectors, html, art.lang)
     authors = ld.get("author")
     for author in authors if isinstance(authors, list) else [authors] if authors else []:
@@ -189,8 +268,10 @@ def extract_article(
 
 
 def _published(sel: Selector, ld: dict, selectors: Selectors, html: str, lang: str | None) -> datetime | None:
+    # A live blog's first <time> and its dateModified are its latest update: its start counts.
     candidates = [
         ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None,
+        ld.get("coverageStartTime") if isinstance(ld.get("coverageStartTime"), str) else None,
         _meta(sel, "article:published_time", "datePublished", "dcterms.date", "dcterms.created",
               "date", "pubdate", "DC.date.issued", "sailthru.date"),
         sel.xpath("//time/@datetime").get(),

@@ -98,3 +98,62 @@ def test_private_redirect_is_refused_with_its_address(bad_round):
 def test_errors_are_counted_in_the_round(bad_round):
     stats, _, errors, _ = bad_round
     assert stats.error_count == len(errors) >= 9
+
+
+# Decoding keeps good text: a few bad bytes in a UTF-8 page do not send it to detection.
+
+_FR = (
+    "<html><head><title>Dépêche : à Gao, la sécurité s'améliore</title></head><body>"
+    "<h1>Dépêche : à Gao, la sécurité s'améliore</h1><p>"
+    + "Les élèves ont retrouvé leurs écoles après des mois de fermeture forcée. " * 6
+    + "</p></body></html>"
+)
+_AR = (
+    "<html><head><title>مالي: نزوح آلاف الأسر من منطقة ميناكا</title></head><body><p>"
+    + "يقيمون في مخيمات عشوائية على أطراف المدينة. " * 6
+    + "</p></body></html>"
+)
+
+
+def _with_bad_bytes(text: str) -> bytes:
+    """UTF-8 bytes with a stray latin-1 byte, a truncated character and a lone continuation."""
+    data = text.encode("utf-8")
+    cut = data.index(b"</p>")
+    return data[:cut] + b" caf\xe9 \xd8 \x85 " + data[cut:]
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "text/html; charset=utf-8"])
+@pytest.mark.parametrize("page", [_FR, _AR], ids=["french", "arabic"])
+def test_a_few_bad_bytes_keep_a_utf8_page_utf8(page, content_type):
+    from crawlers.extract import decode_html
+
+    decoded, encoding = decode_html(_with_bad_bytes(page), content_type)
+    assert encoding.replace("-", "").lower() == "utf8"
+    assert decoded.count("\ufffd") == 3
+    # every good character is kept: only the bad bytes became U+FFFD
+    assert decoded.replace(" caf\ufffd \ufffd \ufffd ", "") == page
+
+
+def test_french_page_with_bad_bytes_keeps_its_accents():
+    from crawlers.extract import decode_html
+
+    decoded, _ = decode_html(_with_bad_bytes(_FR), "text/html")
+    assert "Dépêche" in decoded and "Ã" not in decoded
+
+
+def test_page_declared_utf8_with_a_few_bad_bytes_in_a_meta_tag():
+    from crawlers.extract import decode_html
+
+    page = _FR.replace("<head>", '<head><meta charset="utf-8">')
+    decoded, encoding = decode_html(_with_bad_bytes(page), None)
+    assert encoding.lower().replace("-", "") == "utf8" and "Dépêche" in decoded
+
+
+@pytest.mark.parametrize("declared", ["text/html", "text/html; charset=utf-8"])
+def test_windows_1256_page_is_still_detected(declared):
+    """A legacy page is nearly all bad bytes as UTF-8: detection, even when it says utf-8."""
+    from crawlers.extract import decode_html
+
+    decoded, encoding = decode_html(_AR.encode("cp1256"), declared)
+    assert decoded == _AR
+    assert encoding.replace("-", "").lower() in ("cp1256", "windows1256")
