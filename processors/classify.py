@@ -60,10 +60,12 @@ class Classifier:
         lang = language.code if language.code != "und" else (primary_language(item.lang) or "und")
         body, title = item.body, item.title
         year = item.published_at.year if item.published_at else None
-        event_types, topics = classify_labels(body, lang, title, year)
-        # the event phrases (evidence) tell which sentence reports the event: its place first
+        spans: list = []  # every event phrase found, where it stands: the event's sentence
+        event_types, topics = classify_labels(body, lang, title, year, spans)
+        # the event phrases tell which sentence reports the event: its place first
         places = find_places(body, lang, title,
-                             [(e, label.score) for label in event_types for e in label.evidence])
+                             [(e, label.score) for label in event_types for e in label.evidence],
+                             spans)
         orgs = _with_issuer(find_orgs(body, lang, title), item.issuer)
         text = f"{title}\n{body}"
         figures = extract_figures(text, lang)

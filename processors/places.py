@@ -26,7 +26,9 @@ weighing more, then first position; among towns a region's capital and Bamako we
 towns abroad come after Mali's cercles: `Gazetteer._order_key`). Given the item's event phrases
 (`events`), a Mali place named in a sentence that reports the event (one with a phrase of the
 strongest event label) comes before the others of its rank ("ووقع الهجوم في مدينة فاراباغو":
-Farabougou before Kidal, named elsewhere); an item with no event phrase does not weigh down
+Farabougou before Kidal, named elsewhere; `spans`: every phrase found, from the labels), and
+a place there named as a landmark ("near Timbuktu", "à 15 km de Gao") after the place the
+event is in; an item with no event phrase does not weigh down
 Bamako and the region capitals (a flood report, a decree: the item is about the country and
 its seat of government). `title` and `text` are matched separately: pass the body as `text`.
 """
@@ -143,6 +145,13 @@ DIRECTION_WORDS = frozenset({"vers", "towards", "toward", "direction", "نحو",
 """A place after these is where something goes, not where the event happened ("un convoi
 parti de Gao vers Kidal", "une ville étape vers Kidal"): it is not the event's place."""
 
+LANDMARK_WORDS = frozenset({"near", "outside", "pres", "proximite", "environs", "قرب", "km",
+                            "kilometres", "kilometers", "miles", "يلومترات", "يلومتر", "كلم"})
+"""A place after these (and "de", "of", "from", "من") locates the event from afar ("near
+Timbuktu", "à 15 km de Sokolo", "بالقرب من"): in the event's sentence, it comes after a place
+the event is in ("the ship near Timbuktu and a base in Bamba": Bamba first)."""
+_LANDMARK_OF = frozenset({"de", "d", "du", "of", "from", "من"})
+
 LIST_WORDS = frozenset({"et", "and", "ou", "or"})
 """Words that may stand between two places of a list ("Bankass et Koro")."""
 _LIST_OF = frozenset({"de", "d", "of"})
@@ -188,6 +197,7 @@ class _Mention:
     rank: str = "village"
     closest: int = 0  # matched by sound: how many candidates (the first) are closest
     near: bool = False  # named in a sentence that reports the event (`_near_events`)
+    landmark: bool = False  # ... only as a landmark ("near X", "15 km from X")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +215,7 @@ class _Tally:
     title: int = 0
     count: int = 0
     near: bool = False
+    landmark: bool = True  # every mention in the event's sentence a landmark (`_near_events`)
     evidence: list[str] = field(default_factory=list)
 
 
@@ -346,8 +357,10 @@ class Gazetteer:
     # --- Finding ------------------------------------------------------------------------
 
     def find(self, text: str, lang: str | None, title: str = "",
-             events: Sequence[tuple[str, float]] | None = None) -> list[Place]:
-        """`events`: the item's event phrases (see `find_places`); None when not known."""
+             events: Sequence[tuple[str, float]] | None = None,
+             spans: Sequence[tuple[str, int, int, str, float]] | None = None) -> list[Place]:
+        """`events`: the item's event phrases, `spans` where they stand (see `find_places`);
+        None when not known."""
         mentions: list[_Mention] = []
         for segment, part in enumerate((title, text)):
             if part:
@@ -361,11 +374,12 @@ class Gazetteer:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
         if events:
-            self._near_events(accepted, (title, text), lang, events)
+            self._near_events(accepted, (title, text), lang, events, spans)
         return self._rank(accepted, None if events is None else bool(events))
 
     def _near_events(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None,
-                     events: Sequence[tuple[str, float]]) -> None:
+                     events: Sequence[tuple[str, float]],
+                     spans: Sequence[tuple[str, int, int, str, float]] | None = None) -> None:
         """Marks (`near`) the mentions named in a sentence that reports the event: one where a
         phrase of the strongest event label (its evidence; all its labels when several score
         alike) is found again, on stems ("attaque" finds "attaques"). A dateline or heading
@@ -373,13 +387,20 @@ class Gazetteer:
         are not marked."""
         top = max(w for _, w in events) - 1e-6
         strongest = [(p, w) for p, w in events if w >= top]
+        if spans:  # every phrase found, not only the evidence
+            top = max(s[4] for s in spans) - 1e-6
+            strong_spans = [s for s in spans if s[4] >= top]
         for segment, part in enumerate(parts):
             here = [m for m in mentions if m.segment == segment
                     and not (segment == 1 and _dateline(part, m))]
             if not here or not part:
                 continue
             an = analyse(part, lang, "stem")
-            sentences = {sentence for _, _, sentence, _ in self._event_spots(an, strongest)}
+            if spans:
+                breaks = an.breaks
+                sentences = {bisect_left(breaks, s[1]) for s in strong_spans if s[0] == part}
+            else:
+                sentences = {sentence for _, _, sentence, _ in self._event_spots(an, strongest)}
             if not sentences:
                 continue
             breaks = an.breaks
@@ -388,6 +409,11 @@ class Gazetteer:
                 if first > 0 and m.norms[first - 1] in self.directions:
                     continue
                 m.near = bisect_left(breaks, first) in sentences
+                if m.near:
+                    before = m.norms[max(0, first - 2):first]
+                    m.landmark = bool(before) and (before[-1] in LANDMARK_WORDS or (
+                        len(before) == 2 and before[-1] in _LANDMARK_OF
+                        and before[0] in LANDMARK_WORDS))
 
     def _event_spots(self, an: Analysis, events: Sequence[tuple[str, float]]
                      ) -> list[tuple[int, int, int, float]]:
@@ -846,8 +872,8 @@ class Gazetteer:
         stays the first rule (a village before a town), so a region named in the event's
         sentence never comes before a town."""
         # 0: a Mali place below region level named in the event's sentence (see `find`)
-        here = 0 if (tally.near and place.country == "ML" and place.admin1
-                     and rank <= RANKS["cercle"]) else 1
+        here = (0.5 if tally.landmark else 0) if (
+            tally.near and place.country == "ML" and place.admin1 and rank <= RANKS["cercle"]) else 1
         salience = TITLE_WEIGHT * tally.title + tally.count
         if rank != RANKS["town"] or key < 0:
             return (rank, here, -salience, tally.first)
@@ -875,6 +901,8 @@ class Gazetteer:
             tally.count += 1
             tally.title += m.segment == 0
             tally.near = tally.near or m.near
+            if m.near and not m.landmark:
+                tally.landmark = False
             if m.match.surface not in tally.evidence:
                 tally.evidence.append(m.match.surface)
 
@@ -1293,12 +1321,16 @@ def default_gazetteer() -> Gazetteer:
 
 
 def find_places(text: str, lang: str | None, title: str = "",
-                events: Sequence[tuple[str, float]] | None = None) -> list[Place]:
+                events: Sequence[tuple[str, float]] | None = None,
+                spans: Sequence[tuple[str, int, int, str, float]] | None = None) -> list[Place]:
     """Places named in `title` and `text` (the body), the event's place first (see module
     doc). `events`: the item's event phrases, as (phrase, score of its label) pairs (the event
     labels' evidence); an empty list says the item reports no event (Bamako and the region
-    capitals are then not weighed down); None: not known."""
-    return default_gazetteer().find(text, lang, title, events)
+    capitals are then not weighed down); None: not known. `spans`: every event phrase found,
+    where it stands, as `processors.labels.classify_labels(..., spans=[])` gives them (title or
+    body, first token, last token, label, label score): the event's sentences from these
+    rather than from the evidence found again."""
+    return default_gazetteer().find(text, lang, title, events, spans)
 
 
 __all__ = ["Gazetteer", "GazetteerError", "find_places"]

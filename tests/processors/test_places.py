@@ -238,6 +238,31 @@ def test_the_event_sentence_place_comes_first_within_its_rank() -> None:
     assert names(find_places(body, "fr", events=[("attaque", 0.8)]))[0] == "Anéfis"
 
 
+def test_every_event_phrase_found_marks_its_sentence() -> None:
+    # the labels' spans (every phrase found, not only the evidence) give the event's sentence
+    from processors.labels import classify_labels
+    body = ("Kidal est tombée. L'armée tient Kidal. Des renforts sont arrivés de Sokolo. "
+            "Des hommes armés ont attaqué le camp militaire de Farabougou, tuant dix soldats.")
+    spans: list = []
+    events, _ = classify_labels(body, "fr", "", None, spans)
+    assert spans and all(len(s) == 5 and s[0] == body for s in spans)
+    found = find_places(body, "fr", "", [(e, lab.score) for lab in events for e in lab.evidence],
+                        spans)
+    assert names(found)[0] == "Farabougou"
+    # a phrase the evidence does not show still marks its sentence (token 19: "attaqué")
+    found = find_places(body, "fr", "", [("embuscade", 0.8)], [(body, 19, 19, "armed_clash", 0.8)])
+    assert names(found)[0] == "Farabougou"
+    assert names(find_places(body, "fr", "", [("embuscade", 0.8)]))[0] == "Kidal"
+
+
+def test_a_landmark_of_the_event_sentence_comes_after_its_place() -> None:
+    # "near Timbuktu" locates the event from afar; "in Bamba" is where it happened
+    body = "Attacks hit a ship near Timbuktu and a military base in Bamba. Timbuktu is blockaded."
+    assert names(find_places(body, "en", events=[("attacks", 0.8)]))[:2] == ["Bamba", "Tombouctou"]
+    body = "L'attaque a eu lieu à 15 km de Gao, à Kobé."
+    assert names(find_places(body, "fr", events=[("attaque", 0.8)]))[0] == "Kobé"
+
+
 def test_an_item_without_event_does_not_weigh_bamako_down() -> None:
     body = "Inondations : 5 morts à Bamako, 3 à Koutiala. Bamako a déclaré l'état d'urgence."
     assert names(find_places(body, "fr"))[0] == "Koutiala"  # events not known: as before
