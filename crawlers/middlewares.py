@@ -6,13 +6,23 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Request, Response
+from twisted.internet.error import DNSLookupError
 
-from crawlers.address_guard import BlockedAddress, check_url
+from crawlers.address_guard import (
+    Allowance,
+    BlockedAddress,
+    ConnectGuard,
+    check_url,
+    normalise_host,
+    proxied,
+)
 from crawlers.mirror import from_mirror, resolve_mirror, to_mirror
-from veille.settings import get_settings
+from veille.settings import ConfigError, get_settings
+from veille.sources import load_registry
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +46,66 @@ class _MirrorPorts:
 
 
 class AddressGuardMiddleware:
-    """Refuses requests to private addresses and, in offline mode, to unmirrored hosts."""
+    """Refuses requests to private addresses and, in offline mode, to unmirrored hosts.
+
+    Each request is checked against its source's `allow_private` list (sources.yaml); a
+    request without a source (robots.txt) against every source's. The same lists, merged,
+    are what the connect-time resolver (`crawlers.address_guard.GuardedResolver`) accepts.
+    """
+
+    def __init__(self, crawler=None) -> None:
+        self.crawler = crawler
+        self._allowances: dict[str | None, Allowance] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def allowances(self) -> dict[str | None, Allowance]:
+        if self._allowances is None:
+            registry = getattr(getattr(self.crawler, "spider", None), "registry", None)
+            if registry is None:
+                try:
+                    registry = load_registry(get_settings().sources_path())
+                except ConfigError:
+                    registry = None
+            sources = registry.sources if registry is not None else []
+            self._allowances = {s.key: Allowance(s.allow_private) for s in sources}
+            merged = Allowance()
+            for one in self._allowances.values():
+                merged = merged.merge(one)
+            self._allowances[None] = merged
+            ConnectGuard.configure(allow_all=get_settings().allow_private_hosts, mirror=bool(_MirrorPorts.get()),
+                                   allowances=[merged])
+        return self._allowances
 
     def process_request(self, request: Request, spider=None):
         if request.meta.get("veille_mirror"):
             _MirrorPorts.enable_fixtures()
+        allowances = self.allowances()
+        ports = _MirrorPorts.get()
+        ConnectGuard.mirror = bool(ports)
+        allowance = allowances.get(request.meta.get("source"), allowances[None])
         try:
-            check_url(request.url, _MirrorPorts.get(), get_settings().allow_private_hosts)
+            check_url(request.url, ports, get_settings().allow_private_hosts, allowance,
+                      via_proxy=proxied(request.url, request.meta.get("proxy")))
         except BlockedAddress as exc:
             raise IgnoreRequest(f"blocked: {exc}") from exc
+        return None
+
+
+class ConnectRefusalMiddleware:
+    """Reports a connection the resolver refused (a private answer at connect time: DNS
+    rebinding) as `blocked_address`, not as an unreachable host, and does not retry it.
+    Sits nearer the downloader than RetryMiddleware (550) so it sees the failure first."""
+
+    def process_exception(self, request: Request, exception: Exception, spider=None):
+        if not isinstance(exception, CannotResolveHostError | DNSLookupError):
+            return None
+        host = normalise_host(urlsplit(request.url).hostname or "")
+        reason = ConnectGuard.refused.get(host)
+        if reason:
+            raise IgnoreRequest(f"blocked: {request.url}: {reason}") from exception
         return None
 
 

@@ -34,6 +34,10 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # 429 is handled with Retry-After
 REDIRECT_MAX_TIMES = 5
 
+# The address connected to is the address checked: this resolver refuses private answers
+# at connect time (DNS rebinding), see crawlers/address_guard.py.
+TWISTED_DNS_RESOLVER = "crawlers.address_guard.GuardedResolver"
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Scrapy's INFO is a page of stats per spider; veille reports rounds itself.
@@ -43,6 +47,7 @@ LOG_LEVEL = _level if _level in ("DEBUG", "ERROR", "CRITICAL") else "WARNING"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.AddressGuardMiddleware": 540,
     "crawlers.middlewares.RetryAfterMiddleware": 551,
+    "crawlers.middlewares.ConnectRefusalMiddleware": 555,
     "crawlers.middlewares.MirrorMiddleware": 950,
 }
 ITEM_PIPELINES = {

@@ -7,9 +7,12 @@ validated at start; an error names the file, the source and the key.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -75,6 +78,15 @@ class Source(BaseModel):
     archive: bool = Field(default=False, description="crawl once: the site no longer changes")
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
+    allow_private: list[str] = Field(
+        default_factory=list,
+        description="private hosts, addresses or networks this source may reach (needs allow_private_reason)",
+    )
+    allow_private_reason: str | None = None
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts whose pages this source owns besides its URLs' (item ids are bound to them)",
+    )
 
     @field_validator("urls", mode="before")
     @classmethod
@@ -89,13 +101,37 @@ class Source(BaseModel):
         parse_duration(value)
         return value
 
+    @field_validator("allow_private")
+    @classmethod
+    def _allow_private(cls, value: list[str]) -> list[str]:
+        return [_private_entry(str(v)) for v in value]
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        out = []
+        for host in value:
+            name = str(host).strip().lower().rstrip(".")
+            if not _HOSTNAME.match(name):
+                raise ValueError(f"{host!r} is not a host name (write news.example.org, no scheme or path)")
+            out.append(name)
+        return out
+
     @model_validator(mode="after")
     def _robots_reason(self) -> Source:
         if self.robots == "ignore" and not (self.robots_reason or "").strip():
             raise ValueError("robots: ignore needs robots_reason saying why")
         if self.kind in MUST_NAME_SPIDER and not self.spider:
             raise ValueError(f"kind {self.kind} needs a spider")
+        if self.allow_private and not (self.allow_private_reason or "").strip():
+            raise ValueError("allow_private needs allow_private_reason saying why this source may reach them")
         return self
+
+    @property
+    def owned_hosts(self) -> set[str]:
+        """Hosts whose URLs are this source's own: its URLs' hosts and `hosts:`, without `www.`."""
+        found = {(urlsplit(u.url).hostname or "").lower().rstrip(".").removeprefix("www.") for u in self.urls}
+        return {h for h in found | {h.removeprefix("www.") for h in self.hosts} if h}
 
     @property
     def spider_name(self) -> str:
@@ -104,6 +140,30 @@ class Source(BaseModel):
     @property
     def interval(self) -> timedelta:
         return parse_duration(self.schedule)
+
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
+# Link-local holds cloud metadata services (169.254.169.254, fd00:ec2::254): never allowed.
+_NEVER = [ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32")]
+
+
+def _private_entry(entry: str) -> str:
+    """One `allow_private` entry, normalised; ValueError saying why when it cannot be used."""
+    host = entry.strip().lower().strip("[]").rstrip(".")
+    try:
+        network = ipaddress.ip_network(host, strict=False)
+    except ValueError:
+        network = None
+    if network is not None:
+        if any(network.overlaps(n) for n in _NEVER if n.version == network.version):
+            raise ValueError(f"{entry!r}: link-local and cloud metadata addresses are never allowed")
+        if network.network_address.is_global and network.broadcast_address.is_global:
+            raise ValueError(f"{entry!r} is a public address: allow_private lists private ones only")
+        return str(network) if network.num_addresses > 1 else str(network.network_address)
+    last = host.rsplit(".", 1)[-1]
+    if not _HOSTNAME.match(host) or last.isdigit() or last.startswith("0x"):
+        raise ValueError(f"{entry!r} is neither an address, a network (10.0.0.0/24) nor a host name")
+    return host
 
 
 class Registry(BaseModel):
