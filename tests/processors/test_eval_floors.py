@@ -1,7 +1,8 @@
 """The classifiers' figures on the labelled sets stay above floors set from measured values.
 
 `items.jsonl` is the development set (lexicons are tuned on it); `heldout.jsonl` was written
-after the lexicons and is never tuned on. The floors are regression guards, a little under
+after the lexicons and is never tuned on. `real/dev.jsonl` and `real/heldout.jsonl` are real
+text written elsewhere (tests/eval/real/README.md): the first is tuned on, the second never. The floors are regression guards, a little under
 what `veille eval` printed when they were set (docs/classifiers.md); raising them is welcome,
 lowering one needs a reason in the commit.
 """
@@ -15,22 +16,47 @@ from veille.settings import REPO_ROOT
 
 FLOORS = {
     "items.jsonl": {
-        "event_types.macro_f1.ar": 0.88, "event_types.macro_f1.fr": 0.89,
-        "event_types.macro_f1.en": 0.89,
-        "topics.macro_f1.ar": 0.86, "topics.macro_f1.fr": 0.87, "topics.macro_f1.en": 0.87,
-        "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.98,
+        "event_types.macro_f1.ar": 0.91, "event_types.macro_f1.fr": 0.93,
+        "event_types.macro_f1.en": 0.91,
+        "topics.macro_f1.ar": 0.86, "topics.macro_f1.fr": 0.88, "topics.macro_f1.en": 0.87,
+        "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.99,
         "places.admin1_accuracy.en": 0.99,
         "language.accuracy": 1.0, "language.sahel_rejection": 1.0,
         "duplicates.precision": 0.95, "duplicates.recall": 0.9, "stories.precision": 0.9,
     },
     "heldout.jsonl": {
-        "event_types.macro_f1.ar": 0.90, "event_types.macro_f1.fr": 0.81,
-        "event_types.macro_f1.en": 0.87,
-        "topics.macro_f1.ar": 0.81, "topics.macro_f1.fr": 0.82, "topics.macro_f1.en": 0.80,
-        "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.98,
+        "event_types.macro_f1.ar": 0.91, "event_types.macro_f1.fr": 0.82,
+        "event_types.macro_f1.en": 0.89,
+        "topics.macro_f1.ar": 0.81, "topics.macro_f1.fr": 0.84, "topics.macro_f1.en": 0.82,
+        "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.99,
         "places.admin1_accuracy.en": 0.99,
         "language.accuracy": 1.0, "language.sahel_rejection": 1.0,
         "duplicates.precision": 0.95, "duplicates.recall": 0.8, "stories.precision": 0.9,
+    },
+    # Real text written elsewhere (tests/eval/real/README.md): dev is tuned on, held-out never.
+    "real/dev.jsonl": {
+        "event_types.macro_f1.ar": 0.85, "event_types.macro_f1.fr": 0.87,
+        "event_types.macro_f1.en": 0.85,
+        "topics.macro_f1.ar": 0.76, "topics.macro_f1.fr": 0.76, "topics.macro_f1.en": 0.69,
+        "places.admin1_accuracy.ar": 0.95, "places.admin1_accuracy.fr": 0.97,
+        "places.admin1_accuracy.en": 0.98,
+        "places.first_admin1.ar": 0.89, "places.first_admin1.fr": 0.91,
+        "places.first_admin1.en": 0.89,
+        "places.first_within_25km.ar": 0.84, "places.first_within_25km.fr": 0.81,
+        "places.first_within_25km.en": 0.83,
+        "orgs.recall": 0.91, "orgs.armed_recall": 0.94, "language.accuracy": 1.0,
+    },
+    "real/heldout.jsonl": {
+        "event_types.macro_f1.ar": 0.75, "event_types.macro_f1.fr": 0.78,
+        "event_types.macro_f1.en": 0.77,
+        "topics.macro_f1.ar": 0.76, "topics.macro_f1.fr": 0.69, "topics.macro_f1.en": 0.67,
+        "places.admin1_accuracy.ar": 0.92, "places.admin1_accuracy.fr": 0.98,
+        "places.admin1_accuracy.en": 0.97,
+        "places.first_admin1.ar": 0.92, "places.first_admin1.fr": 0.94,
+        "places.first_admin1.en": 0.89,
+        "places.first_within_25km.ar": 0.88, "places.first_within_25km.fr": 0.87,
+        "places.first_within_25km.en": 0.80,
+        "orgs.recall": 0.88, "orgs.armed_recall": 0.90, "language.accuracy": 1.0,
     },
 }
 
