@@ -43,23 +43,62 @@ not expose the glyph units needed to repair that. PyMuPDF was not considered (AG
 
 Errors: ``PdfTextError`` (a ``ValueError``) for data that is not a PDF, a corrupt or
 unreadable PDF, an encrypted PDF that cannot be opened without a password, and a PDF
-without any extractable text (a scan needing OCR).
+without any extractable text (a scan needing OCR); its ``kind`` (``pdf_unreadable``) is the
+round's error kind.
+
+Limits: a PDF is read in a child process (``multiprocessing``, spawn) held to
+``PdfLimits``: its size, its number of pages, the bytes its streams decompress to (a
+decompression bomb: a small stream inflating to gigabytes), the child's address space
+(``RLIMIT_AS``) and the time it may take (the child is killed on overrun). A PDF over one
+raises ``PdfTooLarge`` (kind ``pdf_too_large``), saying which limit and how to raise it;
+the spider reports it and the round goes on. Defaults come from the ``VEILLE_PDF_*``
+settings (docs/limits.md).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import re
 import unicodedata
+import zlib
+from dataclasses import dataclass
 
-__all__ = ["PdfTextError", "extract_pdf_text", "visual_to_logical"]
+__all__ = ["PdfLimits", "PdfTextError", "PdfTooLarge", "extract_pdf_text", "visual_to_logical"]
 
 log = logging.getLogger(__name__)
 
 
 class PdfTextError(ValueError):
     """The PDF could not be turned into text (not a PDF, corrupt, encrypted, no text)."""
+
+    kind = "pdf_unreadable"
+
+
+class PdfTooLarge(PdfTextError):
+    """The PDF goes over one of the limits (size, pages, inflated bytes, memory, time)."""
+
+    kind = "pdf_too_large"
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """What reading one PDF may take; each over-run is a ``PdfTooLarge``."""
+
+    max_bytes: int = 10_000_000
+    max_pages: int = 1000
+    max_inflated_bytes: int = 300_000_000
+    max_memory_mb: int = 1024
+    timeout: float = 120.0
+
+    @classmethod
+    def from_settings(cls) -> PdfLimits:
+        from veille.settings import get_settings
+
+        s = get_settings()
+        return cls(s.pdf_max_bytes, s.pdf_max_pages, s.pdf_max_inflated_bytes,
+                   s.pdf_max_memory_mb, s.pdf_timeout)
 
 
 # --------------------------------------------------------------------------- normalising
@@ -297,17 +336,13 @@ def _open_error(exc: Exception) -> PdfTextError:
     return PdfTextError(f"corrupt or unreadable PDF ({name}: {exc})")
 
 
-def extract_pdf_text(data: bytes) -> str:
+def extract_pdf_text(data: bytes, limits: PdfLimits | None = None) -> str:
     """Return the text of a PDF in logical order, pages separated by a form feed.
 
     Lines are separated by ``\\n``, text blocks (paragraphs) by a blank line. Raises
-    ``PdfTextError`` when the data is not a PDF, is corrupt or encrypted, or has no text.
+    ``PdfTextError`` when the data is not a PDF, is corrupt or encrypted, or has no text,
+    and ``PdfTooLarge`` when reading it goes over ``limits`` (default: the settings).
     """
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTTextBox, LTTextLine
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.psparser import PSException
-
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"extract_pdf_text expects bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -315,12 +350,176 @@ def extract_pdf_text(data: bytes) -> str:
         raise PdfTextError("empty data: no PDF content")
     if b"%PDF-" not in data[:1024]:
         raise PdfTextError("not a PDF: no %PDF- header in the first 1024 bytes")
+    limits = limits or PdfLimits.from_settings()
+    if len(data) > limits.max_bytes:
+        raise PdfTooLarge(
+            f"PDF of {len(data):,} bytes is over the {limits.max_bytes:,}-byte limit "
+            "(raise VEILLE_PDF_MAX_BYTES to read it)"
+        )
+    return _in_child(data, limits)
+
+
+# --------------------------------------------------------------------------- the child
+
+def _in_child(data: bytes, limits: PdfLimits) -> str:
+    """Runs the extraction in a child process and kills it when it runs out of time."""
+    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded reactor process
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_main, args=(sender, data, limits), daemon=True,
+                        name="veille-pdf-text")
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.timeout):
+            raise PdfTooLarge(
+                f"reading the PDF took more than {limits.timeout:g} s and was stopped "
+                "(raise VEILLE_PDF_TIMEOUT to allow more)"
+            )
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            child.join(5)
+            code = child.exitcode
+            # Killed by a signal (the kernel's OOM killer, SIGSEGV in a C library under
+            # RLIMIT_AS) or died without a word: memory is the usual cause.
+            raise PdfTooLarge(
+                f"the process reading the PDF died (exit code {code}), most likely out of its "
+                f"{limits.max_memory_mb} MiB (raise VEILLE_PDF_MAX_MEMORY_MB to allow more)"
+            ) from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if status == "ok":
+        return payload
+    if status == "too_large":
+        raise PdfTooLarge(payload)
+    raise PdfTextError(payload)
+
+
+def _child_main(conn, data: bytes, limits: PdfLimits) -> None:
+    try:
+        _limit_memory(limits.max_memory_mb)
+        result = ("ok", _extract_limited(data, limits))
+    except PdfTooLarge as exc:
+        result = ("too_large", str(exc))
+    except PdfTextError as exc:
+        result = ("error", str(exc))
+    except MemoryError:
+        result = ("too_large", f"reading the PDF needs more than {limits.max_memory_mb} MiB "
+                               "(raise VEILLE_PDF_MAX_MEMORY_MB to allow more)")
+    except RecursionError as exc:
+        result = ("error", f"corrupt or unreadable PDF (RecursionError: {exc})")
+    try:
+        conn.send(result)
+    except MemoryError:
+        conn.send(("too_large", f"the PDF's text does not fit in {limits.max_memory_mb} MiB"))
+    finally:
+        conn.close()
+
+
+def _limit_memory(max_mb: int) -> None:
+    try:
+        import resource
+
+        cap = max_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, ValueError, OSError):  # no RLIMIT_AS here: time and bytes still hold
+        log.debug("RLIMIT_AS not available; PDF memory is not capped")
+
+
+class _Inflation:
+    """Counts the bytes pdfminer's streams decode to and stops a stream that would pass the cap.
+
+    Installed in the child only (it patches pdfminer's module globals): each Flate stream is
+    inflated at most to the bytes left (so a bomb never gets to allocate its gigabytes), and
+    every decoded stream (LZW, ASCII85, … too) is charged after decoding.
+    """
+
+    error = zlib.error
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def _over(self) -> PdfTooLarge:
+        return PdfTooLarge(
+            f"the PDF's streams decompress to more than {self.limit:,} bytes (a decompression "
+            "bomb?); raise VEILLE_PDF_MAX_INFLATED_BYTES to read it"
+        )
+
+    def decompress(self, data: bytes, *args, **kwargs) -> bytes:
+        room = max(self.limit - self.used, 0)
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, room + 1)
+        if len(out) > room:
+            raise self._over()
+        if not inflater.eof:  # as zlib.decompress: pdfminer then tries decompress_corrupted
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+    def decompressobj(self, *args, **kwargs):
+        return _BoundedInflater(self, zlib.decompressobj(*args, **kwargs))
+
+    def charge(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise self._over()
+
+
+class _BoundedInflater:
+    def __init__(self, budget: _Inflation, inner) -> None:
+        self.budget, self.inner = budget, inner
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        room = max(self.budget.limit - self.budget.used, 0)
+        out = self.inner.decompress(data, room + 1)
+        if len(out) > room or self.inner.unconsumed_tail:
+            raise self.budget._over()
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _install_inflation_cap(limit: int) -> None:
+    from pdfminer import pdftypes
+
+    budget = _Inflation(limit)
+    pdftypes.zlib = budget  # the child's own pdfminer: nothing else reads PDFs there
+    decode = pdftypes.PDFStream.decode
+
+    def counted_decode(stream) -> None:
+        decode(stream)
+        budget.charge(len(stream.data or b""))
+
+    pdftypes.PDFStream.decode = counted_decode
+
+
+def _extract_limited(data: bytes, limits: PdfLimits) -> str:
+    _install_inflation_cap(limits.max_inflated_bytes)
+    return _extract_text(data, limits.max_pages)
+
+
+def _extract_text(data: bytes, max_pages: int) -> str:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextBox, LTTextLine
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.psparser import PSException
 
     pages: list[list[list[list[str]]]] = []
     # boxes_flow=None: text boxes in plain top-to-bottom order (UN documents are single
     # column; the default flow heuristic misplaces short right-aligned Arabic headings)
     try:
         for page in extract_pages(io.BytesIO(data), laparams=LAParams(boxes_flow=None)):
+            if len(pages) >= max_pages:
+                raise PdfTooLarge(
+                    f"PDF has more than {max_pages} pages (raise VEILLE_PDF_MAX_PAGES to read it)"
+                )
             boxes: list[list[list[str]]] = []
             for element in page:
                 if isinstance(element, LTTextBox):
@@ -330,7 +529,7 @@ def extract_pdf_text(data: bytes) -> str:
             pages.append(boxes)
     except PDFPasswordIncorrect as exc:
         raise PdfTextError(f"encrypted PDF: a password is required ({exc})") from exc
-    except PdfTextError:
+    except (PdfTextError, MemoryError):
         raise
     except (PSException, ValueError, TypeError, KeyError, IndexError, AttributeError,
             AssertionError, EOFError, OverflowError, ZeroDivisionError) as exc:

@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=0, ge=0, description="/metrics and /healthz port; 0 = off")
     metrics_host: str = Field(default="127.0.0.1", description="address /metrics listens on")
     log_level: str = "INFO"
+    # PDFs are read in a child process held to these limits; a PDF over one is `pdf_too_large`.
+    pdf_max_bytes: int = Field(default=10_000_000, gt=0, description="size of a PDF read")
+    pdf_max_pages: int = Field(default=1000, gt=0, description="pages of a PDF read")
+    pdf_max_inflated_bytes: int = Field(
+        default=300_000_000, gt=0, description="bytes a PDF's streams may decompress to, in all"
+    )
+    pdf_max_memory_mb: int = Field(
+        default=1024, gt=0, description="address space of the process reading a PDF (MiB)"
+    )
+    pdf_timeout: float = Field(default=120.0, gt=0, description="seconds to read one PDF")
     # Distributed mode: each one set switches that part from the embedded default to a server.
     kafka_bootstrap: str = Field(default="", description="host:port,… of Kafka; '' = SQLite bus")
     kafka_partitions: int = Field(default=3, gt=0, description="partitions of topics veille creates")

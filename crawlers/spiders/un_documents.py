@@ -190,7 +190,8 @@ class UnDocumentsSpider(VeilleSpider):
             # pdfminer takes seconds on a long Arabic report: off the reactor thread.
             text = await maybe_deferred_to_future(deferToThread(extract_pdf_text, response.body))
         except PdfTextError as exc:
-            self.round.error(source.key, "pdf_unreadable", url, f"{record.symbol} ({response.meta['lang']}): {exc}")
+            # pdf_unreadable, or pdf_too_large for a PDF over the limits (crawlers/pdf_text.py)
+            self.round.error(source.key, exc.kind, url, f"{record.symbol} ({response.meta['lang']}): {exc}")
             return
         published = marc_date(record.date)
         yield self.item(

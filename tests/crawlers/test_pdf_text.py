@@ -10,11 +10,19 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import time
+import zlib
 from pathlib import Path
 
 import pytest
 
-from crawlers.pdf_text import PdfTextError, extract_pdf_text, visual_to_logical
+from crawlers.pdf_text import (
+    PdfLimits,
+    PdfTextError,
+    PdfTooLarge,
+    extract_pdf_text,
+    visual_to_logical,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "tests/fixtures/sites/un-documents/documents.un.org/files"
@@ -167,3 +175,155 @@ def test_encrypted_pdf_raises():
     doc.cell(0, 10, "Confidentiel")
     with pytest.raises(PdfTextError, match="encrypted"):
         extract_pdf_text(bytes(doc.output()))
+
+
+# --------------------------------------------------------------------------- limits (issue 13)
+
+def _pdf(objs: list[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _text_page_objs(text: bytes, kids: bytes = b"[3 0 R]", count: int = 1) -> list[bytes]:
+    content = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
+    return [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids " + kids + b" /Count %d >>" % count,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+
+
+def flate_bomb(inflated_mb: int) -> bytes:
+    """A small PDF whose one page's content stream inflates to `inflated_mb` MiB of spaces."""
+    packer = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    packed = b"".join(packer.compress(chunk) for _ in range(inflated_mb)) + packer.flush()
+    objs = _text_page_objs(b"bomb")
+    objs[3] = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"
+    return _pdf(objs)
+
+
+def page_count_bomb(pages: int) -> bytes:
+    """A PDF of `pages` small pages sharing one content stream and font (about 100 bytes each)."""
+    objs = _text_page_objs(b"Gao")
+    page = objs[2]
+    kids = b"[3 0 R " + b"".join(b"%d 0 R " % (6 + i) for i in range(pages - 1)) + b"]"
+    objs[1] = b"<< /Type /Pages /Kids " + kids + b" /Count %d >>" % pages
+    return _pdf(objs + [page] * (pages - 1))
+
+
+def test_small_text_pdf_is_read_under_the_limits():
+    assert "Gao" in extract_pdf_text(_pdf(_text_page_objs(b"Gao et Tombouctou")), PdfLimits())
+
+
+def test_flate_bomb_is_pdf_too_large_without_inflating_it():
+    bomb = flate_bomb(400)
+    assert len(bomb) < 1_000_000
+    started = time.monotonic()
+    with pytest.raises(PdfTooLarge, match="decompress to more than 50,000,000 bytes") as err:
+        extract_pdf_text(bomb, PdfLimits(max_inflated_bytes=50_000_000))
+    assert err.value.kind == "pdf_too_large"
+    assert "VEILLE_PDF_MAX_INFLATED_BYTES" in str(err.value)
+    assert time.monotonic() - started < 30
+
+
+def test_flate_bomb_under_the_default_limits():
+    with pytest.raises(PdfTooLarge):
+        extract_pdf_text(flate_bomb(400), PdfLimits())
+
+
+def test_memory_cap_stops_a_pdf_that_needs_too_much():
+    # inflated-bytes cap out of the way: the child's address space is what stops it
+    limits = PdfLimits(max_inflated_bytes=10**12, max_memory_mb=300)
+    with pytest.raises(PdfTooLarge, match="MiB|VEILLE_PDF_MAX_MEMORY_MB"):
+        extract_pdf_text(flate_bomb(600), limits)
+
+
+def test_page_count_bomb_is_pdf_too_large():
+    with pytest.raises(PdfTooLarge, match="more than 50 pages"):
+        extract_pdf_text(page_count_bomb(5000), PdfLimits(max_pages=50))
+
+
+def test_slow_pdf_is_stopped_at_the_timeout():
+    started = time.monotonic()
+    with pytest.raises(PdfTooLarge, match=r"took more than 1 s.*VEILLE_PDF_TIMEOUT"):
+        extract_pdf_text(page_count_bomb(20000), PdfLimits(max_pages=10**6, timeout=1.0))
+    assert time.monotonic() - started < 15
+
+
+def test_oversized_pdf_is_refused_before_reading():
+    data = _pdf(_text_page_objs(b"Gao")) + b"%" + b"x" * 2000
+    with pytest.raises(PdfTooLarge, match="over the 1,000-byte limit.*VEILLE_PDF_MAX_BYTES"):
+        extract_pdf_text(data, PdfLimits(max_bytes=1000))
+
+
+def test_limits_come_from_the_settings(monkeypatch):
+    from veille.settings import reset_settings
+
+    monkeypatch.setenv("VEILLE_PDF_MAX_PAGES", "7")
+    monkeypatch.setenv("VEILLE_PDF_TIMEOUT", "9.5")
+    reset_settings()
+    try:
+        limits = PdfLimits.from_settings()
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert (limits.max_pages, limits.timeout) == (7, 9.5)
+    assert PdfLimits.from_settings().max_pages == PdfLimits().max_pages
+
+
+def test_unreadable_pdf_keeps_its_kind():
+    with pytest.raises(PdfTextError) as err:
+        extract_pdf_text(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ngarbage")
+    assert err.value.kind == "pdf_unreadable" and not isinstance(err.value, PdfTooLarge)
+
+
+def test_a_bomb_in_a_round_is_pdf_too_large_and_the_round_goes_on(tmp_path):
+    """The French PDF of a record is a bomb: reported as pdf_too_large, Arabic and English kept."""
+    import shutil
+
+    import yaml
+
+    from crawlers.mirror import FIXTURES, Mirror
+    from tests.support.sites import crawl
+
+    site_root = FIXTURES / "un-documents"
+    site = tmp_path / "sites/un-documents"
+    (site / "files").mkdir(parents=True)
+    shutil.copy(site_root / "digitallibrary.un.org/search-symbol-S_2020_476.xml", site / "files/search.xml")
+    shutil.copy(FILES / "S_2020_476-EN.pdf", site / "files/en.pdf")
+    shutil.copy(FILES / "S_2020_476-AR.pdf", site / "files/ar.pdf")
+    (site / "files/fr.pdf").write_bytes(flate_bomb(400))
+    routes = [{"url": "https://digitallibrary.un.org/search?p=S/2020/476&of=xm", "file": "files/search.xml"}]
+    for lang in ("en", "fr", "ar"):
+        routes.append({
+            "url": f"https://documents.un.org/api/symbol/access?s=S/2020/476&l={lang}&t=pdf",
+            "file": f"files/{lang}.pdf",
+            "content_type": "application/pdf",
+        })
+    (site / "site.yaml").write_text(yaml.safe_dump({"routes": routes}), encoding="utf-8")
+    registry = yaml.safe_load((ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    entry = next(s for s in registry["sources"] if s["key"] == "un-documents")
+    entry["urls"] = ["https://digitallibrary.un.org/search?p=S/2020/476&f=symbol&of=xm"]
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    with Mirror(root=tmp_path / "sites") as mirror:
+        stats, items, errors = crawl(tmp_path / "home", mirror.env_value(), "un-documents",
+                                     tmp_path / "sources.yaml",
+                                     env={"VEILLE_PDF_MAX_INFLATED_BYTES": "50000000"})
+    assert stats.status == "ok"
+    assert sorted(i["lang"] for i in items) == ["ar", "en"]
+    assert [e["kind"] for e in errors] == ["pdf_too_large"]
+    assert "l=fr" in errors[0]["url"] and "S/2020/476" in errors[0]["message"]
+    assert stats.error_count == 1
