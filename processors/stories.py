@@ -79,6 +79,7 @@ import numpy as np
 from datasketch import MinHash
 
 from veille.schema import Figures
+from veille.sqlite_db import check_file
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +329,7 @@ class StoryIndex:
                     f"cannot create the folder of the story index {path}: {exc}"
                 ) from exc
             target = str(path)
+            check_file(path)  # damage: one line naming the file and `veille repair`
         try:
             try:
                 self._open(target)

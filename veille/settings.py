@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=10_000_000, gt=0)
     download_timeout: float = Field(default=20.0, gt=0)
     max_pages: int = Field(default=5, gt=0, description="listing pages per round, per entry")
+    max_articles_per_round: int = Field(
+        default=200, gt=0,
+        description="article pages fetched per feed per round; the rest wait for the next round "
+        "(sources.yaml: max_articles_per_round)",
+    )
+    max_round_seconds: float = Field(
+        default=600.0, gt=0,
+        description="wall time of a source's round; what is left waits for the next round "
+        "(sources.yaml: max_round_seconds)",
+    )
+    disk_full_retries: int = Field(default=3, ge=0, description="writes retried on a full disk")
+    disk_full_wait: float = Field(
+        default=30.0, ge=0, description="seconds over which those retries are spread, then stop"
+    )
     allow_private_hosts: bool = Field(
         default=False, description="let collectors reach private addresses (never in production)"
     )
