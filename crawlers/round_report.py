@@ -79,6 +79,14 @@ class RoundReport:
         ITEMS_DROPPED.labels(source, reason).inc()
         self.state.bump(self.round_id, source, "unchanged")
 
+    def deferred(self, source: str, count: int, why: str) -> None:
+        """`count` pieces of work left for the next round by a round limit (`why`): recorded
+        in the round's report (`deferred`), done by the next round, never lost."""
+        if count <= 0:
+            return
+        log.info("[%s] %d left for the next round: %s", source, count, why)
+        self.state.defer(self.round_id, source, count)
+
     def error(self, source: str, kind: str, url: str | None, message: str) -> None:
         log.error("[%s] %s at %s: %s", source, kind, url or "-", message)
         COLLECT_ERRORS.labels(source, kind).inc()

@@ -76,6 +76,12 @@ class Source(BaseModel):
     robots_reason: str | None = None
     fetch_article: Literal["auto", "always", "never"] = "auto"
     archive: bool = Field(default=False, description="crawl once: the site no longer changes")
+    max_articles_per_round: int | None = Field(
+        default=None, gt=0, description="article pages fetched per feed per round (default: settings)"
+    )
+    max_round_seconds: float | None = Field(
+        default=None, gt=0, description="wall time of a round of this source (default: settings)"
+    )
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
     allow_private: list[str] = Field(
@@ -140,6 +146,20 @@ class Source(BaseModel):
     @property
     def interval(self) -> timedelta:
         return parse_duration(self.schedule)
+
+    @property
+    def article_limit(self) -> int:
+        """Article pages fetched per feed per round; the entries beyond wait for the next."""
+        from veille.settings import get_settings
+
+        return self.max_articles_per_round or get_settings().max_articles_per_round
+
+    @property
+    def round_seconds(self) -> float:
+        """Wall time of a round of this source; what is left waits for the next round."""
+        from veille.settings import get_settings
+
+        return self.max_round_seconds or get_settings().max_round_seconds
 
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")

@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS rounds (
     errors TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL DEFAULT 'running',
     PRIMARY KEY (round_id, source)
 );
+CREATE TABLE IF NOT EXISTS deferred (
+    round_id TEXT NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (round_id, source)
+);
 CREATE TABLE IF NOT EXISTS errors (
     ts REAL NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT, message TEXT NOT NULL
 );
@@ -54,6 +58,9 @@ class RoundStats:
     status: str = "running"
     started: float = 0.0
     finished: float | None = None
+    deferred: int = 0
+    """Work left for the next round by the round's limits (article fetches not made, requests
+    not sent when its wall time ran out): nothing is lost, the next round does it."""
 
     @property
     def error_count(self) -> int:
@@ -99,6 +106,14 @@ class CrawlState(SqliteDatabase):
             f"UPDATE rounds SET {column}={column}+1 WHERE round_id=? AND source=?", (round_id, source)
         )
 
+    def defer(self, round_id: str, source: str, count: int = 1) -> None:
+        """`count` pieces of work left for the next round by the round's limits."""
+        self._conn().execute(
+            "INSERT INTO deferred(round_id, source, count) VALUES (?, ?, ?) "
+            "ON CONFLICT(round_id, source) DO UPDATE SET count=count+excluded.count",
+            (round_id, source, count),
+        )
+
     def record_error(self, round_id: str | None, source: str, kind: str, url: str | None, message: str) -> None:
         conn = self._conn()
         conn.execute(
@@ -130,19 +145,22 @@ class CrawlState(SqliteDatabase):
 
     def round_stats(self, round_id: str) -> dict[str, RoundStats]:
         rows = self._conn().execute(
-            "SELECT source, items, unchanged, errors, status, started, finished FROM rounds WHERE round_id=?",
+            "SELECT source, items, unchanged, errors, status, started, finished, "
+            "(SELECT count FROM deferred d WHERE d.round_id=r.round_id AND d.source=r.source) "
+            "FROM rounds r WHERE round_id=?",
             (round_id,),
         )
         return {
-            r[0]: RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows
+            r[0]: RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7] or 0) for r in rows
         }
 
     def last_rounds(self) -> dict[str, RoundStats]:
         rows = self._conn().execute(
-            "SELECT source, items, unchanged, errors, status, started, finished FROM rounds r "
+            "SELECT source, items, unchanged, errors, status, started, finished, "
+            "(SELECT count FROM deferred d WHERE d.round_id=r.round_id AND d.source=r.source) FROM rounds r "
             "WHERE started = (SELECT max(started) FROM rounds WHERE source = r.source)"
         )
-        return {r[0]: RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows}
+        return {r[0]: RoundStats(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7] or 0) for r in rows}
 
     def recent_errors(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         sql = "SELECT ts, source, kind, url, message FROM errors"

@@ -6,7 +6,9 @@ no argument, every enabled source that names it in sources.yaml.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -23,6 +25,9 @@ from veille.schema import DocType
 from veille.settings import get_settings
 from veille.sources import Registry, Source, load_registry
 from veille.state import open_state
+
+ROUND_TIME_LIMIT = "round_time_limit"
+"""Why a spider closed when its round's wall time (`max_round_seconds`) ran out."""
 
 
 class VeilleSpider(scrapy.Spider):
@@ -44,15 +49,53 @@ class VeilleSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._reached_downloader, signal=signals.request_reached_downloader)
         return spider
 
     def _opened(self, spider) -> None:
         for source in self.sources:
             self.round.start(source.key)
+        if self.sources:
+            from scrapy.utils.asyncio import call_later
+
+            seconds = min(s.round_seconds for s in self.sources)
+            self._round_deadline = time.monotonic() + seconds
+            self._round_timer = call_later(seconds, self._out_of_time, seconds)
+
+    def _reached_downloader(self, request: Request, spider) -> None:
+        """No download outlives the round: its timeout is cut to the round's time left (a
+        dripping page cannot hold the round past `max_round_seconds`)."""
+        deadline = getattr(self, "_round_deadline", None)
+        if deadline is None:
+            return
+        left = max(0.5, deadline - time.monotonic())
+        timeout = request.meta.get("download_timeout") or getattr(self, "download_timeout", None)
+        if not timeout or left < timeout:
+            request.meta["download_timeout"] = left
+
+    def _out_of_time(self, seconds: float) -> None:
+        """The round's wall time (`max_round_seconds`) is over: the requests not yet answered
+        are left for the next round (recorded as deferred) and the spider closes; a download
+        in progress is abandoned."""
+        engine = self.crawler.engine
+        left = 0
+        with contextlib.suppress(AttributeError, TypeError):  # Scrapy's internals: best effort
+            left = len(engine._slot.scheduler) + len(engine.downloader.active)  # type: ignore[union-attr]
+        for source in self.sources:
+            self.round.deferred(source.key, max(left, 1),
+                                f"requests not done when max_round_seconds ({seconds:g}) ran out")
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(engine.close_spider_async(reason=ROUND_TIME_LIMIT))
 
     def _closed(self, spider, reason: str) -> None:
+        timer = getattr(self, "_round_timer", None)
+        if timer is not None:
+            timer.cancel()
         for source in self.sources:
-            self.round.finish(source.key, "ok" if reason == "finished" else reason)
+            # Out of time is a normal end: what was left is recorded and done next round.
+            ok = reason in ("finished", ROUND_TIME_LIMIT)
+            self.round.finish(source.key, "ok" if ok else reason)
         self.closed_ok(reason == "finished")
 
     def closed_ok(self, finished: bool) -> None:
@@ -81,7 +124,11 @@ class VeilleSpider(scrapy.Spider):
         request = failure.request
         key = request.meta.get("source", "?")
         url = request.meta.get("veille_url") or request.url
-        self.round.error(key, failure_kind(failure), url, failure.getErrorMessage())
+        kind = failure_kind(failure)
+        deadline = getattr(self, "_round_deadline", None)
+        if kind == "timeout" and deadline is not None and time.monotonic() >= deadline - 0.6:
+            return  # cut by the round's wall time: left for the next round, not the site's fault
+        self.round.error(key, kind, url, failure.getErrorMessage())
 
     # -- helpers for callbacks ---------------------------------------------------------
     def first_time(self, item_id: str) -> bool:

@@ -36,6 +36,7 @@ class FeedSpider(VeilleSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pending_validators: dict[str, tuple[str | None, str | None]] = {}
+        self.deferred_feeds: set[str] = set()
 
     def start_requests_for(self, source: Source) -> Iterable[Request]:
         for entry in source.urls:
@@ -94,8 +95,22 @@ class FeedSpider(VeilleSpider):
         configured = response.meta.get("feed_lang")
         feed_lang = configured or primary_language(parsed.feed.get("language"))
         not_permalinks = set(_NOT_PERMALINK.findall(response.text if hasattr(response, "text") else ""))
+        # At most `max_articles_per_round` article fetches per feed: the entries beyond are
+        # neither fetched nor marked seen, and the feed's validators are not kept, so the next
+        # round reads the feed again, skips what is stored and fetches the next ones.
+        limit, fetches, left = source.article_limit, 0, 0
         for entry in parsed.entries:
-            yield from self.entry(source, entry, feed_lang, bool(configured), not_permalinks)
+            for out in self.entry(source, entry, feed_lang, bool(configured), not_permalinks):
+                if isinstance(out, Request):
+                    if fetches >= limit:
+                        left += 1
+                        continue
+                    fetches += 1
+                yield out
+        if left:
+            self.deferred_feeds.add(feed_url)
+            self.round.deferred(source.key, left, f"article fetches of {feed_url} beyond "
+                                f"max_articles_per_round ({limit})")
 
     def entry(self, source: Source, entry: Any, feed_lang: str | None, lang_trusted: bool, not_permalinks: set[str]):
         link = entry.get("link")
@@ -157,7 +172,8 @@ class FeedSpider(VeilleSpider):
         if not finished:
             return
         for url, (etag, modified) in self.pending_validators.items():
-            self.state.save_validators(url, etag, modified)
+            if url not in self.deferred_feeds:  # entries were left: read it whole next round
+                self.state.save_validators(url, etag, modified)
 
 
 def _header(response: Response, name: str) -> str | None:
