@@ -1,8 +1,14 @@
-"""The one item pipeline: validate → canonicalise → drop already-seen → publish to the bus.
+"""The one item pipeline: validate → canonicalise → bind to its source → drop already-seen →
+publish to the bus.
 
 Spiders only turn pages into item dicts; this is the only place that knows about the bus.
 An item is marked seen only after the bus has stored it, so a crash in between republishes
 (at-least-once) and the id keeps downstream writes idempotent.
+
+Sources own their items: an id that is a URL on a host the source does not declare (its
+URLs' hosts and `hosts:` in sources.yaml) is namespaced `<source>:<url>`, and an id another
+source published first is refused (`id_collision`: logged, counted in
+`veille_collect_errors_total` and `veille_items_dropped_total`), never overwritten.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from pydantic import ValidationError
 from scrapy.exceptions import DropItem
 
 from veille.bus import RAW, open_bus
-from veille.ids import canonical_url
+from veille.ids import canonical_url, owned_id
+from veille.metrics import ITEMS_DROPPED
 from veille.schema import Item
+from veille.settings import ConfigError
 from veille.state import content_digest, open_state
 
 
@@ -32,16 +40,41 @@ class CollectPipeline:
         self.bus.flush()
         self.bus.close()
 
+    def owned_hosts(self, spider, source: str) -> set[str]:
+        registry = getattr(spider, "registry", None)
+        try:
+            return registry.get(source).owned_hosts if registry is not None else set()
+        except ConfigError:  # an item of a source the registry does not know: it owns nothing
+            return set()
+
+    def owner(self, item_id: str) -> str | None:
+        """The source that first published `item_id` (state.db's seen table)."""
+        row = self.state.one("SELECT source FROM seen WHERE id=?", (item_id,))
+        return row[0] if row else None
+
     def process_item(self, item: dict, spider=None):
-        report = (spider or self.crawler.spider).round
+        spider = spider or self.crawler.spider
+        report = spider.round
         source = item.get("source", "?")
         try:
             if not item.get("id"):
                 item["id"] = canonical_url(item["url"])
+            hosts = self.owned_hosts(spider, source)
+            item["id"] = owned_id(str(item["id"]), source, hosts)
+            if item.get("translations"):
+                item["translations"] = [owned_id(str(t), source, hosts) for t in item["translations"]]
             parsed = Item.model_validate(item)
         except (ValidationError, KeyError) as exc:
             report.error(source, "invalid_item", item.get("url"), str(exc).replace("\n", " "))
             raise DropItem(f"invalid item from {source}: {exc}") from None
+        owner = self.owner(parsed.id)
+        if owner is not None and owner != source:
+            ITEMS_DROPPED.labels(source, "id_collision").inc()
+            report.error(source, "id_collision", item.get("url"),
+                         f"item id {parsed.id} belongs to source {owner!r}: refused, not overwritten "
+                         f"(if {source!r} really publishes it, give one of the two sources its host "
+                         "in sources.yaml `hosts:` and drop it from the other)")
+            raise DropItem(f"id collision: {parsed.id} of {owner} published by {source}")
         digest = content_digest(parsed.title, parsed.body, str(parsed.published_at), ",".join(parsed.translations))
         if self.state.seen_digest(parsed.id) == digest:
             report.unchanged(source)

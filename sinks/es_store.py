@@ -182,6 +182,7 @@ class ElasticsearchStore(ItemStore):
         self._analyzers: frozenset[str] | None = None
         self._templates_ready = False
         self._recent: dict[str, tuple[str, float]] = {}  # _id -> (index, monotonic time)
+        self._recent_owner: dict[str, str] = {}  # _id -> source, for the ids in _recent
         if connect:
             self.ensure_templates()
 
@@ -223,12 +224,23 @@ class ElasticsearchStore(ItemStore):
             latest[doc_id(item.id)] = item
         if not latest:
             return {}
-        found = self.locate(list(latest))
+        owners: dict[str, str] = {}
+        found = self.locate(list(latest), owners=owners)
         self._forget_old(time.monotonic())
 
+        rejected: dict[str, str] = {}
         actions: list[dict[str, Any]] = []
         targets: dict[str, str] = {}
-        for _id, item in latest.items():
+        for _id, item in list(latest.items()):
+            # Sources own their items: another source's item is not replaced (the collection
+            # pipeline refuses it first; this is the last guard).
+            owner = owners.get(_id) or self._recent_owner.get(_id)
+            if owner is not None and owner != item.source:
+                rejected[item.id] = (f"item {item.id} belongs to source {owner!r}; source "
+                                     f"{item.source!r} may not replace it (id_collision)")
+                log.warning("elasticsearch: %s", rejected[item.id])
+                del latest[_id]
+                continue
             natural = item_index(self.namespace, item.published_at, item.collected_at)
             where = found.get(_id, [])
             if where:
@@ -243,7 +255,6 @@ class ElasticsearchStore(ItemStore):
             actions.append({"_op_type": "index", "_index": target, "_id": _id,
                             "_source": document_source(item)})
 
-        rejected: dict[str, str] = {}
         unavailable: list[str] = []
         for ok, result in helpers.streaming_bulk(
             self.client,
@@ -281,6 +292,7 @@ class ElasticsearchStore(ItemStore):
             if latest[_id].id not in rejected:
                 self._recent.pop(_id, None)  # keep the dict in time order
                 self._recent[_id] = (target, now)
+                self._recent_owner[_id] = latest[_id].source
         return rejected
 
     def _forget_old(self, now: float) -> None:
@@ -289,23 +301,29 @@ class ElasticsearchStore(ItemStore):
             if now - written < RECENT_SECONDS:
                 return
             del self._recent[_id]
+            self._recent_owner.pop(_id, None)
 
-    def locate(self, ids: Sequence[str], alias: str | None = None) -> dict[str, list[str]]:
+    def locate(self, ids: Sequence[str], alias: str | None = None,
+               owners: dict[str, str] | None = None) -> dict[str, list[str]]:
         """{_id: [indices holding it]} for the ids already stored under the alias (the items'
-        by default; the alert store asks about `<ns>-alerts`)."""
+        by default; the alert store asks about `<ns>-alerts`). With `owners`, also fills it
+        with {_id: the stored item's source}."""
         ids = list(ids)
         found: dict[str, list[str]] = {}
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start:start + LOOKUP_CHUNK]
             try:
                 resp = self.client.search(
-                    index=alias or self.alias, query={"ids": {"values": chunk}}, source=False,
+                    index=alias or self.alias, query={"ids": {"values": chunk}},
+                    source=["source"] if owners is not None else False,
                     size=min(2 * len(chunk), 10_000), allow_no_indices=True,
                 )
             except NotFoundError:
                 return {}  # no index yet
             for hit in resp["hits"]["hits"]:
                 found.setdefault(hit["_id"], []).append(hit["_index"])
+                if owners is not None and (hit.get("_source") or {}).get("source"):
+                    owners[hit["_id"]] = hit["_source"]["source"]
         for where in found.values():
             where.sort()
         return found

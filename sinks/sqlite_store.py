@@ -8,6 +8,8 @@ normalisation lands.
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,8 @@ from typing import Any
 from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 from veille.sqlite_db import SqliteDatabase
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -62,15 +66,26 @@ class SqliteStore(SqliteDatabase, ItemStore):
             )
             for item in items
         ]
+        refused: dict[str, str] = {}
         with self.transaction() as conn:
+            # Sources own their items: an id stored for another source is not replaced (the
+            # collection pipeline refuses it first; this is the last guard).
+            owners = _owners(conn, [row[0] for row in rows])
+            for row in rows:
+                owner = owners.get(row[0])
+                if owner is not None and owner != row[1]:
+                    refused[row[0]] = (f"item {row[0]} belongs to source {owner!r}; source {row[1]!r} "
+                                       "may not replace it (id_collision)")
+                    log.warning("store: %s", refused[row[0]])
             conn.executemany(
                 "INSERT INTO items(id, source, lang, published_at, title, body, doc) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "source=excluded.source, lang=excluded.lang, published_at=excluded.published_at, "
-                "title=excluded.title, body=excluded.body, doc=excluded.doc",
-                rows,
+                "lang=excluded.lang, published_at=excluded.published_at, "
+                "title=excluded.title, body=excluded.body, doc=excluded.doc "
+                "WHERE items.source = excluded.source",
+                [row for row in rows if row[0] not in refused],
             )
-        return {}  # SQLite stores any valid item: nothing is refused on its own merits
+        return refused  # otherwise SQLite stores any valid item
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """FTS5 query syntax (words, "phrases", AND/OR/NOT); plain words are ANDed."""
@@ -122,6 +137,16 @@ class SqliteStore(SqliteDatabase, ItemStore):
             if when >= since:
                 out.append(ItemFacts(when, bool(has_date), title_len or 0, body_len or 0, lang))
         return out
+
+
+def _owners(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    """{id: source} of the ids already stored."""
+    owners: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        owners.update(conn.execute(f"SELECT id, source FROM items WHERE id IN ({marks})", chunk).fetchall())
+    return owners
 
 
 def _fts_query(query: str) -> str:

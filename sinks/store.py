@@ -2,7 +2,7 @@
 
 The embedded default keeps items in SQLite with FTS5 (`sinks.sqlite_store`); distributed
 mode uses Elasticsearch (`sinks.es_store`, chosen by `VEILLE_ES_URL`). Writes are upserts keyed
-on the item id, so re-indexing is harmless.
+on the item id, so re-indexing is harmless; an item of another source is never replaced.
 """
 
 from __future__ import annotations
@@ -32,10 +32,13 @@ class ItemFacts(NamedTuple):
 class ItemStore(ABC):
     @abstractmethod
     def upsert(self, items: Sequence[EnrichedItem]) -> dict[str, str]:
-        """Writes the items; a later write of the same id replaces the earlier one.
+        """Writes the items; a later write of the same id by the same source replaces the
+        earlier one. Sources own their items: an id already stored for another source is
+        refused (reason `id_collision`), never overwritten.
 
         Returns {item id: reason} for the items the store refused on their own merits (a value
-        its mapping cannot take, a document too large…); every other item was written. Raises
+        its mapping cannot take, a document too large, another source's id…); every other item
+        was written. Raises
         when the store itself is unavailable (unreachable, overloaded, failing), so the caller
         does not commit and writes the batch again.
         """

@@ -55,3 +55,23 @@ def same_site(a: str, b: str) -> bool:
 
 def _site(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def is_url_id(item_id: str) -> bool:
+    return item_id.startswith(("http://", "https://"))
+
+
+def host_owned(url: str, owned_hosts: set[str] | frozenset[str]) -> bool:
+    """True when `url`'s host is one of `owned_hosts` or under one (`www.` ignored)."""
+    host = _site(url).rstrip(".")
+    return bool(host) and any(host == own or host.endswith("." + own) for own in owned_hosts)
+
+
+def owned_id(item_id: str, source: str, owned_hosts: set[str] | frozenset[str]) -> str:
+    """The id `source` may publish for `item_id`: a URL on one of its own hosts stays as it is;
+    a URL on anyone else's is namespaced, `<source>:<url>`, so that no source can publish an
+    id that another source's site owns. Ids that are not URLs (`un-doc:…`, `<source>:…`) are
+    made by the spider's code and kept; who published one first owns it (see the pipeline)."""
+    if is_url_id(item_id) and not host_owned(item_id, owned_hosts):
+        return f"{source}:{item_id}"
+    return item_id

@@ -18,7 +18,7 @@ options:
 ```
 
 Mapped fields: `url` (required), `title`, `body`, `published_at`, `lang`, `summary`,
-`authors`, `attachments`, `id`. A value that is HTML becomes clean text. A record without a
+`authors`, `attachments`, `id` (kept as `<source key>:<id>`). A value that is HTML becomes clean text. A record without a
 body (or with `fetch_article: always`) has its page fetched and extracted like a feed's
 teaser. An API that needs a key, an unusual paging scheme or per-record requests needs its own
 spider (see `reliefweb.py` and docs/adding-a-source.md).
@@ -134,7 +134,10 @@ class JsonApiSpider(VeilleSpider):
                              f"record has no {fields.get('url')!r} (options.fields.url)")
             return None
         url = url.strip()
-        item_id = str(dig(record, fields.get("id")) or canonical_url(url))
+        # The API's own id is data from the remote site: namespaced by source, so that no
+        # API can publish an id another source owns (`<source>:<id>`).
+        own_id = dig(record, fields.get("id"))
+        item_id = f"{source.key}:{own_id}" if own_id not in (None, "") else canonical_url(url)
         if not self.first_time(item_id):
             return None
         lang = entry_lang or primary_language(_text(dig(record, fields.get("lang"))))

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import http.server
 import ipaddress
-import json
 import socket
 import textwrap
 import threading
-from pathlib import Path
 
 import pytest
-import yaml
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
@@ -33,6 +30,7 @@ from crawlers.address_guard import (
     is_public,
     normalise_host,
 )
+from tests.support.stub_dns import stub_dns_round
 
 PUBLIC = "93.184.216.34"  # never connected to: the stub answers it, the child refuses to dial it
 
@@ -182,65 +180,6 @@ def test_resolver_checks_numeric_spellings_and_allows_allowed(resolver, stub_dns
 
 
 # -- whole rounds in a child process -----------------------------------------------------------
-_SITECUSTOMIZE = '''
-"""Test stub (tests/crawlers/test_address_guard.py): fake DNS, loopback-only connections."""
-import errno, ipaddress, json, os, socket
-
-_ANSWERS = json.loads(os.environ["VEILLE_TEST_DNS"])
-_CALLS = {}
-_getaddrinfo = socket.getaddrinfo
-
-
-def _answer(host):
-    host = str(host).rstrip(".").lower()
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        pass
-    if host not in _ANSWERS:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-    n = _CALLS[host] = _CALLS.get(host, 0) + 1
-    seq = _ANSWERS[host]
-    return seq[min(n - 1, len(seq) - 1)]
-
-
-def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
-    if host is None:
-        return _getaddrinfo(host, port, family, type, proto, flags)
-    address = _answer(host.decode() if isinstance(host, bytes) else host)
-    fam = socket.AF_INET6 if ":" in address else socket.AF_INET
-    return [(fam, socket.SOCK_STREAM, 6, "", (address, port or 0))]
-
-
-def gethostbyname(host):
-    return _answer(host)
-
-
-socket.getaddrinfo = getaddrinfo
-socket.gethostbyname = gethostbyname
-
-
-class _LoopbackOnly(socket.socket):
-    def _refuse(self, address):
-        host = address[0] if isinstance(address, tuple) else None
-        return host is not None and not ipaddress.ip_address(host.split("%")[0]).is_loopback
-
-    def connect(self, address):
-        if self._refuse(address):
-            raise ConnectionRefusedError(errno.ECONNREFUSED, "test: only loopback")
-        return super().connect(address)
-
-    def connect_ex(self, address):
-        if self._refuse(address):
-            return errno.ECONNREFUSED
-        return super().connect_ex(address)
-
-
-socket.socket = _LoopbackOnly
-'''
-
-
 class _Site(http.server.BaseHTTPRequestHandler):
     requests: list[tuple[str, str]] = []
     port = 0
@@ -280,34 +219,6 @@ def site():
     server.shutdown()
 
 
-def _round(tmp_path: Path, monkeypatch, sources: list[dict], answers: dict[str, list[str]]):
-    from crawlers.crawl_round import run_round
-    from veille.bus.sqlite_bus import SqliteBus
-    from veille.settings import get_settings, reset_settings
-    from veille.sources import load_registry
-    from veille.state import open_state
-
-    stub = tmp_path / "stub"
-    stub.mkdir()
-    (stub / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
-    (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", str(stub))
-    monkeypatch.setenv("VEILLE_TEST_DNS", json.dumps(answers))
-    monkeypatch.setenv("VEILLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VEILLE_SOURCES", str(tmp_path / "sources.yaml"))
-    for name in ("VEILLE_MIRROR", "VEILLE_ALLOW_PRIVATE_HOSTS", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    reset_settings()
-    try:
-        registry = load_registry(get_settings().sources_path())
-        stats = run_round(registry.sources)
-        items = [m.json() for m in SqliteBus(tmp_path / "home" / "bus.db").read_all("veille.raw")]
-        errors = {s["key"]: open_state().recent_errors(s["key"], limit=50) for s in sources}
-    finally:
-        reset_settings()
-    return stats, items, errors
-
-
 def _source(key: str, url: str, **extra) -> dict:
     return {"key": key, "name": key, "issuer": "test", "languages": ["fr"], "kind": "rss",
             "urls": [url], "robots": "ignore", "robots_reason": "test site", "fetch_article": "never", **extra}
@@ -318,7 +229,7 @@ def test_dns_rebinding_is_never_fetched_from_loopback(tmp_path, monkeypatch, sit
     # robots obeyed: robots.txt and the feed are both checked, and each connection refused
     source = _source("rebind", f"http://rebind.test:{site.port}/r/feed.xml")
     del source["robots"], source["robots_reason"]
-    stats, items, errors = _round(tmp_path, monkeypatch, [source], {"rebind.test": [PUBLIC, "127.0.0.1"]})
+    stats, items, errors = stub_dns_round(tmp_path, monkeypatch, [source], {"rebind.test": [PUBLIC, "127.0.0.1"]})
     assert not [r for r in site.requests if r[0] == "rebind.test"], "fetched from loopback"
     assert items == []
     kinds = {e["kind"] for e in errors["rebind"]}
@@ -331,7 +242,7 @@ def test_allow_private_lets_one_source_through_and_not_another(tmp_path, monkeyp
     allowed = _source("intra-ok", f"http://intranet.test:{site.port}/a/feed.xml",
                       allow_private=["intranet.test"], allow_private_reason="the ministry's intranet mirror")
     refused = _source("intra-no", f"http://intranet.test:{site.port}/b/feed.xml")
-    stats, items, errors = _round(tmp_path, monkeypatch, [allowed, refused], {"intranet.test": ["127.0.0.1"]})
+    stats, items, errors = stub_dns_round(tmp_path, monkeypatch, [allowed, refused], {"intranet.test": ["127.0.0.1"]})
     assert ("intranet.test", "/a/feed.xml") in site.requests
     assert ("intranet.test", "/b/feed.xml") not in site.requests
     assert [i["source"] for i in items] == ["intra-ok"]
