@@ -36,6 +36,11 @@ from veille.sources import SPIDERS, load_registry
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "new_source"
 KINDS = ("rss", "html", "api")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# A key names a folder and a test module: 64 characters keep every path well under NAME_MAX.
+KEY_MAX = 64
+# A host name as a folder name: labels of letters, digits, '-' and '_' (no '..', no '/').
+_HOST_PATTERN = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)+$")
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:/|$)", re.I)
 # Where each kind's entry URL points when the operator gives none: an RFC 2606 name that
 # never resolves, so a forgotten placeholder fails loudly when crawled live.
 DEFAULT_PATHS = {"rss": "/feed/", "html": "/news/", "api": "/api/items"}
@@ -129,6 +134,9 @@ def plan(
     root: Path = REPO_ROOT,
 ) -> NewSource:
     """Checks the request against the registry and the disk; raises ConfigError saying why."""
+    if len(key or "") > KEY_MAX:
+        raise ConfigError(f"invalid key {key[:20]!r}… ({len(key)} characters): at most {KEY_MAX} "
+                          "lower-case letters, digits and '-' (like caj-news)")
     if not KEY_PATTERN.match(key or ""):
         raise ConfigError(f"invalid key {key!r}: use lower-case letters, digits and '-', "
                           "starting with a letter or digit (like caj-news)")
@@ -140,9 +148,19 @@ def plan(
         raise ConfigError(f"{sources_file}: a source with key {key!r} already exists; choose another key")
     placeholder = url is None
     url = url or f"https://{key}.example{DEFAULT_PATHS[kind]}"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises here, not later while writing
+    except ValueError:
+        raise ConfigError(f"--url {url[:200]!r}: not a URL; expected one like https://example.org/feed/") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
         raise ConfigError(f"--url {url!r}: expected an http(s) URL with a host name, like https://example.org/feed/")
+    if not _HOST_PATTERN.match(parts.hostname):
+        raise ConfigError(f"--url {url!r}: host {parts.hostname!r} is not a plain host name "
+                          "(letters, digits, '-' and dots, like example.org)")
+    if _DOT_SEGMENT.search(parts.path) or "\\" in parts.path or "\x00" in url or "%00" in parts.path:
+        raise ConfigError(f"--url {url!r}: the path holds '.' or '..' segments, a backslash or a NUL; "
+                          "give the URL as the site serves it, like https://example.org/feed/")
     langs = [x.strip().lower() for x in (languages or ["fr"]) if x.strip()]
     if not langs or any(not re.match(r"^[a-z]{2,3}$", x) for x in langs):
         raise ConfigError(f"--languages {','.join(languages or [])!r}: expected codes like fr,en,ar")
@@ -269,6 +287,13 @@ def _articles(new: NewSource) -> list[dict[str, str]]:
 
 
 def _write(path: Path, text: str, new: NewSource) -> None:
+    # Every file lands inside the fixture folder or is the test module: nothing a URL spells
+    # (.., symlinks already on disk) may lead a write elsewhere.
+    target = path.resolve()
+    allowed = target == new.test_file.resolve() or target.is_relative_to(new.fixture_dir.resolve())
+    if not allowed:
+        raise ConfigError(f"refusing to write {path}: outside {new.fixture_dir}; check --url "
+                          "(its path decides the file names)")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     new.written.append(path)
@@ -340,9 +365,12 @@ def create(new: NewSource) -> NewSource:
     try:
         write_fixtures(new)
         write_test(new)
-    except Exception:
+    except Exception as exc:
         new.sources_file.write_text(original, encoding="utf-8")
         shutil.rmtree(new.fixture_dir, ignore_errors=True)  # plan() saw it did not exist
         new.test_file.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a name too long for the disk, a read-only folder…
+            raise ConfigError(f"cannot write {exc.filename or new.fixture_dir}: {exc.strerror or exc}; "
+                              f"nothing was added (check --url and the key)") from None
         raise
     return new

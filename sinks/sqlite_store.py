@@ -88,14 +88,29 @@ class SqliteStore(SqliteDatabase, ItemStore):
         return refused  # otherwise SQLite stores any valid item
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """FTS5 query syntax (words, "phrases", AND/OR/NOT); plain words are ANDed."""
-        rows = self._conn().execute(
-            "SELECT items.doc, snippet(items_fts, 1, '[', ']', '…', 12) FROM items_fts "
-            "JOIN items ON items.rid = items_fts.rowid WHERE items_fts MATCH ? "
-            "ORDER BY bm25(items_fts, 5.0, 1.0) LIMIT ?",
-            (_fts_query(query), limit),
-        ).fetchall()
-        return [{**json.loads(doc), "snippet": snip} for doc, snip in rows]
+        """FTS5 query syntax (words, "phrases", AND/OR/NOT); plain words are ANDed.
+        A misplaced operator raises QuerySyntaxError, whose message says how to fix the query."""
+        try:
+            # FTS5's snippet() is quadratic in the matches of a document (a megabyte repeating
+            # the word takes minutes): past SNIPPET_MAX_BODY characters the snippet is cut here.
+            rows = self._conn().execute(
+                "SELECT items.doc, CASE WHEN length(items.body) <= ? "
+                "THEN snippet(items_fts, 1, '[', ']', '…', 12) END FROM items_fts "
+                "JOIN items ON items.rid = items_fts.rowid WHERE items_fts MATCH ? "
+                "ORDER BY bm25(items_fts, 5.0, 1.0) LIMIT ?",
+                (SNIPPET_MAX_BODY, _fts_query(query), limit),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "fts5" not in str(exc):
+                raise
+            raise QuerySyntaxError(
+                f"search query {query[:80]!r} is not valid ({exc}); put words in double quotes "
+                'to search them literally, e.g. \'"AND"\'') from None
+        hits = []
+        for doc, snip in rows:
+            item = json.loads(doc)
+            hits.append({**item, "snippet": snip if snip is not None else _plain_snippet(item, query)})
+        return hits
 
     def get(self, item_id: str) -> dict[str, Any] | None:
         row = self.one("SELECT doc FROM items WHERE id=?", (item_id,))
@@ -139,6 +154,55 @@ class SqliteStore(SqliteDatabase, ItemStore):
         return out
 
 
+SNIPPET_MAX_BODY = 50_000
+
+
+def _plain_snippet(item: dict[str, Any], query: str, width: int = 80) -> str:
+    """About `width` characters of the body around the first query word found (bracketed, as
+    FTS5 marks it), or its start: for bodies too long for snippet()."""
+    body = item.get("body") or ""
+    folded = body.casefold()
+    for token in _split_keep_phrases(query):
+        word = token.strip('"').casefold()
+        if not word or token in ("AND", "OR", "NOT"):
+            continue
+        at = folded.find(word)
+        if at >= 0:
+            start = max(at - width // 2, 0)
+            end = at + len(word)
+            return ("…" if start else "") + body[start:at] + "[" + body[at:end] + "]" + \
+                body[end:end + width // 2] + "…"
+    return body[:width] + ("…" if len(body) > width else "")
+
+
+class QuerySyntaxError(ValueError):
+    """A search query FTS5 cannot run: the message names the misplaced operator and the fix."""
+
+
+def _check_operators(query: str, tokens: list[str]) -> None:
+    """AND, OR and NOT (upper case) join two terms: one at the start, at the end or beside
+    another operator makes FTS5 fail with a bare "syntax error"; say what to type instead."""
+    operators = {"AND", "OR", "NOT"}
+    shown = query if len(query) <= 80 else query[:79] + "…"
+    for i, token in enumerate(tokens):
+        if token not in operators:
+            continue
+        quoted = f'"{token}"'
+        if i == 0 and token == "NOT":
+            raise QuerySyntaxError(
+                f"search {shown!r}: NOT needs a word before it (Kidal NOT Gao: items with Kidal "
+                f"but not Gao); to search the word itself, quote it: {quoted}")
+        if i == 0 or i == len(tokens) - 1:
+            where = "starts" if i == 0 else "ends"
+            raise QuerySyntaxError(
+                f"search {shown!r} {where} with {token}, which joins two words (Kidal {token} Gao); "
+                f"add the missing word, or quote it to search the word itself: {quoted}")
+        if tokens[i + 1] in operators:
+            raise QuerySyntaxError(
+                f"search {shown!r}: {token} {tokens[i + 1]} has no word between the operators; "
+                f"remove one, or quote a word to search it literally: {quoted}")
+
+
 def _owners(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
     """{id: source} of the ids already stored."""
     owners: dict[str, str] = {}
@@ -153,7 +217,9 @@ def _fts_query(query: str) -> str:
     """Lets users type plain words with punctuation (S/2020/476, l'AIGE) without FTS errors."""
     operators = {"AND", "OR", "NOT"}
     out = []
-    for token in _split_keep_phrases(query):
+    tokens = _split_keep_phrases(query)
+    _check_operators(query, tokens)
+    for token in tokens:
         if token in operators or (token.startswith('"') and token.endswith('"') and len(token) > 1):
             out.append(token)
         else:

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from veille.textsafe import TITLE_MAX, strip_controls, truncate
 
 SCHEMA_VERSION = 1
 
@@ -67,6 +69,19 @@ class Item(BaseModel):
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _bounded_title(self) -> Item:
+        # A title holds no terminal control (ESC sequences, C0/C1) and at most TITLE_MAX
+        # characters; a longer one is cut with an ellipsis and kept whole at the top of the body,
+        # so search and classifiers still read it (docs/limits.md).
+        title = strip_controls(self.title).strip()
+        if len(title) > TITLE_MAX:
+            if not self.body.startswith(title):
+                self.body = f"{title}\n\n{self.body}".strip()
+            title = truncate(title, TITLE_MAX)
+        self.title = title
+        return self
 
 
 def primary_language(tag: str | None) -> str | None:

@@ -14,7 +14,7 @@ import typer
 from veille.cli import classifiers, demo, items, stages
 from veille.cli.alerts import alerts_app, rules_app
 from veille.cli.brief import brief
-from veille.cli.common import err
+from veille.cli.common import err, safe
 from veille.cli.kibana import kibana_app
 from veille.cli.sources import sources_app
 from veille.settings import ConfigError
@@ -34,7 +34,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]: {exc}")
+        err.print(f"[red]configuration error[/red]: {safe(exc, 2000, one_line=False)}", soft_wrap=True)
         sys.exit(2)
 
 

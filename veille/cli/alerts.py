@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from veille.cli.common import safe
 from veille.settings import ConfigError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Alert rules (rules.yaml).")
@@ -51,38 +52,67 @@ def rules_check(path: Path = typer.Argument(None, help="rules file; default VEIL
         cap = rule.throttle.max_per_hour
         throttle = f"1 per story / {duration(rule.throttle.window.total_seconds())}" + (
             f"\nat most {cap}/hour" if cap else "")
-        table.add_row(rule.name, "yes" if rule.enabled else "no", _describe_when(rule),
-                      ", ".join(rule.channels), throttle,
+        table.add_row(safe(rule.name), "yes" if rule.enabled else "no",
+                      safe(_describe_when(rule), 2000, one_line=False),
+                      safe(", ".join(rule.channels)), throttle,
                       f"digest every {duration(every.total_seconds())}" if every else "immediate")
     console.print(table)
 
 
-def _read_items(path: Path) -> Iterator[dict]:
-    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
-    for number, line in enumerate(stream, 1):
+def _read_items(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; a line that is not UTF-8, not JSON or
+    not a JSON object is a ConfigError naming the file and the line."""
+    try:
+        stream = sys.stdin.buffer if str(path) == "-" else path.open("rb")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the items file ({exc.strerror or exc})") from None
+    for number, raw in enumerate(stream, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}:{number}: not UTF-8 (byte {exc.start}); "
+                              "items must be JSON lines in UTF-8") from None
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}:{number}: not a JSON line ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise ConfigError(f"{path}:{number}: not an item (a JSON {type(row).__name__}, "
+                              "not an object with id, title and body)")
+        yield number, row
 
 
-def _enriched(rows: list[dict]) -> list:
+def _enriched(rows: list[dict], path: Path | str = "items", numbers: list[int] | None = None) -> list:
     """Enriched items as they are; items without enrichment are classified first (so the
-    output of a crawl or `veille export` both work)."""
+    output of a crawl or `veille export` both work). A row that is not an item is a
+    ConfigError naming its line."""
+    from pydantic import ValidationError
+
     from processors.classify import Classifier
     from veille.schema import EnrichedItem, Item
+
+    numbers = numbers or list(range(1, len(rows) + 1))
+
+    def parse(i: int, model, data: dict):
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, first.get("loc", ()))) or "item"
+            raise ConfigError(f"{path}:{numbers[i]}: not an item ({where}: {first.get('msg')}; "
+                              f"{exc.error_count()} error(s))") from None
 
     todo = [i for i, r in enumerate(rows) if not r.get("enrichment")]
     out: list = [None] * len(rows)
     for i, row in enumerate(rows):
         if row.get("enrichment"):
-            out[i] = EnrichedItem.model_validate(row)
+            out[i] = parse(i, EnrichedItem, row)
     if todo:
-        classifier = Classifier(None)
-        items = [Item.model_validate({"url": f"file:{rows[i].get('id')}", "source": "file", **rows[i]})
+        items = [parse(i, Item, {"url": f"file:{rows[i].get('id')}", "source": "file", **rows[i]})
                  for i in todo]
+        classifier = Classifier(None)
         for i, enriched in zip(todo, classifier.enrich_many(items), strict=True):
             out[i] = enriched
     return out
@@ -100,13 +130,14 @@ def rules_test(
     from sinks.alerts.stage import load_configured_rules, story_of
 
     ruleset = load_configured_rules(path)
-    rows = list(_read_items(items))
+    numbered = list(_read_items(items))
+    rows = [row for _, row in numbered]
     owner: dict[tuple[str, str], str] = {}
-    table = Table(title=f"Dry run of {path} on {len(rows)} items")
+    table = Table(title=f"Dry run of {safe(path)} on {len(rows)} items")
     for col in ("item", "rule", "outcome", "why"):
         table.add_column(col, overflow="fold")
     alerts = 0
-    for item, matches in dry_run(ruleset, _enriched(rows)):
+    for item, matches in dry_run(ruleset, _enriched(rows, items, [n for n, _ in numbered])):
         for match in matches:
             key = (match.rule.name, story_of(item))
             first = owner.setdefault(key, item.id)
@@ -117,8 +148,8 @@ def rules_test(
                                   "matched": match.matched, "reasons": match.reasons},
                                  ensure_ascii=False))
             else:
-                table.add_row(f"{item.id}\n{item.title[:80]}", match.rule.name, outcome,
-                              "\n".join(match.reasons))
+                table.add_row(f"{safe(item.id)}\n{safe(item.title, 80)}", safe(match.rule.name),
+                              safe(outcome), "\n".join(safe(r) for r in match.reasons))
     if not as_json:
         console.print(table)
         console.print(f"{alerts} alerts would be raised from {len(rows)} items")
@@ -131,9 +162,9 @@ def print_alerts(alerts: list, title: str = "Alerts", statuses: dict[str, str] |
         table.add_column(col, overflow="fold")
     for a in alerts:
         status = (statuses or {}).get(a.id, a.status)
-        table.add_row(a.created_at.strftime("%Y-%m-%d %H:%M:%S"), a.rule, str(a.severity),
-                      f"{a.title[:90]}\n[dim]{a.source} · {a.language} · {a.story_id}[/dim]",
-                      "\n".join(a.reasons), status)
+        table.add_row(a.created_at.strftime("%Y-%m-%d %H:%M:%S"), safe(a.rule), str(a.severity),
+                      f"{safe(a.title, 90)}\n[dim]{safe(a.source)} · {safe(a.language)} · {safe(a.story_id)}[/dim]",
+                      "\n".join(safe(r) for r in a.reasons), safe(status))
     console.print(table)
 
 
@@ -198,8 +229,9 @@ def alerts_failed(limit: int = typer.Option(50, min=1, help="how many, newest fi
     for col in ("failed at", "key", "channel", "attempts", "alert", "error"):
         table.add_column(col, overflow="fold")
     for f in failed:
-        table.add_row(f.failed_at.strftime("%Y-%m-%d %H:%M:%S"), f.key, f"{f.channel} ({f.channel_type})",
-                      str(f.attempts), f"{f.alert.rule}: {f.alert.title[:60]}", f.error)
+        table.add_row(f.failed_at.strftime("%Y-%m-%d %H:%M:%S"), safe(f.key),
+                      f"{safe(f.channel)} ({safe(f.channel_type)})", str(f.attempts),
+                      f"{safe(f.alert.rule)}: {safe(f.alert.title, 60)}", safe(f.error, 1000))
     console.print(table)
 
 
@@ -222,7 +254,7 @@ def alerts_retry(key: str = typer.Argument(..., help="delivery key from `veille 
         raise ConfigError(f"channel {failed.channel!r} is no longer defined in {ruleset.path}")
     alert = failed.alert.model_copy(update={"channels": [failed.channel]})
     enqueue_delivery(alert, {failed.channel: ruleset.channels[failed.channel]})
-    console.print(f"queued {key} again on {failed.channel}")
+    console.print(f"queued {safe(key)} again on {safe(failed.channel)}")
 
 
 def alerts_summary(alerts: list, statuses: dict[str, str], rules_path: Path) -> None:
@@ -237,6 +269,6 @@ def alerts_summary(alerts: list, statuses: dict[str, str], rules_path: Path) -> 
     for col in ("rule", "alerts", "what became of them"):
         table.add_column(col)
     for rule, counts in sorted(by_rule.items()):
-        table.add_row(rule, str(sum(counts.values())),
-                      ", ".join(f"{n} {status}" for status, n in counts.most_common()))
+        table.add_row(safe(rule), str(sum(counts.values())),
+                      safe(", ".join(f"{n} {status}" for status, n in counts.most_common())))
     console.print(table)

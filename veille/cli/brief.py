@@ -10,6 +10,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from veille.cli.common import safe
+
 err = Console(stderr=True)
 
 
@@ -68,7 +70,7 @@ def brief(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     in_window = sum(1 for i in items if end - span <= item_time(i) < end)
-    err.print(f"{out}: {in_window} items from {(end - span):%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC "
+    err.print(f"{safe(out)}: {in_window} items from {(end - span):%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC "
               f"({len(page) // 1024} KiB)")
     if not in_window:
         err.print("[yellow]no item in the window[/yellow]; for old data try --until latest or a longer --since")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from veille.cli.common import err
+from veille.cli.common import err, safe
 
 
 def classify(
@@ -27,11 +27,12 @@ def classify(
     def flush(rows: list[tuple[int, dict]]) -> None:
         items = []
         for number, data in rows:
-            filled = {"url": f"stdin:{number}", "source": "classify", **data}
             try:
-                items.append(item_from_json(filled))
+                if not isinstance(data, dict):
+                    raise ValueError(f"a JSON {type(data).__name__}, not an object")
+                items.append(item_from_json({"url": f"stdin:{number}", "source": "classify", **data}))
             except ValueError as exc:
-                err.print(f"[red]line {number}[/red]: not an item ({str(exc).splitlines()[0]}); "
+                err.print(f"[red]line {number}[/red]: not an item ({safe(str(exc).splitlines()[0])}); "
                           "expected JSON with at least id, title and body")
                 raise typer.Exit(2) from None
         for (_, data), enrichment in zip(rows, classifier.classify_many(items), strict=True):
@@ -46,7 +47,7 @@ def classify(
         try:
             rows.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
-            err.print(f"[red]line {number}[/red]: not JSON ({exc})")
+            err.print(f"[red]line {number}[/red]: not JSON ({safe(exc)})")
             raise typer.Exit(2) from None
         if len(rows) >= batch:
             flush(rows)

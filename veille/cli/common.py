@@ -7,11 +7,21 @@ import os
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from veille.settings import get_settings, reset_settings
+from veille.textsafe import clean
 
 console = Console()
 err = Console(stderr=True)
+
+
+def safe(text: object, limit: int | None = 300, *, one_line: bool = True) -> str:
+    """Text from an item, an alert, a config file or an error, ready for `console.print` or a
+    rich Table cell: control characters and ESC sequences removed, rich markup escaped (a title
+    holding `[/]` or `[/bold]` neither crashes nor styles the output), at most `limit` characters.
+    Every command that prints such text goes through it."""
+    return escape(clean(text, limit, one_line=one_line))
 
 
 def setup_logging(level: str | None = None) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from veille.cli.common import configured_registry, console, err, setup_logging, use_home
+from veille.cli.common import configured_registry, console, err, safe, setup_logging, use_home
 from veille.settings import get_settings, reset_settings
 
 
@@ -26,12 +26,12 @@ def _round_table(title: str, registry, stats, stored) -> Table:
         langs = " ".join(f"{k}:{v}" for k, v in sorted(kept["languages"].items()))
         errors = st.error_count if st else 0
         table.add_row(
-            source.key,
-            st.status if st else "waiting",
+            safe(source.key),
+            safe(st.status) if st else "waiting",
             str(st.items if st else 0),
             str(st.unchanged if st else 0),
             str(kept["items"]),
-            langs,
+            safe(langs),
             f"[red]{errors}[/red]" if errors else "0",
         )
     return table
@@ -67,7 +67,7 @@ def demo(
         round_id = uuid.uuid4().hex[:12]
         env = {} if verbose else {"VEILLE_LOG_LEVEL": "ERROR"}
         console.print(f"[bold]veille demo[/bold]: {len(registry.enabled())} sources from the offline mirror "
-                      f"({len(mirror.servers)} hosts on localhost); state in {get_settings().home}")
+                      f"({len(mirror.servers)} hosts on localhost); state in {safe(get_settings().home)}")
         child = start_round(registry.enabled(), round_id, env)
         with Live(console=console, refresh_per_second=4, transient=True) as live:
             while child.poll() is None:
@@ -91,10 +91,11 @@ def demo(
     alerts = engine.store.recent(limit=10_000)
     alerts_summary(alerts, delivery_statuses(alerts, open_ledger()), get_settings().rules_path())
     console.print(f"{store.count()} items stored, {dead} dead letters. Try: [bold]veille search Kidal[/bold], "
-                  f"[bold]veille alerts list[/bold] (with VEILLE_HOME={get_settings().home})")
+                  f"[bold]veille alerts list[/bold] (with VEILLE_HOME={safe(get_settings().home)})")
     if child.returncode != 0 or total_errors:
         for e in state.recent_errors(limit=10):
-            err.print(f"[red]{e['source']}[/red] {e['kind']} {e['url'] or ''}: {e['message']}")
+            err.print(f"[red]{safe(e['source'])}[/red] {safe(e['kind'])} {safe(e['url'] or '')}: "
+                      f"{safe(e['message'], 500)}")
         raise typer.Exit(1)
 
 

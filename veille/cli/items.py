@@ -8,23 +8,29 @@ from pathlib import Path
 
 import typer
 
-from veille.cli.common import console, err
+from veille.cli.common import console, err, safe
 from veille.settings import ConfigError
 
 
 def search(query: str, limit: int = typer.Option(10, help="results to show")) -> None:
     """Full-text search over stored items (words, "phrases", AND/OR/NOT)."""
+    from sinks.sqlite_store import QuerySyntaxError
     from sinks.store import open_store
 
-    hits = open_store().search(query, limit)
+    try:
+        hits = open_store().search(query, limit)
+    except QuerySyntaxError as exc:
+        err.print(f"[red]query error[/red]: {safe(exc, 1000)}", soft_wrap=True)
+        raise typer.Exit(2) from None
     if not hits:
-        console.print(f"no item matches {query!r}")
+        console.print(f"no item matches {safe(repr(query))}")
         raise typer.Exit(1)
     for hit in hits:
         date = (hit.get("published_at") or "")[:10]
-        console.print(f"[bold]{hit['title']}[/bold]  [dim]{hit['source']} · {hit.get('lang') or '?'} · {date}[/dim]")
-        console.print(f"  {hit['id']}")
-        console.print(f"  {hit['snippet']}", highlight=False)
+        console.print(f"[bold]{safe(hit['title'])}[/bold]  "
+                      f"[dim]{safe(hit['source'])} · {safe(hit.get('lang') or '?')} · {safe(date)}[/dim]")
+        console.print(f"  {safe(hit['id'], 2000)}", highlight=False)
+        console.print(f"  {safe(hit['snippet'], 1000)}", highlight=False)
 
 
 def export(
@@ -43,7 +49,7 @@ def export(
         n += 1
     if output:
         out.close()
-        err.print(f"{n} items written to {output}")
+        err.print(f"{n} items written to {safe(output)}")
 
 
 def register(app: typer.Typer) -> None:

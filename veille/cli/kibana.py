@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from veille.cli.common import safe
 from veille.settings import ConfigError, get_settings
 
 kibana_app = typer.Typer(no_args_is_help=True, help="Kibana dashboards (deploy/kibana).")
@@ -54,23 +55,23 @@ def kibana_import(
         objects = rewrite_namespace(load_objects(directory), ns)
     except (FileNotFoundError, ValueError) as exc:
         raise ConfigError(str(exc)) from None
-    err.print(f"importing {len(objects)} saved objects for namespace {ns!r} into {url}"
-              + (f" (space {space})" if space else ""))
+    err.print(f"importing {len(objects)} saved objects for namespace {safe(repr(ns))} into {safe(url)}"
+              + (f" (space {safe(space)})" if space else ""))
     try:
         result = import_objects(url, objects, space=space, wait=wait,
-                                on_wait=lambda why: err.print(f"[dim]waiting for Kibana: {why}[/dim]"))
+                                on_wait=lambda why: err.print(f"[dim]waiting for Kibana: {safe(why)}[/dim]"))
     except KibanaUnavailable as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        err.print(f"[red]error[/red]: {safe(exc, 1000)}")
         raise typer.Exit(3) from None
     except KibanaImportError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        err.print(f"[red]error[/red]: {safe(exc, 1000)}")
         raise typer.Exit(1) from None
     table = Table(title=f"Kibana import: {result.success_count} of {len(objects)} imported")
     for col in ("type", "id", "title", "result"):
         table.add_column(col, overflow="fold")
     for obj in result.objects:
-        table.add_row(obj.type, obj.id, obj.title,
-                      f"[green]{obj.detail}[/green]" if obj.ok else f"[red]{obj.detail}[/red]")
+        table.add_row(safe(obj.type), safe(obj.id), safe(obj.title),
+                      f"[green]{safe(obj.detail)}[/green]" if obj.ok else f"[red]{safe(obj.detail)}[/red]")
     console.print(table)
     if not result.success or result.errors:
         err.print(f"[red]{len(result.errors)} object(s) failed[/red]")

@@ -19,9 +19,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from veille.cli.common import configured_registry, console, err
+from veille.cli.common import configured_registry, console, err, safe
 from veille.durations import format_duration
-from veille.settings import get_settings
+from veille.settings import ConfigError, get_settings
+from veille.textsafe import clean
 
 sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")
 
@@ -33,14 +34,15 @@ def sources_list() -> None:
 
     registry = configured_registry()
     last = open_state().last_rounds()
-    table = Table(title=f"Sources ({get_settings().sources_path()})")
+    table = Table(title=f"Sources ({safe(get_settings().sources_path())})")
     for col in ("key", "name", "kind", "spider", "languages", "schedule", "enabled", "last round"):
         table.add_column(col)
     for s in registry.sources:
         r = last.get(s.key)
         summary = f"{r.status}: {r.items} new, {r.error_count} errors" if r else "never"
-        table.add_row(s.key, s.name, s.kind, s.spider_name, ",".join(s.languages), s.schedule,
-                      "yes" if s.enabled else "no", summary)
+        table.add_row(safe(s.key), safe(s.name), safe(s.kind), safe(s.spider_name),
+                      safe(",".join(s.languages)), safe(s.schedule), "yes" if s.enabled else "no",
+                      safe(summary))
     console.print(table)
 
 
@@ -63,20 +65,28 @@ def sources_check(
     """
     from veille.sources import load_registry
 
-    if target is None or Path(target).is_file() or target.endswith((".yaml", ".yml")):
+    try:
+        is_file = target is not None and Path(target).is_file()
+    except OSError:  # a name too long for the file system is a key, not a file
+        is_file = False
+    if target is None or is_file or target.endswith((".yaml", ".yml")):
         registry = load_registry(Path(target) if target else get_settings().sources_path())
         console.print(f"[green]ok[/green]: {len(registry.sources)} sources, {len(registry.enabled())} enabled")
         return
     from crawlers.mirror import FIXTURES
+    from crawlers.new_source import KEY_MAX
     from crawlers.source_check import collect, report
 
+    if len(target) > KEY_MAX:
+        raise ConfigError(f"{clean(target, 24)} ({len(target)} characters) is neither a file nor a source "
+                          f"key (keys are at most {KEY_MAX} characters; see `veille sources list`)")
     configured_registry().get(target)  # an unknown key fails here, listing the known ones
     fixtures = root / "tests" / "fixtures" / "sites" if root else FIXTURES
     where = "the live site" if live else f"the offline mirror ({fixtures})"
-    err.print(f"fetching up to {limit} items of {target} from {where}…")
+    err.print(f"fetching up to {limit} items of {safe(target)} from {safe(where)}…")
     result = report(collect(target, live=live, limit=limit, fixtures=fixtures), where=where)
     for line in result.lines:
-        typer.echo(line)
+        typer.echo(clean(line, 2000))
     if not result.ok:
         raise typer.Exit(1)
 
@@ -105,14 +115,14 @@ def sources_new(
     def shown(path: Path) -> str:
         return str(path.relative_to(base) if path.is_relative_to(base) else path)
 
-    typer.echo(f"added {new.key} ({new.kind}) to {new.sources_file}")
+    typer.echo(clean(f"added {new.key} ({new.kind}) to {new.sources_file}", 2000))
     for path in new.written:
-        typer.echo(f"  wrote {shown(path)}")
+        typer.echo(clean(f"  wrote {shown(path)}", 2000))
     if new.placeholder_url:
-        typer.echo(f"no --url: the entry points at the placeholder {new.url}; put the real URL in "
-                   "sources.yaml and record its pages", err=True)
-    typer.echo(f"next: python -m pytest {shown(new.test_file)}; veille sources check {new.key}; "
-               "then record the real pages (docs/adding-a-source.md)")
+        typer.echo(clean(f"no --url: the entry points at the placeholder {new.url}; put the real URL in "
+                         "sources.yaml and record its pages", 2000), err=True)
+    typer.echo(clean(f"next: python -m pytest {shown(new.test_file)}; veille sources check {new.key}; "
+                     "then record the real pages (docs/adding-a-source.md)", 2000))
 
 
 _STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red", "never": "dim"}
@@ -168,14 +178,14 @@ def sources_status(
             errors = ", ".join(f"{k}:{n}" for k, n in sorted(h.errors_24h.items())) or "-"
             last_round = ", ".join(f"{k}:{n}" for k, n in sorted(h.errors_last_round.items()))
             table.add_row(
-                h.source, f"[{_STYLE[h.status]}]{h.status}[/]", _when(h.last_success, now),
+                safe(h.source), f"[{_STYLE[h.status]}]{safe(h.status)}[/]", _when(h.last_success, now),
                 _when(h.last_new_item, now), f"{h.items_per_day:.1f}",
-                "-" if h.completeness is None else f"{h.completeness:.0%}", errors,
-                f"{h.last_round_status or '-'}" + (f" ({last_round})" if last_round else ""),
-                "\n".join(h.reasons) or "-",
+                "-" if h.completeness is None else f"{h.completeness:.0%}", safe(errors),
+                safe(f"{h.last_round_status or '-'}" + (f" ({last_round})" if last_round else "")),
+                "\n".join(safe(r, 500) for r in h.reasons) or "-",
             )
         console.print(table)
         for a in raised:
-            console.print(f"[bold red]alert raised[/]: {a.title} → {', '.join(a.channels)}")
+            console.print(f"[bold red]alert raised[/]: {safe(a.title)} → {safe(', '.join(a.channels))}")
     if any(h.status == "broken" for h in healths):
         raise typer.Exit(1)

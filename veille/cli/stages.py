@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from veille.cli.common import console, setup_logging
+from veille.cli.common import console, safe, setup_logging
 
 
 def run(once: bool = typer.Option(False, help="one round of every due source, then stop")) -> None:
@@ -14,7 +14,7 @@ def run(once: bool = typer.Option(False, help="one round of every due source, th
     from veille.cli.wiring import run_all
 
     setup_logging()
-    stored = run_all(once=once, announce=console.print)
+    stored = run_all(once=once, announce=lambda text: console.print(safe(text, 2000)))
     console.print(f"stopped; {stored} items stored")
 
 
