@@ -29,6 +29,7 @@ def failure_kind(failure: Failure) -> str:
         ResponseDataLossError,
     )
     from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.defer import CancelledError
 
     exc = failure.value
     if isinstance(exc, HttpError):
@@ -37,12 +38,16 @@ def failure_kind(failure: Failure) -> str:
         text = str(exc)
         if text.startswith("blocked:"):
             return "blocked_address"
+        if "DOWNLOAD_MAXSIZE" in text:  # HttpCompressionMiddleware: a body that inflates past it
+            return "too_large"
         if "robots.txt" in text.lower():
             return "robots_forbidden"
         return "ignored"
     if isinstance(exc, DownloadTimeoutError) or "TimeoutError" in type(exc).__name__:
         return "timeout"
-    if isinstance(exc, DownloadCancelledError):
+    if isinstance(exc, DownloadCancelledError | CancelledError):
+        # Scrapy cancels a download only when its body passes DOWNLOAD_MAXSIZE: announced by
+        # Content-Length (DownloadCancelledError) or streamed past it (twisted's CancelledError).
         return "too_large"
     if isinstance(exc, CannotResolveHostError | DownloadConnectionRefusedError):
         return "unreachable"
