@@ -54,6 +54,7 @@ from sinks.alerts.model import (
     WebhookChannel,
     delivery_key,
 )
+from veille.textsafe import is_safe_url, truncate
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +182,8 @@ def one_line(text: str) -> str:
 
 def subject(alert: Alert) -> str:
     """`[veille] <rule>: <title>`, on one line whatever the title holds (no header injection)."""
-    title = one_line(alert.title) or alert.item_id
-    return one_line(f"[veille] {alert.rule}: {title}")[:250]
+    title = one_line(alert.title[:4 * SUBJECT_MAX]) or alert.item_id
+    return truncate(one_line(f"[veille] {alert.rule[:SUBJECT_MAX]}: {title}"), SUBJECT_MAX)
 
 
 def _details(alert: Alert) -> list[tuple[str, str]]:
@@ -202,7 +203,70 @@ def _details(alert: Alert) -> list[tuple[str, str]]:
 
 def _safe_link(url: str) -> str | None:
     """Only http(s) links become clickable: a `javascript:` URL in a feed must stay text."""
-    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
+    return url if is_safe_url(url) else None
+
+
+# -- size limits ------------------------------------------------------------------------------
+# What each service accepts (docs/alerts.md, "Payload limits"): Slack refuses a text over
+# 40,000 characters and a block or attachment text over 3,000; Teams refuses a card over 28 KB;
+# a webhook body is capped by the channel's `max_bytes`. A payload over its limit is rebuilt
+# from the alert with ever shorter fields (title, summary, reasons, lists), never cut as JSON.
+SLACK_MAX_CHARS = 40_000
+SLACK_MAX_TEXT = 3_000
+TEAMS_MAX_BYTES = 28_000 - 1_000  # room for the HTTP envelope Teams counts in its 28 KB
+SUBJECT_MAX = 250
+
+# (title, summary, number of reasons, reason length, list items) per step of shrinking.
+_SHRINK_STEPS = (
+    (None, None, None, None, None),
+    (500, 2000, 50, 300, 50),
+    (300, 1000, 20, 200, 20),
+    (200, 300, 10, 120, 10),
+    (100, 0, 3, 80, 5),
+    (60, 0, 1, 60, 2),
+)
+
+
+def shrunk(alert: Alert, step: int) -> Alert:
+    """The alert with its free-text fields cut to the `step`-th size (0: unchanged)."""
+    title, summary, n_reasons, reason_len, n_items = _SHRINK_STEPS[step]
+    if title is None:
+        return alert
+
+    def items(values: list[str]) -> list[str]:
+        kept = [truncate(v, 80) for v in values[:n_items]]
+        return kept + ([f"… {len(values) - n_items} more"] if len(values) > n_items else [])
+
+    reasons = [truncate(r, reason_len) for r in alert.reasons[:n_reasons]]
+    if len(alert.reasons) > n_reasons:
+        reasons.append(f"… {len(alert.reasons) - n_reasons} more")
+    return alert.model_copy(update={
+        "title": truncate(alert.title, title), "summary": truncate(alert.summary, summary) if summary else "",
+        "reasons": reasons, "places": items(alert.places), "event_types": items(alert.event_types),
+        "topics": items(alert.topics), "rule": truncate(alert.rule, 200), "source": truncate(alert.source, 200),
+        "issuer": truncate(alert.issuer, 200) if alert.issuer else alert.issuer,
+        "url": alert.url if len(alert.url) <= 2000 else "",
+    })
+
+
+def fitted(alert: Alert, render, size, limit: int):  # noqa: ANN001 - render: Alert → payload
+    """`render(alert)` at the first shrinking step whose `size` is within `limit` (the last
+    step's payload if none is: the service then says why it refuses it)."""
+    payload = None
+    for step in range(len(_SHRINK_STEPS)):
+        payload = render(shrunk(alert, step))
+        if size(payload) <= limit:
+            return payload
+    log.warning("alert %s: payload still %d over the limit %d after shrinking", alert.id, size(payload), limit)
+    return payload
+
+
+def _json_size(payload: dict) -> int:
+    return len(json.dumps(payload, ensure_ascii=False).encode())
+
+
+def _json_chars(payload: dict) -> int:
+    return len(json.dumps(payload, ensure_ascii=False))
 
 
 # -- log ------------------------------------------------------------------------------------
@@ -393,12 +457,18 @@ def post_json(
 
 
 # -- webhook --------------------------------------------------------------------------------
-def format_webhook(alert: Alert, key: str) -> bytes:
+def format_webhook(alert: Alert, key: str, max_bytes: int | None = None) -> bytes:
     """The alert as JSON (what `Alert.model_dump(mode="json")` gives) plus `delivery_key`,
-    which receivers use to drop the rare repeat (see docs/alerts-delivery.md)."""
-    payload = alert.model_dump(mode="json")
-    payload["delivery_key"] = key
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    which receivers use to drop the rare repeat (see docs/alerts-delivery.md). `url` is ""
+    unless it is an http(s) URL; with `max_bytes`, long fields are cut to fit."""
+
+    def render(a: Alert) -> bytes:
+        payload = a.model_dump(mode="json")
+        payload["url"] = _safe_link(a.url) or ""
+        payload["delivery_key"] = key
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+    return render(alert) if max_bytes is None else fitted(alert, render, len, max_bytes)
 
 
 def sign(secret: str | bytes, timestamp: str, body: bytes) -> str:
@@ -438,7 +508,7 @@ def webhook_headers(key: str, body: bytes, secret: str | None, timestamp: str | 
 def send_webhook(alert: Alert, name: str, channel: WebhookChannel, key: str) -> str:
     url, secret_url = resolve_url(name, channel)
     secret = _env(name, channel.secret_env, "webhook", "the signing secret") if channel.secret_env else None
-    body = format_webhook(alert, key)
+    body = format_webhook(alert, key, channel.max_bytes)
     return post_json(
         name, "webhook", url, body, webhook_headers(key, body, secret),
         timeout=channel.timeout, secret_url=secret_url, secrets=[secret],
@@ -471,8 +541,13 @@ def _severity_colour(severity: int) -> str:
 
 def format_slack(alert: Alert) -> dict:
     """`text` plus one legacy attachment: the subset both Slack and Mattermost incoming webhooks
-    render (Mattermost ignores Block Kit `blocks`; both show attachments with colour and fields)."""
-    title = mrkdwn(alert.title or alert.item_id)
+    render (Mattermost ignores Block Kit `blocks`; both show attachments with colour and fields).
+    Every text within SLACK_MAX_TEXT characters, the payload within SLACK_MAX_CHARS."""
+    return fitted(alert, _format_slack, _json_chars, SLACK_MAX_CHARS)
+
+
+def _format_slack(alert: Alert) -> dict:
+    title = truncate(mrkdwn(alert.title or alert.item_id), SLACK_MAX_TEXT // 2)
     text = f"*[veille] {mrkdwn(alert.rule)}* (severity {alert.severity}): {_slack_link(alert.url, title)}"
     fields = [
         {"title": k, "value": mrkdwn(v), "short": len(v) < 40}
@@ -481,6 +556,8 @@ def format_slack(alert: Alert) -> dict:
     body = mrkdwn(alert.summary, multiline=True)[:2000]
     if alert.reasons:
         body += ("\n" if body else "") + "\n".join(f"• {mrkdwn(r)}" for r in alert.reasons[:50])
+    body = truncate(body, SLACK_MAX_TEXT)
+    fields = [{**f, "value": truncate(f["value"], SLACK_MAX_TEXT)} for f in fields]
     attachment = {
         "fallback": f"[veille] {mrkdwn(alert.rule)}: {title}",
         "color": _severity_colour(alert.severity),
@@ -492,7 +569,7 @@ def format_slack(alert: Alert) -> dict:
     }
     if _safe_link(alert.url):
         attachment["title_link"] = alert.url
-    return {"text": text, "attachments": [attachment]}
+    return {"text": truncate(text, SLACK_MAX_TEXT), "attachments": [attachment]}
 
 
 def send_slack(alert: Alert, name: str, channel: SlackChannel, key: str) -> str:
@@ -517,7 +594,11 @@ def format_teams(alert: Alert) -> dict:
     """An Adaptive Card (1.4) in a `message` envelope: the one format both the Teams
     Workflows webhook ("Post to a channel when a webhook request is received", the replacement
     for Office 365 connectors) and the remaining connector incoming webhooks accept; the older
-    MessageCard is rejected by Workflows."""
+    MessageCard is rejected by Workflows. Within TEAMS_MAX_BYTES of JSON."""
+    return fitted(alert, _format_teams, _json_size, TEAMS_MAX_BYTES)
+
+
+def _format_teams(alert: Alert) -> dict:
     facts = [{"title": k, "value": teams_text(v)} for k, v in _details(alert) if k not in ("Rule",)]
     body: list[dict] = [
         {"type": "TextBlock", "text": f"[veille] {teams_text(alert.rule)}", "weight": "Bolder",

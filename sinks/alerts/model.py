@@ -53,6 +53,8 @@ class WebhookChannel(_Strict):
     url_env: str | None = None
     secret_env: str | None = None
     timeout: float = Field(default=10.0, gt=0)
+    max_bytes: int = Field(default=262_144, ge=4096, description="largest JSON body sent; longer "
+                           "titles, summaries and reasons are cut with an ellipsis to fit")
 
 
 class SlackChannel(_Strict):
