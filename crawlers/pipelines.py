@@ -22,6 +22,7 @@ from veille.metrics import ITEMS_DROPPED
 from veille.schema import Item
 from veille.settings import ConfigError
 from veille.state import content_digest, open_state
+from veille.textsafe import is_safe_url
 
 
 class CollectPipeline:
@@ -67,6 +68,11 @@ class CollectPipeline:
         except (ValidationError, KeyError) as exc:
             report.error(source, "invalid_item", item.get("url"), str(exc).replace("\n", " "))
             raise DropItem(f"invalid item from {source}: {exc}") from None
+        if not is_safe_url(parsed.url):  # javascript:, data:, file:… never stored nor sent on
+            shown = repr(parsed.url[:100])
+            report.error(source, "invalid_item", None, f"item URL {shown} is not an http(s) URL: refused")
+            raise DropItem(f"invalid item from {source}: URL {shown} is not http(s)")
+        parsed.attachments = [a for a in parsed.attachments if is_safe_url(a)]
         owner = self.owner(parsed.id)
         if owner is not None and owner != source:
             ITEMS_DROPPED.labels(source, "id_collision").inc()
