@@ -15,6 +15,7 @@ import uuid
 
 from veille.settings import REPO_ROOT, get_settings
 from veille.sources import Source, load_registry
+from veille.sqlite_db import CHECKED_ENV
 from veille.state import RoundStats, open_state
 
 
@@ -75,6 +76,7 @@ def start_round(sources: list[Source], round_id: str, env: dict[str, str] | None
     cmd = [sys.executable, "-m", "crawlers.crawl_round", "--round-id", round_id, *[s.key for s in sources]]
     child_env = {**os.environ, **(env or {})}
     child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), child_env.get("PYTHONPATH")]))
+    child_env.setdefault(CHECKED_ENV, "1")  # this process quick_checked the files when it opened them
     return subprocess.Popen(cmd, env=child_env, cwd=REPO_ROOT, preexec_fn=_die_with_parent)
 
 

@@ -31,7 +31,7 @@ T = TypeVar("T")
 # What `veille repair` does with each file of $VEILLE_HOME: the remedy a damage message names.
 REPAIRS = {
     "store.db": "rebuilds the item store from the bus",
-    "stories.db": "deletes the story index, rebuilt as items arrive",
+    "stories.db": "sets the story index aside; it is rebuilt as items arrive",
     "state.db": "resets the collection state: every source is crawled again",
     "bus.db": "sets the bus aside and resets the collection state: every source is crawled again",
     "alerts.db": "sets the alert history aside and starts a new one",
@@ -67,12 +67,53 @@ class DatabaseDamaged(StorageError):
 
 class DiskFull(StorageError):
     def __init__(self, path: Path | str, attempts: int, waited: float) -> None:
+        self.waited = waited
         tries = f" ({attempts} tries over {waited:.0f} s)" if attempts > 1 else ""
         super().__init__(
             path,
             f"disk full: cannot write {path}{tries}; free space on its disk and run veille again "
             "(what was not committed is read again, nothing is lost)",
         )
+
+
+class Faults:
+    """The storage faults this process met, for a runner to decide when to stop: damage at
+    once, a full disk when it has lasted its bounded wait (`persisting`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+        self.error: StorageError | None = None
+
+    def record(self, error: StorageError) -> StorageError:
+        now = time.monotonic()
+        with self._lock:
+            began = now - getattr(error, "waited", 0.0)
+            self.first = began if self.first is None else min(self.first, began)
+            self.last, self.error = now, error
+        return error
+
+    def persisting(self, wait: float, healed_after: float = 20.0) -> StorageError | None:
+        """The fault to stop on, or None: a damaged file at once; a full disk once writes
+        have failed for `wait` seconds; forgotten when nothing failed for `healed_after` s
+        (the stages retry at least every 15 s while a write fails)."""
+        with self._lock:
+            if self.error is None or self.first is None or self.last is None:
+                return None
+            now = time.monotonic()
+            if isinstance(self.error, DatabaseDamaged):
+                return self.error
+            if now - self.last > max(wait, healed_after):
+                self.clear()
+                return None
+            return self.error if now - self.first >= wait else None
+
+
+FAULTS = Faults()
 
 
 def quick_check(path: Path) -> str | None:
@@ -148,15 +189,15 @@ def _guarded(conn: CheckedConnection, op: Callable[[], T]) -> T:
                 if alone and attempts <= retries:
                     time.sleep(wait / max(retries, 1))
                     continue
-                raise DiskFull(conn.path, attempts, time.monotonic() - started) from exc
+                raise FAULTS.record(DiskFull(conn.path, attempts, time.monotonic() - started)) from exc
             if _code(exc) in _DAMAGED or "malformed" in str(exc) or "not a database" in str(exc):
-                raise DatabaseDamaged(conn.path, str(exc)) from exc
+                raise FAULTS.record(DatabaseDamaged(conn.path, str(exc))) from exc
             if isinstance(exc, sqlite3.OperationalError) and _code(exc) in (
                 sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN
             ):
                 problem = quick_check(conn.path)  # after a failed write: is the file intact?
                 if problem:
-                    raise DatabaseDamaged(conn.path, problem) from exc
+                    raise FAULTS.record(DatabaseDamaged(conn.path, problem)) from exc
             raise
 
 

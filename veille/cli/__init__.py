@@ -7,17 +7,19 @@ Nothing outside `veille.cli` imports it (the import contract in pyproject.toml s
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
 
-from veille.cli import classifiers, demo, items, stages
+from veille.cli import classifiers, demo, items, repair, stages
 from veille.cli.alerts import alerts_app, rules_app
 from veille.cli.brief import brief
 from veille.cli.common import err, safe
 from veille.cli.kibana import kibana_app
 from veille.cli.sources import sources_app
 from veille.settings import ConfigError
+from veille.sqlite_db import StorageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Monitoring of statements and news about Mali and the Sahel.")
@@ -26,7 +28,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(kibana_app, name="kibana")
 app.command()(brief)
-for group in (items, demo, classifiers, stages):
+for group in (items, demo, classifiers, stages, repair):
     group.register(app)
 
 
@@ -36,6 +38,15 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"[red]configuration error[/red]: {safe(exc, 2000, one_line=False)}", soft_wrap=True)
         sys.exit(2)
+    except StorageError as exc:  # a damaged file or a full disk: one line, what to do
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        err.print(f"disk full: {exc.filename or ''} {exc.strerror}; free space and run veille again",
+                  markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -303,6 +303,30 @@ def run_crawl(workers: int = 2, schedule: bool = True, once: bool = False) -> No
         pipeline.close()
 
 
+def stop_for_storage(once: bool, wait: float) -> None:
+    """Raises the storage fault to stop on: a damaged file at once (it does not heal); with
+    `once`, a full disk that has lasted `wait` seconds (a long-lived run waits for space, its
+    stages retrying from their last commit)."""
+    from veille.sqlite_db import FAULTS, DatabaseDamaged
+
+    fault = FAULTS.persisting(wait)
+    if fault is not None and (once or isinstance(fault, DatabaseDamaged)):
+        raise fault
+
+
+def drain_patiently(stage: Stage, wait: float) -> int:
+    """`stage.drain()`, retried while the disk is full, for at most `wait` seconds."""
+    from veille.sqlite_db import DiskFull
+
+    while True:
+        try:
+            return stage.drain()
+        except DiskFull:
+            stop_for_storage(True, wait)
+            stage.consumer.rewind()  # nothing of the failed batch was committed: read it again
+            time.sleep(min(1.0, max(wait, 0.05)))
+
+
 def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     """The embedded default: collection, processing, indexing and alerting in one process."""
     settings = get_settings()
@@ -326,6 +350,7 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     announce(f"veille run: {len(scheduler.sources)} sources, state in {settings.home}; Ctrl-C to stop")
     try:
         while not stop.is_set():
+            stop_for_storage(once, settings.disk_full_wait)
             scheduler.tick(once=once)
             if once and not scheduler.busy:
                 break
@@ -336,7 +361,7 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
             for t in threads:
                 t.join()
             for stage in stages:
-                stage.drain()
+                drain_patiently(stage, settings.disk_full_wait)
             finish_alerts(engine, worker)
     finally:
         worker.stop()
