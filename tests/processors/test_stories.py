@@ -17,6 +17,7 @@ from processors.stories import (
     signature,
 )
 from veille.schema import Figures
+from veille.sqlite_db import DatabaseDamaged
 
 DAY = datetime(2026, 9, 15, 9, 0, tzinfo=UTC)
 FR = (
@@ -160,7 +161,7 @@ def test_prune_forgets_items_after_the_window(index: StoryIndex) -> None:
 def test_a_broken_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "stories.db"
     path.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(RuntimeError, match="delete it"):
+    with pytest.raises(DatabaseDamaged, match=r"stories\.db is damaged .*veille repair.*rebuilt as items arrive"):
         StoryIndex(path)
 
 
