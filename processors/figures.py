@@ -592,7 +592,9 @@ def _extract(
     vague: dict[str, int],
 ) -> None:
     hits = _hits(lex, folded)
-    background = _background_spans(lex, folded)
+    negations = lex.arabic and ("لم" in folded or "دون" in folded)
+    # the background sentences matter only around a cue or a negation: most texts have none
+    background = _background_spans(lex, folded) if hits or negations else []
     for hit in hits.values():
         if any(start <= hit.start < end for start, end in background):
             continue
@@ -618,7 +620,7 @@ def _extract(
             else:
                 best[cue.category] = max(best.get(cue.category, 0), chosen.value)
             evidence.append(_evidence(text, start, end))
-    if lex.arabic and ("لم" in folded or "دون" in folded):
+    if negations:
         for m in _AR_NEGATION.finditer(folded):
             if any(start <= m.start() < end for start, end in background):
                 continue

@@ -42,7 +42,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +257,11 @@ class Gazetteer:
                                   if self.entries[i].rank == RANKS["town"]
                                   and (self.places[i].name, self.places[i].admin1) in regions)
         self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
+        self._village_cues_by_last: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        for rules, cues in self.village_cues.items():  # `_village_cued` reads the token before
+            for cue in cues:
+                self._village_cues_by_last.setdefault(rules, {}).setdefault(cue[-1], []).append(cue)
+        self._sound_memo: dict[str, tuple[float, list[int], int]] = {}
         # introducer phrases by their last token (what a text is scanned for), longest first
         self.introducers: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
         for rules in RULES:
@@ -532,21 +537,29 @@ class Gazetteer:
     def _sound_candidates(self, word: str) -> tuple[float, list[int], int]:
         """The entries whose Latin name the Arabic `word` writes (`_sound_cost`), closest
         first, the cost of the closest and how many are as close (within 0.1)."""
+        found = self._sound_memo.get(word)  # the same words come back (the list is not changed)
+        if found is not None:
+            return found
         if self._sound_index is None:  # built on the first Arabic text (0.2 s)
             self._sound_index = sound_index([name for _, name in self._sounds],
                                             [i for i, _ in self._sounds])
         scored = sound_matches(self._sound_index, word)
         if not scored:
-            return math.inf, [], 0
-        best = min(scored.values())
-        return (best, sorted(scored, key=lambda i: (scored[i], i)),
-                sum(c <= best + 0.1 for c in scored.values()))
+            found = math.inf, [], 0
+        else:
+            best = min(scored.values())
+            found = (best, sorted(scored, key=lambda i: (scored[i], i)),
+                     sum(c <= best + 0.1 for c in scored.values()))
+        if len(self._sound_memo) >= 100_000:
+            self._sound_memo.clear()
+        self._sound_memo[word] = found
+        return found
 
     def _translit_mentions(self, an: Analysis, segment: int, covered: bytearray) -> list[_Mention]:
         """Arabic names of villages and towns matched by sound (see AR_PLACE_WORDS) at tokens
         nothing else covers: the name after a place word or a preposition, and the names
         listed after it with و ("قرى غواري وجيميتون وبانغادوغو")."""
-        text, norms = an.text, an.norms
+        text, norms, words = an.text, an.norms, an.words()
         out: list[_Mention] = []
         listing: bool | None = None  # in a list after a cue: the cue's strength (True: strong)
         i, n = 0, len(norms)
@@ -554,15 +567,14 @@ class Gazetteer:
             if norms[i] == BREAK:
                 listing, i = None, i + 1
                 continue
-            start, end = an.span(i)
-            word = text[start:end]
+            word = words[i]
             if not _is_arabic_word(word):
                 listing, i = None, i + 1
                 continue
             bare = word[1:] if word[:1] in "وف" and len(word) > 3 else word
             strong = None
             if i > 0 and norms[i - 1] != BREAK:
-                before = text.__getitem__(slice(*an.span(i - 1)))
+                before = words[i - 1]
                 before = before[1:] if before[:1] in "وف" and len(before) > 3 else before
                 if before in AR_PLACE_WORDS:
                     strong = True
@@ -598,8 +610,8 @@ class Gazetteer:
         """The entries an Arabic name at token i (one word, or two: "دياللي كانا") writes:
         its last token, the entries (closest first), how many are closest, and whether a
         clitic was taken off the word (1) or not (0)."""
-        text, norms = an.text, an.norms
-        word = text.__getitem__(slice(*an.span(i)))
+        norms, words = an.norms, an.words()
+        word = words[i]
         forms = [(word, 0.0)]
         if word[:1] in _AR_CLITICS and len(word) > 4:  # "وديالساغو"; "فاراباغو" is whole
             forms.append((word[1:], 0.1 if word[0] == "و" else 0.5))
@@ -611,7 +623,7 @@ class Gazetteer:
                     or (not strong and folded in self.ar_rare)):
                 continue
             if (strong and i + 1 < len(norms) and norms[i + 1] != BREAK and not covered[i + 1]):
-                nxt = text.__getitem__(slice(*an.span(i + 1)))
+                nxt = words[i + 1]
                 if _is_arabic_word(nxt) and nxt[:1] != "و" and not nxt.startswith("ال"):
                     cost, found, closest = self._sound_candidates(form + nxt)
                     if found:
@@ -636,7 +648,9 @@ class Gazetteer:
 
     def _village_cued(self, an: Analysis, first: int) -> bool:
         norms = an.norms
-        for cue in self.village_cues[an.rules]:
+        if first == 0:
+            return False
+        for cue in self._village_cues_by_last.get(an.rules, {}).get(norms[first - 1], ()):
             k = len(cue)
             if first >= k and tuple(norms[first - k:first]) == cue:
                 return True
@@ -1150,7 +1164,10 @@ def _fold(text: str) -> str:
 
 
 def _is_arabic_word(word: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in word)
+    return _ARABIC_LETTER.search(word) is not None
+
+
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 
 
 def _read_stopwords(path: Path) -> frozenset[str]:
@@ -1228,6 +1245,7 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=65536)  # the same names and words again and again
 def _fold_ar(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)
