@@ -2,7 +2,8 @@
 
 It runs the classifier of `processors/classify.py`, the same code as `veille classify`, in
 the embedded default and on Kafka alike. The story index lives in `$VEILLE_HOME/stories.db`
-so duplicate and story decisions survive restarts.
+(embedded default) or, when `VEILLE_REDIS_URL` is set, in Redis, shared by every processor on
+every host (`processors/stories_redis.py`), so duplicate and story decisions survive restarts.
 """
 
 from __future__ import annotations
@@ -37,9 +38,16 @@ def enrich_many(items: Sequence[Item]) -> list[EnrichedItem]:
 
 def processor_stage(bus: Bus, classifier: Classifier | None = None) -> Stage:
     if classifier is None:
+        from processors.stories_redis import open_story_index
         from veille.settings import get_settings
 
-        classifier = Classifier(stories_path=get_settings().home / "stories.db")
+        settings = get_settings()
+        if settings.redis_url:
+            classifier = Classifier(stories_path=None)
+            classifier.stories.close()  # the in-memory index, replaced by the shared one
+            classifier.stories = open_story_index(settings)  # type: ignore[assignment]
+        else:
+            classifier = Classifier(stories_path=settings.home / "stories.db")
 
     def handle(messages: Sequence[Message]) -> list[tuple[Message, BaseException]]:
         failed: list[tuple[Message, BaseException]] = []
