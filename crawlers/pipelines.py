@@ -49,9 +49,8 @@ class CollectPipeline:
             return set()
 
     def owner(self, item_id: str) -> str | None:
-        """The source that first published `item_id` (state.db's seen table)."""
-        row = self.state.one("SELECT source FROM seen WHERE id=?", (item_id,))
-        return row[0] if row else None
+        """The source that first published `item_id` (the collection state's seen ids)."""
+        return self.state.seen_source(item_id)
 
     def process_item(self, item: dict, spider=None):
         spider = spider or self.crawler.spider

@@ -2,7 +2,8 @@
 
 It lives in `$VEILLE_HOME/state.db` so that a restarted collector neither refetches unchanged
 feeds nor republishes items it already put on the bus, and so `veille demo` and
-`veille sources list` can report what each source did.
+`veille sources list` can report what each source did. In distributed mode (`VEILLE_REDIS_URL`
+set) it lives in Redis, shared by the crawl workers of every host (`veille/state_redis.py`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ class CrawlState(SqliteDatabase):
     # -- seen items ------------------------------------------------------------------
     def seen_digest(self, item_id: str) -> str | None:
         row = self.one("SELECT digest FROM seen WHERE id=?", (item_id,))
+        return row[0] if row else None
+
+    def seen_source(self, item_id: str) -> str | None:
+        """The source that first published `item_id`."""
+        row = self.one("SELECT source FROM seen WHERE id=?", (item_id,))
         return row[0] if row else None
 
     def mark_seen(self, item_id: str, source: str, digest: str) -> None:
@@ -236,8 +242,14 @@ class CrawlState(SqliteDatabase):
 
 
 def open_state(settings: Any = None) -> CrawlState:
+    """`$VEILLE_HOME/state.db`, or, when `VEILLE_REDIS_URL` is set, the state shared in Redis
+    by every crawl worker on every host (`veille/state_redis.py`, the same interface)."""
     from veille.settings import get_settings
 
     settings = settings or get_settings()
+    if settings.redis_url:
+        from veille.state_redis import RedisCrawlState
+
+        return RedisCrawlState(settings.redis_url, settings.namespace)  # type: ignore[return-value]
     return CrawlState(settings.home / "state.db")
 
