@@ -7,10 +7,13 @@ Everything a stage needs to know about where it runs lives here; what to collect
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +29,10 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path.home() / ".veille", description="where local state lives")
     sources: Path | None = Field(default=None, description="sources.yaml to read")
     rules: Path | None = Field(default=None, description="rules.yaml to read (alert rules)")
+    demo_sites: Path | None = Field(
+        default=None,
+        description="recorded sites `veille demo` serves; default the checkout's tests/fixtures/sites",
+    )
     mirror: str = Field(
         default="",
         description="'' (live), 'fixtures' (serve tests/fixtures/sites), or host=port,… map",
@@ -75,11 +82,85 @@ class Settings(BaseSettings):
         description="prefix of topics (<ns>.raw), consumer groups and indices (<ns>-items)",
     )
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("es_url")
+    @classmethod
+    def _es_url(cls, value: str) -> str:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ValueError("an Elasticsearch URL needs its scheme and host, "
+                                 "e.g. http://localhost:9200")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("a Redis URL starts with redis://, rediss:// or unix://, "
+                             "e.g. redis://localhost:6379/0")
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _kafka_bootstrap(cls, value: str) -> str:
+        if value and not all(_HOST_PORT.match(part.strip()) for part in value.split(",")):
+            raise ValueError("Kafka bootstrap servers are host:port[,host:port…] without a scheme, "
+                             "e.g. localhost:9092")
+        return value
+
     def sources_path(self) -> Path:
+        """VEILLE_SOURCES, else the checkout's sources.yaml (an installed veille has none: the
+        image sets VEILLE_SOURCES=/etc/veille/sources.yaml)."""
         return self.sources or REPO_ROOT / "sources.yaml"
 
     def rules_path(self) -> Path:
+        """VEILLE_RULES, else the checkout's rules.yaml (the image: /etc/veille/rules.yaml)."""
         return self.rules or REPO_ROOT / "rules.yaml"
+
+    def demo_sites_path(self) -> Path:
+        """VEILLE_DEMO_SITES, else the checkout's recorded sites (the image sets
+        VEILLE_DEMO_SITES=/usr/share/veille/demo-sites)."""
+        return self.demo_sites or REPO_ROOT / "tests" / "fixtures" / "sites"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$")
+# Settings whose value may hold a password (user:password@ in a URL).
+_URL_SETTINGS = {"es_url", "redis_url"}
+
+
+def redact(value: object) -> str:
+    """A setting's value fit to print: the password of a URL's user:password@ replaced by ***."""
+    text = str(value)
+    return re.sub(r"(://[^/@:\s]*:)[^/@\s]*@", r"\1***@", text)
+
+
+def _problem(err: dict) -> str:
+    name = "_".join(str(p) for p in err["loc"])
+    value = err.get("input")
+    if name in _URL_SETTINGS or not isinstance(value, str):
+        value = redact(value) if isinstance(value, str) else value
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"VEILLE_{name.upper()}={value!r}: {msg}"
+
+
+def _check_home(home: Path) -> None:
+    """VEILLE_HOME must be a folder this process can create and write in."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"VEILLE_HOME={str(home)!r}: cannot write there ({reason}); set "
+                          "VEILLE_HOME to a folder this user can create and write in") from None
 
 
 @lru_cache(maxsize=1)
@@ -87,12 +168,9 @@ def get_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"VEILLE_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise ConfigError(f"bad environment setting: {problems}") from None
-    settings.home.mkdir(parents=True, exist_ok=True)
+    _check_home(settings.home)
     return settings
 
 

@@ -149,11 +149,12 @@ def test_stage_environment_names_real_settings(services):
     from veille.settings import Settings
 
     fields = set(Settings.model_fields)
+    secrets = _channel_secrets()
     for stage in [*STAGE_SERVERS, "demo"]:
         env = _env(services[stage])
         unknown = {
             var for var in env if var.startswith("VEILLE_") and var[len("VEILLE_"):].lower() not in fields
-        }
+        } - secrets
         assert not unknown, f"{stage}: not veille settings: {sorted(unknown)}"
         assert env["VEILLE_HOME"] == "/data"
     for stage in STAGE_SERVERS:
@@ -245,3 +246,171 @@ def test_docker_compose_config_accepts_the_file():
         assert set(SERVER_IMAGES) | set(STAGE_SERVERS) | {"demo"} <= set(resolved), tool
         for stage in STAGE_SERVERS:
             assert resolved[stage]["command"] == ["veille", stage], tool
+
+
+# -- the image's file set: what the Dockerfile copies, and nothing else -----------------------
+DOCKERFILE = REPO / "Dockerfile"
+VEILLE_SERVICES = ("crawl", "process", "index", "alert", "kibana-setup", "demo")
+
+
+def _channel_secrets() -> set[str]:
+    """The environment variables rules.yaml's channels read their secrets from (*_env keys)."""
+    rules = yaml.safe_load((REPO / "rules.yaml").read_text(encoding="utf-8"))
+    return {value for channel in rules["channels"].values() for key, value in channel.items()
+            if key.endswith("_env")}
+
+
+def _instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined, comments dropped."""
+    out, pending = [], ""
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        text = (pending + line).strip()
+        pending = ""
+        word, _, rest = text.partition(" ")
+        out.append((word.upper(), rest.strip()))
+    return out
+
+
+def _dockerfile_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for word, rest in _instructions():
+        if word == "ENV":
+            for pair in rest.split():
+                key, _, value = pair.partition("=")
+                env[key] = value
+    return env
+
+
+def _image_tree(root: Path) -> Path:
+    """Lays out under `root` exactly the files the Dockerfile's COPY lines put in the image (no
+    pip install: the code goes where the image's `pip install` takes it from). Returns that code
+    folder, for PYTHONPATH."""
+    workdir, code = Path("/"), None
+    for word, rest in _instructions():
+        if word == "WORKDIR":
+            workdir = workdir / rest
+        elif word == "COPY":
+            *sources, dest = [a for a in rest.split() if not a.startswith("--")]
+            target = root / (workdir / dest).relative_to("/")
+            for source in sources:
+                path = REPO / source
+                assert path.exists(), f"COPY {source}: not in the build context"
+                if path.is_dir():
+                    shutil.copytree(path, target, dirs_exist_ok=True,
+                                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                else:
+                    into = target if dest.endswith("/") or len(sources) > 1 else target.parent
+                    into.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, into / path.name if into == target else target)
+        elif word == "RUN" and "pip install" in rest and "--no-deps" in rest:
+            args = rest.split("&&")[0].split()
+            assert "-e" not in args and "--editable" not in args, "the image must not need an editable install"
+            code = root / Path(args[-1]).relative_to("/")
+    assert code is not None, "the Dockerfile never pip-installs veille"
+    return code
+
+
+def _in_image(root: Path, value: str) -> str:
+    """An absolute path of the image, as laid out under `root`."""
+    return str(root / value.lstrip("/")) if value.startswith("/") else value
+
+
+LOAD_CONFIG = """
+import sys
+from veille.settings import get_settings, REPO_ROOT
+from veille.sources import load_registry
+from sinks.alerts.stage import load_configured_rules
+s = get_settings()
+registry = load_registry(s.sources_path())
+rules = load_configured_rules()
+assert s.demo_sites_path().is_dir(), s.demo_sites_path()
+assert not (REPO_ROOT / "tests").exists(), "the image ships tests/"
+print(len(registry.sources), "sources,", len(rules.rules), "rules from", s.sources_path(), s.rules_path())
+"""
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("image")
+    return root, _image_tree(root)
+
+
+def test_image_ships_config_and_demo_sites_but_not_tests(image):
+    root, code = image
+    env = _dockerfile_env()
+    for var in ("VEILLE_SOURCES", "VEILLE_RULES", "VEILLE_DEMO_SITES"):
+        assert var in env, f"the Dockerfile sets no {var}"
+        assert Path(_in_image(root, env[var])).exists(), f"{var}={env[var]}: not copied into the image"
+    assert not any(p.name == "tests" for p in root.rglob("tests")), "the image ships a tests/ folder"
+    assert (code / "veille" / "cli" / "__init__.py").is_file()
+    assert not (code / "sources.yaml").exists() and not (code / "rules.yaml").exists(), \
+        "config must be found through VEILLE_SOURCES / VEILLE_RULES, not next to the code"
+
+
+def _service_env(root: Path, service: dict) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
+    for key, value in {**_dockerfile_env(), **_env(service)}.items():
+        if value.startswith("${"):  # a secret from .env: unset here
+            continue
+        env[key] = _in_image(root, value) if key.startswith("VEILLE_") else value
+    return env
+
+
+@pytest.mark.parametrize("mounted", [False, True], ids=["image-alone", "compose-mounts"])
+@pytest.mark.parametrize("name", VEILLE_SERVICES)
+def test_service_command_starts_from_the_image_files(services, image, tmp_path, name, mounted):
+    """The config loads from exactly the image's files (and with compose's host mounts over
+    them), and the service's command answers --help: what the missing rules.yaml broke."""
+    root, code = image
+    service = services[name]
+    if mounted:
+        root = tmp_path / "mounted"
+        shutil.copytree(image[0], root, symlinks=True)
+        for volume in service.get("volumes") or []:
+            host, target, *_ = volume.split(":")
+            if host.startswith("."):
+                (root / target.lstrip("/")).write_bytes((REPO / host).read_bytes())
+        code = root / code.relative_to(image[0])
+    env = _service_env(root, service)
+    env["PYTHONPATH"] = str(code)
+    env.setdefault("VEILLE_HOME", str(root / "data"))
+    cwd = root / "data"
+    cwd.mkdir(exist_ok=True)
+    loaded = subprocess.run([sys.executable, "-c", LOAD_CONFIG], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, f"{name}: config does not load from the image:\n{loaded.stderr}"
+    command = service["command"]
+    assert command[0] == "veille"
+    result = subprocess.run([sys.executable, "-m", "veille.cli", *command[1:], "--help"], cwd=cwd,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{name}: {' '.join(command)} --help:\n{result.stderr}"
+
+
+def test_config_is_mounted_from_the_host(services):
+    env = _dockerfile_env()
+    for name in [*STAGE_SERVERS, "demo"]:
+        mounts = {v.split(":")[1]: v.split(":") for v in services[name]["volumes"]}
+        for var, host in (("VEILLE_SOURCES", "./sources.yaml"), ("VEILLE_RULES", "./rules.yaml")):
+            assert env[var] in mounts, f"{name}: {host} is not mounted on {env[var]}"
+            source, _, *mode = mounts[env[var]]
+            assert source == host and (REPO / host).is_file(), name
+            assert mode == ["ro"], f"{name}: mount {host} read-only"
+
+
+def test_env_example_lists_every_channel_secret(services):
+    secrets = _channel_secrets()
+    assert secrets, "rules.yaml names no channel secret"
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    listed = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
+    assert secrets <= listed, f".env.example lacks {sorted(secrets - listed)}"
+    alert = _env(services["alert"])
+    for var in secrets:
+        assert alert.get(var) == f"${{{var}:-}}", f"the alert service does not pass {var} from .env"
+    for var in secrets:  # given to the delivering service only
+        assert var not in _env(services["process"]), var
+    assert ".env" in (REPO / ".dockerignore").read_text().split(), "keep .env out of the build context"

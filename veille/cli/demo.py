@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 from veille.cli.common import configured_registry, console, err, safe, setup_logging, use_home
-from veille.settings import get_settings, reset_settings
+from veille.settings import ConfigError, get_settings, reset_settings
 
 
 def _round_table(title: str, registry, stats, stored) -> Table:
@@ -55,8 +55,13 @@ def demo(
     use_home(home or get_settings().home / "demo")
     setup_logging("INFO" if verbose else "WARNING")
     registry = configured_registry()
+    sites = get_settings().demo_sites_path()
+    if not sites.is_dir():
+        raise ConfigError(f"VEILLE_DEMO_SITES={str(sites)!r}: no recorded sites there; set "
+                          "VEILLE_DEMO_SITES to the folder of recorded sites (a checkout's "
+                          "tests/fixtures/sites, the image's /usr/share/veille/demo-sites)")
     started = time.monotonic()
-    with Mirror() as mirror:
+    with Mirror(sites) as mirror:
         os.environ["VEILLE_MIRROR"] = mirror.env_value()
         reset_settings()
         pipeline = build_stages(CONSUMING, health=True)
