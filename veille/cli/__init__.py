@@ -16,6 +16,7 @@ from veille.cli import classifiers, demo, items, repair, stages
 from veille.cli.alerts import alerts_app, rules_app
 from veille.cli.brief import brief
 from veille.cli.common import err, safe
+from veille.cli.errors import ServerUnreachable
 from veille.cli.kibana import kibana_app
 from veille.cli.sources import sources_app
 from veille.settings import ConfigError
@@ -38,14 +39,31 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"[red]configuration error[/red]: {safe(exc, 2000, one_line=False)}", soft_wrap=True)
         sys.exit(2)
+    except ServerUnreachable as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
     except StorageError as exc:  # a damaged file or a full disk: one line, what to do
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
+            _server_failure(exc)
             raise
         err.print(f"disk full: {exc.filename or ''} {exc.strerror}; free space and run veille again",
                   markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except Exception as exc:
+        _server_failure(exc)
+        raise
+
+
+def _server_failure(exc: BaseException) -> None:
+    """An unreachable Elasticsearch, Kafka or Redis: one line naming the setting, exit 1."""
+    from veille.cli.errors import server_failure
+
+    line = server_failure(exc)
+    if line is not None:
+        err.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

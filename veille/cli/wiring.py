@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from veille.cli.errors import preflight
 from veille.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # importing them would load prometheus_client before its folder is set
@@ -237,6 +238,7 @@ def run_stage(name: str, batch_size: int | None = None, deliver: bool = False) -
     from veille.metrics import serve_metrics
 
     settings = get_settings()
+    preflight([name])
     pipeline = build_stages([name], batch_size)
     [stage] = pipeline.stages
     serve_metrics(settings.metrics_port, stage.health, settings.metrics_host)
@@ -257,6 +259,7 @@ def run_crawl(workers: int = 2, schedule: bool = True, once: bool = False) -> No
     """Collection: a Dramatiq worker for `crawl_source` jobs and, in the process holding the
     leader lease (Redis), the scheduler that sends them."""
     settings = get_settings()
+    preflight(["collector"])
     prepare_metrics_dir(settings)
     import dramatiq
 
@@ -330,6 +333,7 @@ def drain_patiently(stage: Stage, wait: float) -> int:
 def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     """The embedded default: collection, processing, indexing and alerting in one process."""
     settings = get_settings()
+    preflight(EVERY_STAGE)
     prepare_metrics_dir(settings)
     from veille.metrics import serve_metrics
 
