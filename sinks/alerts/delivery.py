@@ -218,3 +218,19 @@ def enqueue_delivery(
         target.enqueue(message, delay=delay)
         sent.append(key)
     return sent
+
+
+def deliver_now(alert: Alert, channel_name: str, channel_config: Any) -> str | None:
+    """One try of one delivery in this process, no broker, no retry (`veille alerts retry` in
+    the embedded default): None when delivered (or delivered before), else the error, which
+    the ledger holds again as a dead letter."""
+    if not isinstance(channel_config, dict):
+        channel_config = channel_config.model_dump(mode="json", by_alias=True)
+    alert = alert.model_copy(update={"channels": [channel_name]})
+    try:
+        deliver_alert.fn(alert.model_dump_json(), channel_name, channel_config)
+    except PermanentDeliveryFailure as exc:
+        return str(exc)
+    if not ledger().was_delivered(delivery_key(alert, channel_name)):
+        return f"channel {channel_name!r}: being sent by another process; see `veille alerts list`"
+    return None

@@ -385,6 +385,31 @@ class RuleSet:
     def enabled(self) -> list[Rule]:
         return [r for r in self.rules if r.enabled]
 
+    def channel_secrets(self, name: str) -> list[str]:
+        """The environment variables channel `name` reads its secrets from (its *_env keys)."""
+        channel = self.channels.get(name)
+        if channel is None:
+            return []
+        return [value for key, value in channel.model_dump().items()
+                if key.endswith("_env") and value]
+
+    def missing_secrets(self, environ: Any = None) -> list[tuple[str, str, list[str]]]:
+        """(channel, variable, users) for each secret a used channel reads from an unset (or
+        empty) environment variable; users are the enabled rules and built-in alerts sending
+        there. Channels only disabled rules name are left out."""
+        import os
+
+        environ = os.environ if environ is None else environ
+        users: dict[str, list[str]] = {}
+        for rule in self.enabled:
+            for channel in rule.channels:
+                users.setdefault(channel, []).append(rule.name)
+        for alert, channels in self.builtin_channels.items():
+            for channel in channels:
+                users.setdefault(channel, []).append(f"builtin {alert}")
+        return [(channel, var, names) for channel, names in users.items()
+                for var in self.channel_secrets(channel) if not environ.get(var)]
+
     def get(self, name: str) -> Rule:
         for rule in self.rules:
             if rule.name == name:

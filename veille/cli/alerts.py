@@ -37,11 +37,18 @@ def _describe_when(rule) -> str:
 
 
 @rules_app.command("check")
-def rules_check(path: Path = typer.Argument(None, help="rules file; default VEILLE_RULES or rules.yaml")) -> None:
-    """Validates the rules file (and the sources and labels it names); exit 2 if it is wrong."""
+def rules_check(
+    path: Path = typer.Argument(None, help="rules file; default VEILLE_RULES or rules.yaml"),
+    secrets: bool = typer.Option(True, help="also fail when a channel an enabled rule uses lacks "
+                                 "its secret in this environment (--no-secrets: off)"),
+) -> None:
+    """Validates the rules file (and the sources and labels it names) and, with --secrets (the
+    default), that every channel an enabled rule sends to finds its secret in the environment;
+    exit 2 if not."""
     from sinks.alerts.stage import load_configured_rules
 
     ruleset = load_configured_rules(path)
+    missing = ruleset.missing_secrets() if secrets else []
     table = Table(title=f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid")
     for col in ("rule", "on", "when", "channels", "throttle", "mode"):
         table.add_column(col)
@@ -57,6 +64,17 @@ def rules_check(path: Path = typer.Argument(None, help="rules file; default VEIL
                       safe(", ".join(rule.channels)), throttle,
                       f"digest every {duration(every.total_seconds())}" if every else "immediate")
     console.print(table)
+    if missing:
+        raise ConfigError(missing_secrets_line(ruleset.path, missing))
+
+
+def missing_secrets_line(path: Path, missing: list[tuple[str, str, list[str]]]) -> str:
+    """One line naming each channel whose secret is unset, its variable and who sends there."""
+    parts = [f"channel {channel} needs {var} (used by {', '.join(users)})"
+             for channel, var, users in missing]
+    return (f"{path}: secret not set: {'; '.join(parts)}. Set it in the environment of the "
+            "process that delivers (docker compose: .env, see .env.example), or disable the "
+            "rule; `veille rules check --no-secrets` checks the file alone")
 
 
 def _read_items(path: Path) -> Iterator[tuple[int, dict]]:
@@ -236,25 +254,64 @@ def alerts_failed(limit: int = typer.Option(50, min=1, help="how many, newest fi
 
 
 @alerts_app.command("retry")
-def alerts_retry(key: str = typer.Argument(..., help="delivery key from `veille alerts failed`")) -> None:
-    """Sends a failed delivery again, with the channel as rules.yaml defines it now."""
-    from sinks.alerts.delivery import enqueue_delivery
+def alerts_retry(
+    key: str = typer.Argument(None, help="delivery key from `veille alerts failed`"),
+    all_failed: bool = typer.Option(False, "--all", help="every failed delivery"),
+) -> None:
+    """Sends failed deliveries again, with the channel as rules.yaml defines it now: at once in
+    this process in the embedded default (exit 1 if one fails again), through the delivery
+    queue on Redis (VEILLE_REDIS_URL; `veille alert` workers send it)."""
     from sinks.alerts.ledger import open_ledger
     from sinks.alerts.stage import load_configured_rules
+    from veille.settings import get_settings
 
+    if bool(key) == all_failed:
+        raise ConfigError("name one delivery KEY or give --all (see `veille alerts failed`)")
     ruleset = load_configured_rules()
     ledger = open_ledger()
     try:
-        failed = ledger.clear_failed(key)
+        failed = ledger.failed(1_000_000)
+        if key:
+            failed = [f for f in failed if f.key == key]
+            if not failed:
+                raise ConfigError(f"no failed delivery with key {key!r} (see `veille alerts failed`)")
+        gone = [f for f in failed if f.channel not in ruleset.channels]
+        if key and gone:
+            raise ConfigError(f"channel {failed[0].channel!r} is no longer defined in {ruleset.path}; "
+                              "define it again or leave the delivery failed")
+        todo = [f for f in failed if f.channel in ruleset.channels]
+        for f in todo:
+            ledger.clear_failed(f.key)
     finally:
         ledger.close()
-    if failed is None:
-        raise ConfigError(f"no failed delivery with key {key!r} (see `veille alerts failed`)")
-    if failed.channel not in ruleset.channels:
-        raise ConfigError(f"channel {failed.channel!r} is no longer defined in {ruleset.path}")
-    alert = failed.alert.model_copy(update={"channels": [failed.channel]})
-    enqueue_delivery(alert, {failed.channel: ruleset.channels[failed.channel]})
-    console.print(f"queued {safe(key)} again on {safe(failed.channel)}")
+    for f in gone:
+        console.print(f"skipped {safe(f.key)}: channel {safe(f.channel)} is no longer in "
+                      f"{safe(ruleset.path)}")
+    if not todo:
+        if all_failed:
+            console.print("no failed delivery to retry")
+        return
+    if get_settings().redis_url:
+        from sinks.alerts.delivery import enqueue_delivery
+
+        for f in todo:
+            alert = f.alert.model_copy(update={"channels": [f.channel]})
+            enqueue_delivery(alert, {f.channel: ruleset.channels[f.channel]})
+            console.print(f"queued {safe(f.key)} again on {safe(f.channel)} "
+                          "(`veille alert` workers deliver it)")
+        return
+    from sinks.alerts.delivery import deliver_now
+
+    errors = 0
+    for f in todo:
+        error = deliver_now(f.alert, f.channel, ruleset.channels[f.channel])
+        if error is None:
+            console.print(f"delivered {safe(f.key)} on {safe(f.channel)}")
+        else:
+            errors += 1
+            console.print(f"[red]failed again[/red] {safe(f.key)}: {safe(error, 500)}")
+    if errors:
+        raise typer.Exit(1)
 
 
 def alerts_summary(alerts: list, statuses: dict[str, str], rules_path: Path) -> None:

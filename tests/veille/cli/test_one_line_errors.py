@@ -88,3 +88,34 @@ def test_unreachable_server_stops_a_stage_at_start(tmp_path, command, var, value
             listener.close()
     _one_line(result, 1, f"cannot reach {server}", f"{var}=", "connection refused", f"correct {var}")
     assert "s3cret" not in result.stderr
+
+
+RULES_WITH_SECRETS = """\
+channels:
+  console: {type: log}
+  team-chat: {type: slack, url_env: VEILLE_TEST_SLACK_URL}
+  ops-mail: {type: email, to: [a@example.org], from: b@example.org, smtp_host: localhost,
+             username_env: VEILLE_TEST_SMTP_USER, password_env: VEILLE_TEST_SMTP_PASSWORD}
+defaults:
+  channels: [console]
+rules:
+  - name: chat-rule
+    when: {orgs: [jnim]}
+    channels: [team-chat]
+  - name: mail-rule
+    enabled: false
+    when: {orgs: [jnim]}
+    channels: [ops-mail]
+"""
+
+
+def test_rules_check_fails_on_an_enabled_rules_missing_secret(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES_WITH_SECRETS, encoding="utf-8")
+    result = _veille(tmp_path, {"COLUMNS": "200"}, "rules", "check", str(rules))
+    line = _one_line(result, 2, "channel team-chat needs VEILLE_TEST_SLACK_URL", "chat-rule", ".env")
+    assert "SMTP" not in line, "a disabled rule's channel is not checked"
+    ok = _veille(tmp_path, {"VEILLE_TEST_SLACK_URL": "https://hooks.slack.com/services/x"},
+                 "rules", "check", str(rules))
+    assert ok.returncode == 0, ok.stderr
+    assert _veille(tmp_path, {}, "rules", "check", "--no-secrets", str(rules)).returncode == 0
