@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from veille.cli import classifiers, demo, items, repair, stages
+from veille.cli import classifiers, demo, doctor, items, repair, stages
 from veille.cli.alerts import alerts_app, rules_app
 from veille.cli.brief import brief
 from veille.cli.common import err, safe
@@ -29,7 +29,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(kibana_app, name="kibana")
 app.command()(brief)
-for group in (items, demo, classifiers, stages, repair):
+for group in (items, demo, classifiers, stages, repair, doctor):
     group.register(app)
 
 
