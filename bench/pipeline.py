@@ -22,7 +22,12 @@ news-length, Arabic/French/English):
   (same mappings and settings); N / (bulk + final refresh). Run before and after the
   pipeline (`--bulk-runs`); the median is reported.
 * enrichment alone: the processor's code (`enrich_many`, batches of 200) in this process,
-  with neither Kafka nor Elasticsearch: the ceiling of one processor.
+  with neither Kafka nor Elasticsearch: the ceiling of one processor. The pipeline's
+  throughput is also given as a ratio to it (`ratio_enrich`).
+* stages: each `veille process` / `veille index` has a VEILLE_HOME of its own, as on hosts
+  of their own; with `VEILLE_REDIS_URL` (deploy/local/services sets it) the processors share
+  the story index in Redis. `--processors 2` thus measures scale-out; the processors' CPU per
+  item (all processors' CPU seconds over the run / items) shows what a second one costs.
 * CPU: cores used during the pipeline run by the bench and its stages, by the servers and by
   anything else (a warning when other processes disturbed the run).
 
@@ -253,7 +258,12 @@ class Watcher:
 
 
 def start_stage(cmd: str, env: dict[str, str], home: Path, n: int, extra: list[str]) -> subprocess.Popen:
+    """`veille <cmd>` in its own VEILLE_HOME (`home/<cmd>-<n>`), as on a host of its own: what
+    processes share goes through the servers (Kafka, Elasticsearch, Redis), never a folder."""
+    own = home / f"{cmd}-{n}"
+    own.mkdir(parents=True, exist_ok=True)
     log = (home / f"{cmd}-{n}.log").open("w")
+    env = {**env, "VEILLE_HOME": str(own)}
     return subprocess.Popen([sys.executable, "-m", "veille.cli", cmd, *extra], env=env, cwd=REPO_ROOT,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -352,8 +362,11 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
             if time.monotonic() > deadline:
                 missing = len(want - watcher.seen.keys())
                 raise RuntimeError(f"{missing} items still not searchable at the deadline")
-        cpu = cpu_used(cpu_before, cpu_by_process(), time.perf_counter() - start,
+        cpu_after = cpu_by_process()
+        cpu = cpu_used(cpu_before, cpu_after, time.perf_counter() - start,
                        {os.getpid(), *(p.pid for p in procs)})
+        processor_cpu = sum(cpu_after.get(p.pid, (0.0, ""))[0] - cpu_before.get(p.pid, (0.0, ""))[0]
+                            for p in procs[:args.processors])
         thread.join()
         first = min(published.values())
         last = max(watcher.seen[k] for k in want)
@@ -369,6 +382,7 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
             "p95_s": latencies[int(0.95 * (len(latencies) - 1))],
             "max_s": latencies[-1],
             "cpu_cores": cpu,
+            "processor_cpu_ms_per_item": processor_cpu / len(want) * 1000,
         }
     finally:
         stop_stages(procs)
@@ -400,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     from veille.schema import item_from_json
 
     env = services_env()
+    if args.processors > 1 and not env.get("VEILLE_REDIS_URL"):
+        console.print("[yellow]no VEILLE_REDIS_URL: each processor keeps its own story index, "
+                      "so stories are not shared between them[/yellow]")
     ns = f"bench{uuid.uuid4().hex[:8]}"
     es = Elasticsearch(env["VEILLE_ES_URL"], request_timeout=120, retry_on_timeout=True, max_retries=3)
     home = Path(tempfile.mkdtemp(prefix=f"{ns}-"))
@@ -441,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(pipeline=pipe, raw_kafka_items_per_s=kafka_rate,
                        raw_bulk_items_per_s=bulk_rate, raw_bulk_runs=bulk_rates,
                        enrich_alone_items_per_s=enrich_rate,
+                       ratio_enrich=pipe["items_per_s"] / enrich_rate,
                        ratio_bulk=pipe["items_per_s"] / bulk_rate,
                        ratio_kafka=pipe["items_per_s"] / kafka_rate)
         pace = f"published at {args.rate:g}/s" if args.rate else "published at once"
@@ -464,7 +482,9 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row("raw kafka-python produce+consume", f"{kafka_rate:,.0f} items/s")
         table.add_row("raw helpers.bulk (median of runs)",
                       f"{bulk_rate:,.0f} items/s  ({', '.join(f'{r:,.0f}' for r in bulk_rates)})")
+        table.add_row("CPU per item of the processor(s), all of them", f"{pipe['processor_cpu_ms_per_item']:.2f} ms")
         table.add_row("enrichment alone (no Kafka, no ES)", f"{enrich_rate:,.0f} items/s")
+        table.add_row("ratio pipeline / enrichment alone", f"{figures['ratio_enrich']:.2f}")
         table.add_row("[bold]ratio pipeline / raw bulk[/bold]", f"[bold]{figures['ratio_bulk']:.2f}[/bold]")
         table.add_row("ratio pipeline / raw kafka", f"{figures['ratio_kafka']:.2f}")
         Console().print(table)
@@ -482,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             try:
                 cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], ns)
+                if env.get("VEILLE_REDIS_URL"):  # the shared story index
+                    import redis
+
+                    client = redis.Redis.from_url(env["VEILLE_REDIS_URL"])
+                    for key in client.scan_iter(match=f"{ns}:*", count=1000):
+                        client.delete(key)
+                    client.close()
             except Exception as exc:
                 console.print(f"[yellow]cleanup of {ns} incomplete:[/yellow] {exc}")
             if code == 0:
