@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from processors.stories import NUM_PERM, StoryIndex, _h64, signature  # noqa: E402
+from processors.minhash import NUM_PERM, signature  # noqa: E402
+from processors.stories import StoryIndex, _h64  # noqa: E402
 from veille.schema import Figures  # noqa: E402
 
 REGIONS = ["Ménaka", "Gao", "Mopti", "Ségou", "Kidal", "Tombouctou", "Taoudénit", "Bamako"]
@@ -112,7 +113,7 @@ def fill(index: StoryIndex, n: int, seed: int = 1) -> tuple[float, list[np.ndarr
 
 def lookups(index: StoryIndex, kept: list[np.ndarray]) -> float:
     """µs per duplicate query (bands, candidates, signature check) of stored values."""
-    from processors.stories import band_keys, compact
+    from processors.minhash import band_keys, compact
 
     started = time.perf_counter()
     hits = 0

@@ -44,24 +44,26 @@ from typing import Any
 
 import numpy as np
 
-from processors.stories import (
-    _DAY_ORDER,
+from processors.minhash import (
     BANDS,
-    DUPLICATE_THRESHOLD,
-    MAX_CANDIDATES,
-    MAX_STORY_CANDIDATES,
     NUM_PERM,
     ROWS,
-    SCHEMA,
     SEED,
-    STORY_THRESHOLD,
-    StoryIndex,
     _estimates,
-    _features,
-    _h64,
     band_keys,
     compact,
     signature,
+)
+from processors.stories import (
+    _DAY_ORDER,
+    DUPLICATE_THRESHOLD,
+    MAX_CANDIDATES,
+    MAX_STORY_CANDIDATES,
+    SCHEMA,
+    STORY_THRESHOLD,
+    StoryIndex,
+    _features,
+    _h64,
     story_name,
     story_scores,
 )

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from processors.stories import BANDS, StoryIndex
+from processors.minhash import BANDS
+from processors.stories import StoryIndex
 from processors.stories_redis import RedisStoryIndex, open_story_index
 from tests.processors.test_stories import (  # noqa: F401 - the same behaviour, on Redis
     AR,

@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from processors.stories import (
-    BANDS,
-    DUPLICATE_THRESHOLD,
-    StoryIndex,
-    body_words,
-    compact,
-    estimated_jaccard,
-    signature,
-)
+from processors.minhash import BANDS, body_words, compact, estimated_jaccard, signature
+from processors.stories import DUPLICATE_THRESHOLD, StoryIndex
 from veille.schema import Figures
 from veille.sqlite_db import DatabaseDamaged
 
