@@ -191,6 +191,18 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up at its size limit, as it should
 
 
+class _Server(ThreadingHTTPServer):
+    """The mirror's server: a collector closing a connection early (a cancelled download, a
+    size limit) is normal, and is logged instead of printed. The default prints a traceback on
+    stderr, which lands in whatever a command running beside the mirror is writing (a
+    `--json` listing in the demo or a test)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("mirror: request from %s ended early", client_address, exc_info=True)
+
+
 class Mirror:
     """One localhost server per mirrored host, in daemon threads."""
 
@@ -202,8 +214,7 @@ class Mirror:
     def start(self) -> dict[str, int]:
         for host, site in self.sites.items():
             handler = type(f"Handler_{host}", (_Handler,), {"site": site})
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            server.daemon_threads = True
+            server = _Server(("127.0.0.1", 0), handler)
             threading.Thread(target=server.serve_forever, name=f"mirror-{host}", daemon=True).start()
             self.servers[host] = server
         return self.port_map()
