@@ -77,11 +77,15 @@ def _healthz(port: int) -> int:
 
 def test_elasticsearch_stopped_for_20_s_during_indexing(distributed):
     items = synthetic_items(N, prefix="esdown")
-    _publish(distributed, items)
+    first, during = items[: N // 2], items[N // 2 :]
+    _publish(distributed, first)
     port = free_port()
     _stages(distributed, metrics_port=port)
     distributed.wait_for(lambda: distributed.count() >= N // 10, "indexing to begin")
     services_cmd("down", "elasticsearch")
+    # Items keep arriving while the server is down, so the indexer has writes to fail
+    # however fast the stages got through the first half.
+    _publish(distributed, during)
     try:
         deadline, health = time.monotonic() + 20, set()
         while time.monotonic() < deadline:
