@@ -317,14 +317,7 @@ class StoryIndex:
         figures: Figures,
     ) -> tuple[str | None, str]:
         """`assign` once the MinHash values are known (bench/stories_memory.py calls it)."""
-        now = datetime.now(UTC)
-        published = published_at if published_at is not None else now
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-        # Expiry: a window after publication, or after collection for an archive; a date in
-        # the future (a typo in a feed) does not keep an item for years.
-        moment = min(max(published.timestamp(), now.timestamp()), now.timestamp() + 86400)
-        expires = int(moment) + self.window_days * 86400
+        published, expires = publication_and_expiry(published_at, self.window_days)
         with self._lock:
             stored = self._stored(key)
             if stored is not None:
@@ -459,6 +452,18 @@ class StoryIndex:
                 "SELECT gen FROM bands WHERE gen > ? ORDER BY gen LIMIT 1", (row[0],)
             ).fetchone()
         return gens
+
+
+def publication_and_expiry(published_at: datetime | None, window_days: int) -> tuple[datetime, int]:
+    """The item's publication time (now when unknown; UTC when naive) and its expiry: a window
+    after publication, or after collection for an archive; a date in the future (a typo in a
+    feed) does not keep an item for years. Both story indexes (SQLite, Redis) use it."""
+    now = datetime.now(UTC)
+    published = published_at if published_at is not None else now
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    moment = min(max(published.timestamp(), now.timestamp()), now.timestamp() + 86400)
+    return published, int(moment) + window_days * 86400
 
 
 def _features(

@@ -39,7 +39,7 @@ import random
 import struct
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,7 @@ from processors.stories import (
     StoryIndex,
     _features,
     _h64,
+    publication_and_expiry,
     story_name,
     story_scores,
 )
@@ -155,12 +156,7 @@ class RedisStoryIndex:
     ) -> tuple[str | None, str]:
         import redis
 
-        now = datetime.now(UTC)
-        published = published_at if published_at is not None else now
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-        moment = min(max(published.timestamp(), now.timestamp()), now.timestamp() + 86400)
-        expires = int(moment) + self.window_days * 86400
+        published, expires = publication_and_expiry(published_at, self.window_days)
         sig, hashes = (compact(values), band_keys(values)) if values is not None else (None, [])
         features = _features(published, event_types, places, orgs, figures)
         p = self.prefix
