@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import redis
 from elasticsearch import Elasticsearch
 
 from tests.support.services import stop_stages
@@ -113,3 +114,15 @@ def _remove_namespace(d: Distributed) -> None:
     with contextlib.suppress(Exception):  # cleanup only; a leftover namespace does no harm
         cleanup(d.es, d.env["VEILLE_KAFKA_BOOTSTRAP"], d.namespace)
     d.es.close()
+
+
+@pytest.fixture
+def namespace(services: dict[str, str]) -> Iterator[str]:
+    """A fresh Redis key prefix for one test, its keys removed afterwards."""
+    ns = f"t{uuid.uuid4().hex[:8]}"
+    yield ns
+    client = redis.Redis.from_url(services["VEILLE_REDIS_URL"])
+    keys = list(client.scan_iter(match=f"{ns}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.support.sites import crawl
 from veille.settings import Settings
@@ -20,16 +17,6 @@ from veille.state_redis import ROUND_DAYS, SEEN_DAYS, RedisCrawlState
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def namespace(services: dict[str, str]) -> Iterator[str]:
-    ns = f"t{uuid.uuid4().hex[:8]}"
-    yield ns
-    client = redis.Redis.from_url(services["VEILLE_REDIS_URL"])
-    keys = list(client.scan_iter(match=f"{ns}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 def _script(state, clock: list[float]) -> dict:

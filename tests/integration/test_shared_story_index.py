@@ -5,12 +5,10 @@ key expiry, and surviving restarts."""
 from __future__ import annotations
 
 import multiprocessing
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from processors.minhash import BANDS
 from processors.stories import StoryIndex
@@ -42,16 +40,6 @@ from veille.settings import Settings
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def namespace(services: dict[str, str]) -> Iterator[str]:
-    ns = f"t{uuid.uuid4().hex[:8]}"
-    yield ns
-    client = redis.Redis.from_url(services["VEILLE_REDIS_URL"])
-    keys = list(client.scan_iter(match=f"{ns}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture
