@@ -14,7 +14,6 @@ import http.server
 import ipaddress
 import socket
 import textwrap
-import threading
 
 import pytest
 from twisted.internet import defer
@@ -30,6 +29,7 @@ from crawlers.address_guard import (
     is_public,
     normalise_host,
 )
+from tests.support.net import serving
 from tests.support.stub_dns import stub_dns_round
 
 PUBLIC = "93.184.216.34"  # never connected to: the stub answers it, the child refuses to dial it
@@ -211,12 +211,8 @@ class _Site(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    _Site.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield _Site
-    server.shutdown()
+    with serving(_Site):
+        yield _Site
 
 
 def _source(key: str, url: str, **extra) -> dict:

@@ -11,11 +11,11 @@ does not replace that source's item. Two sources on loopback behind stub names (
 from __future__ import annotations
 
 import http.server
-import threading
 
 import pytest
 
 from crawlers.spiders.json_api import JsonApiSpider
+from tests.support.net import serving
 from tests.support.stub_dns import stub_dns_round
 from veille.ids import owned_id
 from veille.sources import Registry
@@ -49,11 +49,8 @@ class _Sites(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def sites():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Sites)
-    _Sites.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield _Sites.port
-    server.shutdown()
+    with serving(_Sites) as port:
+        yield port
 
 
 def _source(key: str, port: int, **extra) -> dict:

@@ -1,10 +1,14 @@
-"""Local ports and plain HTTP GETs (a process's /metrics and /healthz)."""
+"""Local ports, plain HTTP GETs (a process's /metrics and /healthz), and throwaway local sites."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import socket
+import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 
 
 def free_port() -> int:
@@ -22,3 +26,16 @@ def http_get(port: int, path: str, timeout: float = 5) -> tuple[int, str]:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+@contextlib.contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serves `handler` on a free loopback port in a daemon thread; yields the port (also set
+    as `handler.port`, for handlers that write their own links)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield handler.port
+    finally:
+        server.shutdown()
