@@ -39,6 +39,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
+from sinks.alerts.query import And, Node, Not, Or, Term
 from sinks.es_templates import (
     component_templates,
     detect_language_analyzers,
@@ -47,7 +48,16 @@ from sinks.es_templates import (
     sources_index,
     text_fields,
 )
-from sinks.sqlite_store import _split_keep_phrases
+from sinks.search import (
+    END_MARK,
+    MARK,
+    Hit,
+    QuerySyntaxError,
+    SearchQuery,
+    fold_place,
+    mark_first,
+    search_query,
+)
 from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 
@@ -58,7 +68,6 @@ RECENT_SECONDS = 60.0  # how long written ids are remembered (must exceed the re
 LOOKUP_CHUNK = 1000
 PAGE_SIZE = 1000
 _RETRY_STATUSES = (429, 502, 503, 504)
-_SQS_SPECIAL = set('+|-"*()~\\')
 
 
 class StoreUnavailable(RuntimeError):
@@ -129,27 +138,32 @@ def error_reason(error: Any) -> str:
     return text
 
 
-def sqs_query(query: str) -> str:
-    """The CLI's search syntax (words, "phrases", AND/OR/NOT) as a simple_query_string."""
-    out: list[str] = []
-    negate = False
-    for token in _split_keep_phrases(query):
-        if token == "AND":
-            continue
-        if token == "OR":
-            out.append("|")
-            continue
-        if token == "NOT":
-            negate = True
-            continue
-        if token.startswith('"') and token.endswith('"') and len(token) > 1:
-            inner = token[1:-1].replace('"', "").replace("\\", " ")
-            term = f'"{inner}"'
-        else:
-            term = "".join("\\" + ch if ch in _SQS_SPECIAL else ch for ch in token)
-        out.append(("-" if negate else "") + term)
-        negate = False
-    return " ".join(out)
+def es_query(node: Node, fields: list[str]) -> dict[str, Any]:
+    """The bool query of a checked parse tree (`sinks.search.parse_words`): every term a
+    phrase over the weighted fields (as FTS5 reads each term as a phrase), AND as `must`,
+    NOT as `must_not`, OR as `should` with at least one."""
+    if isinstance(node, Term):
+        return {"multi_match": {"query": node.text, "fields": fields, "type": "phrase",
+                                "lenient": True}}
+    if isinstance(node, Or):
+        return {"bool": {"should": [es_query(c, fields) for c in node.children],
+                         "minimum_should_match": 1}}
+    if isinstance(node, And):
+        return {"bool": {
+            "must": [es_query(c, fields) for c in node.children if not isinstance(c, Not)],
+            "must_not": [es_query(c.child, fields) for c in node.children if isinstance(c, Not)],
+        }}
+    raise QuerySyntaxError("NOT needs a word before it")  # parse_words refuses it first
+
+
+def _when_range(since: datetime) -> dict[str, Any]:
+    """Published since, or (no publication date) collected since: as the brief reads time."""
+    gte = since.astimezone(UTC).isoformat()
+    return {"bool": {"minimum_should_match": 1, "should": [
+        {"range": {"published_at": {"gte": gte}}},
+        {"bool": {"must_not": [{"exists": {"field": "published_at"}}],
+                  "filter": [{"range": {"collected_at": {"gte": gte}}}]}},
+    ]}}
 
 
 class ElasticsearchStore(ItemStore):
@@ -335,27 +349,32 @@ class ElasticsearchStore(ItemStore):
         self.client.indices.refresh(index=self.alias, ignore_unavailable=True,
                                     allow_no_indices=True)
 
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Words, "phrases", AND/OR/NOT (plain words are ANDed) over the title (boost 5), the
-        summary (2) and the body, in the standard and the language-analysed fields; each hit
-        is the item's JSON plus a `snippet` with the match [bracketed]."""
+    def search(self, query: SearchQuery | str, limit: int = 20) -> list[Hit]:
+        """The words over the title (boost 5), the summary (2) and the body, in the standard
+        and the language-analysed fields, best first (newest first with no words); the filters
+        as `filter` clauses; matches marked in the title and a body fragment."""
+        if isinstance(query, str):
+            query = search_query(query, limit=limit)
         self._ready()
         boosts = {"title": 5, "summary": 2, "body": 1}
         fields = text_fields(self.analyzers)
-        body_fields = [f for f in fields if f.split(".")[0] == "body"]
+        shown = [f for f in fields if f.split(".")[0] in ("title", "body")]
+        filters = self._filters(query)
+        body: dict[str, Any] = {"bool": {"filter": filters}}
+        if query.root is not None:
+            body["bool"]["must"] = [es_query(query.root, [f"{f}^{boosts[f.split('.')[0]]}"
+                                                          for f in fields])]
         try:
             resp = self.client.search(
-                index=self.alias,
-                query={"simple_query_string": {
-                    "query": sqs_query(query),
-                    "fields": [f"{f}^{boosts[f.split('.')[0]]}" for f in fields],
-                    "default_operator": "and",
-                    "flags": "AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE",
-                    "lenient": True,
-                }},
-                highlight={"fields": {f: {} for f in body_fields}, "pre_tags": ["["],
-                           "post_tags": ["]"], "fragment_size": 120, "number_of_fragments": 1},
-                size=limit, allow_no_indices=True,
+                index=self.alias, query=body, size=query.limit, allow_no_indices=True,
+                sort=None if query.root is not None else [
+                    {"published_at": {"order": "desc", "missing": "_last"}},
+                    {"collected_at": "desc"}, {"id": "asc"}],
+                highlight=None if query.root is None else {
+                    "pre_tags": [MARK], "post_tags": [END_MARK], "fields": {
+                        f: ({"number_of_fragments": 0} if f.startswith("title") else
+                            {"fragment_size": 120, "number_of_fragments": 1})
+                        for f in shown}},
             )
         except NotFoundError:
             return []
@@ -363,12 +382,46 @@ class ElasticsearchStore(ItemStore):
         for hit in resp["hits"]["hits"]:
             doc = from_document(hit["_source"])
             highlight = hit.get("highlight", {})
-            fragment = next((highlight[f][0] for f in body_fields if highlight.get(f)), None)
+            title = next((highlight[f][0] for f in shown
+                          if f.startswith("title") and highlight.get(f)), doc.get("title") or "")
+            fragment = next((highlight[f][0] for f in shown
+                             if f.startswith("body") and highlight.get(f)), None)
             if fragment is None:
-                body = doc.get("body") or ""
-                fragment = body[:120] + ("…" if len(body) > 120 else "")
-            hits.append({**doc, "snippet": fragment})
+                fragment = mark_first(doc.get("body") or "", query.terms(), 120)
+            hits.append(Hit(doc, title, fragment, hit.get("_score")))
         return hits
+
+    def _filters(self, query: SearchQuery) -> list[dict[str, Any]]:
+        """`filter` clauses of the query's filters. Places are keywords as the gazetteer spells
+        them; the spellings stored that fold to a wanted one are looked up first (one terms
+        aggregation), so "menaka" finds "Ménaka" as in the embedded store."""
+        out: list[dict[str, Any]] = []
+        if query.since is not None:
+            out.append(_when_range(query.since))
+        if query.sources:
+            out.append({"terms": {"source": list(query.sources)}})
+        if query.langs:
+            out.append({"bool": {"minimum_should_match": 1, "should": [
+                {"term": {"enrichment.language.code": {"value": lang, "case_insensitive": True}}}
+                for lang in query.langs]}})
+        if query.event_types:
+            out.append({"terms": {"enrichment.event_types.label": list(query.event_types)}})
+        if query.places:
+            wanted = {fold_place(p) for p in query.places}
+            fields = [f"enrichment.places.{f}" for f in ("name", "admin1", "admin2")]
+            names = [n for n in self._distinct(fields) if fold_place(n) in wanted]
+            out.append({"bool": {"minimum_should_match": 1, "should": [
+                {"terms": {f: names or list(query.places)}} for f in fields]}})
+        return out
+
+    def _distinct(self, fields: list[str]) -> set[str]:
+        """Every value the keyword fields hold (place names: a few thousand at most)."""
+        try:
+            resp = self.client.search(index=self.alias, size=0, allow_no_indices=True, aggs={
+                f: {"terms": {"field": f, "size": 65_000}} for f in fields})
+        except NotFoundError:
+            return set()
+        return {b["key"] for f in fields for b in resp["aggregations"][f]["buckets"]}
 
     def get(self, item_id: str) -> dict[str, Any] | None:
         self._ready()

@@ -14,6 +14,17 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sinks.alerts.query import And, Node, Not, Or, Term
+from sinks.search import (
+    END_MARK,
+    MARK,
+    Hit,
+    QuerySyntaxError,
+    SearchQuery,
+    fold_place,
+    mark_first,
+    search_query,
+)
 from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 from veille.sqlite_db import SqliteDatabase
@@ -87,29 +98,36 @@ class SqliteStore(SqliteDatabase, ItemStore):
             )
         return refused  # otherwise SQLite stores any valid item
 
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """FTS5 query syntax (words, "phrases", AND/OR/NOT); plain words are ANDed.
-        A misplaced operator raises QuerySyntaxError, whose message says how to fix the query."""
-        try:
+    def search(self, query: SearchQuery | str, limit: int = 20) -> list[Hit]:
+        """The query's words through FTS5 (best first, title weighted 5 to the body's 1), or
+        with no words the newest items, both narrowed by the filters in SQL."""
+        if isinstance(query, str):
+            query = search_query(query, limit=limit)
+        where, params = _filters(query)
+        if query.places:
+            self._conn().create_function("search_fold", 1, fold_place, deterministic=True)
+        if query.root is None:
+            rows = self._conn().execute(
+                f"SELECT items.doc, NULL, NULL FROM items WHERE {' AND '.join(where) or '1'} "
+                f"ORDER BY {_WHEN} DESC, items.id LIMIT ?", (*params, query.limit)).fetchall()
+        else:
             # FTS5's snippet() is quadratic in the matches of a document (a megabyte repeating
             # the word takes minutes): past SNIPPET_MAX_BODY characters the snippet is cut here.
             rows = self._conn().execute(
-                "SELECT items.doc, CASE WHEN length(items.body) <= ? "
-                "THEN snippet(items_fts, 1, '[', ']', '…', 12) END FROM items_fts "
+                "SELECT items.doc, highlight(items_fts, 0, ?, ?), CASE WHEN length(items.body) <= ? "
+                "THEN snippet(items_fts, 1, ?, ?, '…', 12) END FROM items_fts "
                 "JOIN items ON items.rid = items_fts.rowid WHERE items_fts MATCH ? "
-                "ORDER BY bm25(items_fts, 5.0, 1.0) LIMIT ?",
-                (SNIPPET_MAX_BODY, _fts_query(query), limit),
+                + "".join(f" AND {w}" for w in where)
+                + " ORDER BY bm25(items_fts, 5.0, 1.0) LIMIT ?",
+                (MARK, END_MARK, SNIPPET_MAX_BODY, MARK, END_MARK, fts_match(query.root), *params,
+                 query.limit),
             ).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "fts5" not in str(exc):
-                raise
-            raise QuerySyntaxError(
-                f"search query {query[:80]!r} is not valid ({exc}); put words in double quotes "
-                'to search them literally, e.g. \'"AND"\'') from None
         hits = []
-        for doc, snip in rows:
+        for doc, title, snip in rows:
             item = json.loads(doc)
-            hits.append({**item, "snippet": snip if snip is not None else _plain_snippet(item, query)})
+            if snip is None:
+                snip = mark_first(item.get("body") or "", query.terms())
+            hits.append(Hit(item, title or item["title"], snip))
         return hits
 
     def get(self, item_id: str) -> dict[str, Any] | None:
@@ -155,52 +173,56 @@ class SqliteStore(SqliteDatabase, ItemStore):
 
 
 SNIPPET_MAX_BODY = 50_000
+# When an item happened, as the brief reads it: publication date, else collection date (ISO
+# UTC text from the schema's JSON: compares like the instants, to the second).
+_WHEN = "coalesce(items.published_at, json_extract(items.doc, '$.collected_at'))"
 
 
-def _plain_snippet(item: dict[str, Any], query: str, width: int = 80) -> str:
-    """About `width` characters of the body around the first query word found (bracketed, as
-    FTS5 marks it), or its start: for bodies too long for snippet()."""
-    body = item.get("body") or ""
-    folded = body.casefold()
-    for token in _split_keep_phrases(query):
-        word = token.strip('"').casefold()
-        if not word or token in ("AND", "OR", "NOT"):
-            continue
-        at = folded.find(word)
-        if at >= 0:
-            start = max(at - width // 2, 0)
-            end = at + len(word)
-            return ("…" if start else "") + body[start:at] + "[" + body[at:end] + "]" + \
-                body[end:end + width // 2] + "…"
-    return body[:width] + ("…" if len(body) > width else "")
+def fts_match(node: Node) -> str:
+    """The FTS5 MATCH expression of a checked parse tree (`sinks.search.parse_words`): every
+    term a quoted phrase, every group in parentheses, NOT as FTS5's binary operator."""
+    if isinstance(node, Term):
+        return '"' + node.text.replace('"', '""') + '"'
+    if isinstance(node, Or):
+        return "(" + " OR ".join(fts_match(c) for c in node.children) + ")"
+    if isinstance(node, And):
+        found = [fts_match(c) for c in node.children if not isinstance(c, Not)]
+        text = "(" + " AND ".join(found) + ")"
+        for c in node.children:
+            if isinstance(c, Not):
+                text = f"({text} NOT {fts_match(c.child)})"
+        return text
+    raise QuerySyntaxError("NOT needs a word before it")  # parse_words refuses it first
 
 
-class QuerySyntaxError(ValueError):
-    """A search query FTS5 cannot run: the message names the misplaced operator and the fix."""
+def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
+    """SQL conditions on `items` (and their parameters) for the query's filters."""
+    where: list[str] = []
+    params: list[Any] = []
 
+    def any_of(template: str, values: tuple[str, ...]) -> None:
+        where.append("(" + " OR ".join([template] * len(values)) + ")")
+        for value in values:
+            params.extend([value] * template.count("?"))
 
-def _check_operators(query: str, tokens: list[str]) -> None:
-    """AND, OR and NOT (upper case) join two terms: one at the start, at the end or beside
-    another operator makes FTS5 fail with a bare "syntax error"; say what to type instead."""
-    operators = {"AND", "OR", "NOT"}
-    shown = query if len(query) <= 80 else query[:79] + "…"
-    for i, token in enumerate(tokens):
-        if token not in operators:
-            continue
-        quoted = f'"{token}"'
-        if i == 0 and token == "NOT":
-            raise QuerySyntaxError(
-                f"search {shown!r}: NOT needs a word before it (Kidal NOT Gao: items with Kidal "
-                f"but not Gao); to search the word itself, quote it: {quoted}")
-        if i == 0 or i == len(tokens) - 1:
-            where = "starts" if i == 0 else "ends"
-            raise QuerySyntaxError(
-                f"search {shown!r} {where} with {token}, which joins two words (Kidal {token} Gao); "
-                f"add the missing word, or quote it to search the word itself: {quoted}")
-        if tokens[i + 1] in operators:
-            raise QuerySyntaxError(
-                f"search {shown!r}: {token} {tokens[i + 1]} has no word between the operators; "
-                f"remove one, or quote a word to search it literally: {quoted}")
+    if query.since is not None:
+        where.append(f"{_WHEN} >= ?")
+        params.append(query.since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    if query.sources:
+        any_of("items.source = ?", query.sources)
+    if query.langs:
+        any_of("lower(coalesce(items.lang, 'und')) = ?", query.langs)
+    if query.event_types:
+        any_of("EXISTS (SELECT 1 FROM json_each(items.doc, '$.enrichment.event_types') "
+               "WHERE json_extract(value, '$.label') = ?)", query.event_types)
+    if query.places:
+        where.append("EXISTS (SELECT 1 FROM json_each(items.doc, '$.enrichment.places') WHERE "
+                     "search_fold(json_extract(value, '$.name')) IN ({0}) OR "
+                     "search_fold(json_extract(value, '$.admin1')) IN ({0}) OR "
+                     "search_fold(json_extract(value, '$.admin2')) IN ({0}))"
+                     .format(",".join("?" * len(query.places))))
+        params.extend([fold_place(p) for p in query.places] * 3)
+    return where, params
 
 
 def _owners(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
@@ -211,37 +233,3 @@ def _owners(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
         marks = ",".join("?" * len(chunk))
         owners.update(conn.execute(f"SELECT id, source FROM items WHERE id IN ({marks})", chunk).fetchall())
     return owners
-
-
-def _fts_query(query: str) -> str:
-    """Lets users type plain words with punctuation (S/2020/476, l'AIGE) without FTS errors."""
-    operators = {"AND", "OR", "NOT"}
-    out = []
-    tokens = _split_keep_phrases(query)
-    _check_operators(query, tokens)
-    for token in tokens:
-        if token in operators or (token.startswith('"') and token.endswith('"') and len(token) > 1):
-            out.append(token)
-        else:
-            out.append('"' + token.replace('"', "") + '"')
-    return " ".join(out) or '""'
-
-
-def _split_keep_phrases(query: str) -> list[str]:
-    tokens, buf, in_phrase = [], "", False
-    for ch in query:
-        if ch == '"':
-            buf += ch
-            if in_phrase:
-                tokens.append(buf)
-                buf = ""
-            in_phrase = not in_phrase
-        elif ch.isspace() and not in_phrase:
-            if buf:
-                tokens.append(buf)
-            buf = ""
-        else:
-            buf += ch
-    if buf:
-        tokens.append(buf.rstrip('"') + ('"' if in_phrase else ""))
-    return tokens

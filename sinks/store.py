@@ -10,9 +10,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from veille.schema import EnrichedItem
+
+if TYPE_CHECKING:
+    from sinks.search import Hit, SearchQuery
 
 SOURCE_ITEMS_LIMIT = 200  # newest items per source a health check reads
 
@@ -44,7 +47,10 @@ class ItemStore(ABC):
         """
 
     @abstractmethod
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]: ...
+    def search(self, query: SearchQuery | str, limit: int = 20) -> list[Hit]:
+        """The items the query finds, best first (newest first with no words), at most
+        `query.limit` (`limit` when given a string). The query model, its syntax and filters
+        are `sinks.search`; a string is parsed with it and raises its QuerySyntaxError."""
 
     @abstractmethod
     def export(self) -> Iterator[dict[str, Any]]:

@@ -87,7 +87,7 @@ def test_crawled_items_are_searchable_in_elasticsearch(distributed, mirror):
         entry = next(e for key in all_source_keys() for e in expected_items(key)["items"]
                      if e.get("lang") == lang and e.get("title"))
         word = max(entry["title"].split(), key=len).strip(".,:;«»\"'()")
-        assert expected_id(entry) in {h["id"] for h in store.search(word, limit=50)}, (lang, word)
+        assert expected_id(entry) in {h.item["id"] for h in store.search(word, limit=50)}, (lang, word)
     by_source = store.counts_by_source()
     assert set(by_source) == set(all_source_keys())
     langs = {lang for s in by_source.values() for lang in s["languages"]}

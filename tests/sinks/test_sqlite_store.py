@@ -30,9 +30,9 @@ def test_search_ignores_accents_and_finds_arabic(tmp_path):
     store = SqliteStore(tmp_path / "s.db")
     store.upsert([_item("a", "Sécurité à Ménaka", "La situation sécuritaire"),
                   _item("b", "مالي", "نزوح آلاف الأسر من منطقة ميناكا")])
-    assert [h["id"] for h in store.search("securite menaka")] == ["https://example.org/a"]
-    assert [h["id"] for h in store.search("ميناكا")] == ["https://example.org/b"]
-    assert store.search('"situation sécuritaire"')[0]["id"] == "https://example.org/a"
+    assert [h.item["id"] for h in store.search("securite menaka")] == ["https://example.org/a"]
+    assert [h.item["id"] for h in store.search("ميناكا")] == ["https://example.org/b"]
+    assert store.search('"situation sécuritaire"')[0].item["id"] == "https://example.org/a"
     assert store.search("S/2020/476") == []  # punctuation does not break the query
 
 

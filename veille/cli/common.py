@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import NoReturn
+
+import typer
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,6 +25,14 @@ def safe(text: object, limit: int | None = 300, *, one_line: bool = True) -> str
     holding `[/]` or `[/bold]` neither crashes nor styles the output), at most `limit` characters.
     Every command that prints such text goes through it."""
     return escape(clean(text, limit, one_line=one_line))
+
+
+def usage_error(message: object) -> NoReturn:
+    """A command given options or arguments it cannot run: one line `usage error: …` saying
+    what to type instead, exit 2 (as click does for a missing argument). A configuration
+    file or variable that is wrong is a ConfigError instead (`veille.cli.main`)."""
+    err.print(f"[red]usage error[/red]: {safe(message, 2000)}", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def setup_logging(level: str | None = None) -> None:

@@ -1,4 +1,5 @@
-"""`veille search` and `veille export`: reading the item store."""
+"""`veille search` and `veille export`: reading the item store (the query model and both
+engines' translations of it are `sinks.search`, `sinks.sqlite_store`, `sinks.es_store`)."""
 
 from __future__ import annotations
 
@@ -7,49 +8,97 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
-from veille.cli.common import console, err, safe
-from veille.settings import ConfigError
+from veille.cli.common import console, err, safe, usage_error
+from veille.textsafe import clean
 
 
-def search(query: str, limit: int = typer.Option(10, help="results to show")) -> None:
-    """Full-text search over stored items (words, "phrases", AND/OR/NOT)."""
-    from sinks.sqlite_store import QuerySyntaxError
+def search(
+    query: str = typer.Argument(None, help='words, "phrases", AND, OR, NOT and ( ); may be left '
+                                'out when a filter is given (then newest first)'),
+    limit: int = typer.Option(10, "--limit", "-n", help="results to show"),
+    since: str = typer.Option(None, "--since", help="published (else collected) within this "
+                              "duration back from now (24h, 7d, 2w) or since this date (2024-03-01)"),
+    source: list[str] = typer.Option(None, "--source", "-s", help="only this source key (repeat "
+                                     "or comma-separate for several)"),
+    lang: list[str] = typer.Option(None, "--lang", help="only this identified language: fr, en, ar…"),
+    event_type: list[str] = typer.Option(None, "--event-type", help="only items with this event "
+                                         "type label, e.g. armed_clash, attack_on_civilians"),
+    place: list[str] = typer.Option(None, "--place", help="only items naming this place, region or "
+                                    "cercle (case and accents ignored)"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per line: the item without "
+                                 "its body, plus snippet and matched words"),
+) -> None:
+    """Full-text search over stored items (words, "phrases", AND/OR/NOT, parentheses), with
+    filters. Exit 1 when nothing matches, 2 on a query it cannot run."""
+    from sinks.search import QuerySyntaxError, search_query
     from sinks.store import open_store
 
     try:
-        hits = open_store().search(query, limit)
+        request = search_query(query, since=since, sources=source, langs=lang,
+                               event_types=event_type, places=place, limit=limit)
     except QuerySyntaxError as exc:
-        err.print(f"[red]query error[/red]: {safe(exc, 1000)}", soft_wrap=True)
-        raise typer.Exit(2) from None
+        usage_error(exc)
+    store = open_store()
+    try:
+        hits = store.search(request)
+    finally:
+        store.close()
     if not hits:
-        console.print(f"no item matches {safe(repr(query))}")
+        err.print(f"no item matches {safe(repr(query or ''))}"
+                  + (" with these filters" if request.filtered else ""))
         raise typer.Exit(1)
     for hit in hits:
-        date = (hit.get("published_at") or "")[:10]
-        console.print(f"[bold]{safe(hit['title'])}[/bold]  "
-                      f"[dim]{safe(hit['source'])} · {safe(hit.get('lang') or '?')} · {safe(date)}[/dim]")
-        console.print(f"  {safe(hit['id'], 2000)}", highlight=False)
-        console.print(f"  {safe(hit['snippet'], 1000)}", highlight=False)
+        if as_json:
+            typer.echo(json.dumps(hit.document(), ensure_ascii=False))
+            continue
+        item = hit.item
+        line = _marked(hit.title, 300, "bold")
+        line.append(f"  {clean(item['source'], 100)} · {clean(item.get('lang') or '?', 20)} · "
+                    f"{clean((item.get('published_at') or '')[:10], 10)}", style="dim")
+        console.print(line)
+        console.print(Text("  " + clean(item["id"], 2000, one_line=True)), highlight=False)
+        console.print(Text("  ") + _marked(hit.snippet, 1000), highlight=False)
+
+
+def _marked(text: str, limit: int, style: str = "") -> Text:
+    """The text with its matches in reverse video, control characters removed, at most
+    `limit` characters. A rich Text is never read as markup: `[/…]` prints as written."""
+    from sinks.search import marked_parts
+
+    out = Text(style=style)
+    for piece, matched in marked_parts(text):
+        room = limit - len(out.plain)
+        if room <= 0:
+            break
+        out.append(clean(piece, room, one_line=True), style="reverse" if matched else "")
+    return out
 
 
 def export(
     format: str = typer.Option("jsonl", "--format", help="only jsonl so far"),
-    output: Path = typer.Option(None, "--output", "-o", help="file to write; default stdout"),
+    out_path: Path = typer.Option(None, "--out", "-o", help="file to write; default stdout"),
+    output: Path = typer.Option(None, "--output", hidden=True, help="deprecated: --out"),
 ) -> None:
     """Every stored item, one JSON object a line, with the schema's fields."""
     from sinks.store import open_store
 
     if format != "jsonl":
-        raise ConfigError(f"--format {format!r}: only 'jsonl' is supported")
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
+        usage_error(f"--format {format!r}: only 'jsonl' is supported")
+    if output is not None:
+        if out_path is not None:
+            usage_error("give --out only (--output is its old name)")
+        err.print("[yellow]--output is deprecated[/yellow]: use --out")
+        out_path = output
+    out = out_path.open("w", encoding="utf-8") if out_path else sys.stdout
     n = 0
     for doc in open_store().export():
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
         n += 1
-    if output:
+    if out_path:
         out.close()
-        err.print(f"{n} items written to {safe(output)}")
+        err.print(f"{n} items written to {safe(out_path)}")
 
 
 def register(app: typer.Typer) -> None:

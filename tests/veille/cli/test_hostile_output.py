@@ -140,15 +140,20 @@ def test_search_of_a_megabyte_title_does_not_hang(home: Path) -> None:
 
 
 @pytest.mark.parametrize(("query", "words"), [
-    ("AND", ["starts with AND", '"AND"']),
+    ("AND", ["found AND", '"AND"']),
+    ("Kidal AND", ["after AND", "end of the query"]),
     ("NOT Gao", ["NOT needs a word before it", '"NOT"']),
-    ("Gao OR", ["ends with OR", '"OR"']),
-    ("Gao AND OR Kidal", ["AND OR", "no word between"]),
+    ("Gao OR", ["after OR", "end of the query"]),
+    ("Gao AND OR Kidal", ["after AND, found OR", '"OR"']),
+    ('"Kidal', ["quote \" is never closed"]),
+    ("(Kidal OR Gao", ["'(' is never closed"]),
+    ("Kidal)", ["')' without a matching '('"]),
+    ("Kidal OR NOT Gao", ["NOT needs a word before it"]),
 ])
 def test_search_syntax_errors_get_one_line_saying_how_to_fix(home: Path, query: str, words: list[str]) -> None:
     _store([_item(1, "Gao et Kidal")])
-    message = _one_line_error(runner.invoke(app, ["search", query]), "query error", *words)
-    assert "fts5" not in message
+    message = _one_line_error(runner.invoke(app, ["search", query]), "usage error", *words)
+    assert "fts5" not in message and "configuration error" not in message
 
 
 def test_search_still_takes_operators_and_quoted_operators(home: Path) -> None:
