@@ -22,8 +22,30 @@ from veille.cli.sources import sources_app
 from veille.settings import ConfigError
 from veille.sqlite_db import StorageError
 
+# `-h` as well as `--help`: click passes help_option_names down to every group and command.
 app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Monitoring of statements and news about Mali and the Sahel.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"veille {version('veille')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("veille (not installed: version unknown)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _veille(_version: bool = typer.Option(False, "--version", "-V", is_eager=True,
+                                          callback=_print_version,
+                                          help="print veille's version and exit")) -> None:
+    """Monitoring of statements and news about Mali and the Sahel."""
+
+
 app.add_typer(sources_app, name="sources")
 app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")

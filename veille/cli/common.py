@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-
 from rich.console import Console
 from rich.markup import escape
 

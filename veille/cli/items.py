@@ -15,17 +15,17 @@ from veille.textsafe import clean
 
 
 def search(
-    query: str = typer.Argument(None, help='words, "phrases", AND, OR, NOT and ( ); may be left '
+    query: str = typer.Argument(None, metavar="[QUERY]", help='words, "phrases", AND, OR, NOT and ( ); may be left '
                                 'out when a filter is given (then newest first)'),
-    limit: int = typer.Option(10, "--limit", "-n", help="results to show"),
-    since: str = typer.Option(None, "--since", help="published (else collected) within this "
+    limit: int = typer.Option(10, "--limit", "-n", metavar="N", help="results to show"),
+    since: str = typer.Option(None, "--since", metavar="WHEN", help="published (else collected) within this "
                               "duration back from now (24h, 7d, 2w) or since this date (2024-03-01)"),
-    source: list[str] = typer.Option(None, "--source", "-s", help="only this source key (repeat "
+    source: list[str] = typer.Option(None, "--source", "-s", metavar="KEY", help="only this source key (repeat "
                                      "or comma-separate for several)"),
-    lang: list[str] = typer.Option(None, "--lang", help="only this identified language: fr, en, ar…"),
-    event_type: list[str] = typer.Option(None, "--event-type", help="only items with this event "
+    lang: list[str] = typer.Option(None, "--lang", metavar="CODE", help="only this identified language: fr, en, ar…"),
+    event_type: list[str] = typer.Option(None, "--event-type", metavar="LABEL", help="only items with this event "
                                          "type label, e.g. armed_clash, attack_on_civilians"),
-    place: list[str] = typer.Option(None, "--place", help="only items naming this place, region or "
+    place: list[str] = typer.Option(None, "--place", metavar="NAME", help="only items naming this place, region or "
                                     "cercle (case and accents ignored)"),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line: the item without "
                                  "its body, plus snippet and matched words"),

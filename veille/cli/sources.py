@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,12 +29,20 @@ sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sourc
 
 
 @sources_app.command("list")
-def sources_list() -> None:
+def sources_list(
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per source and line"),
+) -> None:
     """Every source with its kind, languages, schedule and last round."""
     from veille.state import open_state
 
     registry = configured_registry()
     last = open_state().last_rounds()
+    if as_json:
+        for s in registry.sources:  # the declared source and its last round, as stored
+            r = last.get(s.key)
+            typer.echo(json.dumps({**s.model_dump(mode="json"), "last_round": r and asdict(r)},
+                                  ensure_ascii=False))
+        return
     table = Table(title=f"Sources ({safe(get_settings().sources_path())})")
     for col in ("key", "name", "kind", "spider", "languages", "schedule", "enabled", "last round"):
         table.add_column(col)

@@ -1,0 +1,113 @@
+"""Issue 15, point 6: the command line keeps one set of conventions. `-h` as well as `--help`
+on every command and group, `veille --version`, one long name per option across commands
+(`--out` for a file written; `export --output` kept hidden as a deprecated alias), `--json`
+on listing commands, and usage errors labelled as such with exit 2."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from veille.cli import app
+from veille.settings import reset_settings
+
+runner = CliRunner()
+ROOT = typer.main.get_command(app)
+
+
+def _commands(group=ROOT, path: tuple[str, ...] = ()):
+    """(path, command) of the root, every group and every command (Typer ships its own click:
+    told apart by their attributes, not their classes)."""
+    yield path, group
+    for name, sub in getattr(group, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def _options(command) -> list:
+    return [p for p in command.params if p.param_type_name == "option"]
+
+
+ALL = list(_commands())
+
+
+@pytest.fixture
+def fresh(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("VEILLE_KAFKA_BOOTSTRAP", "VEILLE_ES_URL", "VEILLE_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    reset_settings()
+    return home
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: " ".join(p) or "veille")
+def test_every_command_answers_short_and_long_help(path: tuple[str, ...]) -> None:
+    short, long = runner.invoke(app, [*path, "-h"]), runner.invoke(app, [*path, "--help"])
+    assert short.exit_code == 0 and long.exit_code == 0, short.output
+    assert "Usage:" in short.output and short.output == long.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"veille {version('veille')}"
+    assert runner.invoke(app, ["-V"]).output == result.output
+
+
+def test_one_long_name_per_option_across_commands() -> None:
+    names: dict[str, set[tuple[str, ...]]] = {}
+    for _, command in ALL:
+        for param in _options(command):
+            if not param.hidden:
+                longs = tuple(sorted(o for o in param.opts if o.startswith("--")))
+                names.setdefault(param.name, set()).add(longs)
+    differing = {name: spellings for name, spellings in names.items() if len(spellings) > 1}
+    assert differing == {}
+    visible = {o for spellings in names.values() for s in spellings for o in s}
+    assert "--out" in visible and "--output" not in visible  # a file written is --out
+
+
+@pytest.mark.parametrize("path", [("search",), ("sources", "list"), ("sources", "status"),
+                                  ("alerts", "list")])
+def test_listing_commands_offer_json(path: tuple[str, ...]) -> None:
+    command = dict(ALL)[path]
+    assert any("--json" in p.opts for p in _options(command))
+
+
+def test_sources_list_json_is_one_object_per_source(fresh: Path) -> None:
+    from veille.cli.common import configured_registry
+
+    result = runner.invoke(app, ["sources", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["key"] for r in rows] == [s.key for s in configured_registry().sources]
+    assert all(r["last_round"] is None and r["schedule"] for r in rows)  # never crawled here
+
+
+def test_export_writes_with_out_and_still_takes_the_old_output(fresh: Path, tmp_path: Path) -> None:
+    from sinks.store import open_store
+    from tests.support.search_cases import ITEMS
+
+    store = open_store()
+    store.upsert(ITEMS[:2])
+    store.close()
+    result = runner.invoke(app, ["export", "--out", str(tmp_path / "a.jsonl")])
+    assert result.exit_code == 0 and len((tmp_path / "a.jsonl").read_text().splitlines()) == 2
+    result = runner.invoke(app, ["export", "--output", str(tmp_path / "b.jsonl")])
+    assert result.exit_code == 0 and "--output is deprecated: use --out" in result.output
+    assert (tmp_path / "b.jsonl").read_text() == (tmp_path / "a.jsonl").read_text()
+    result = runner.invoke(app, ["export", "-h"])
+    assert "--out" in result.output and "--output" not in result.output
+
+
+@pytest.mark.parametrize("args", [["export", "--format", "csv"],
+                                  ["export", "--out", "x", "--output", "y"],
+                                  ["search", "Kidal AND"]])
+def test_usage_errors_are_called_usage_errors(fresh: Path, args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("usage error: ") and "configuration error" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
