@@ -26,7 +26,7 @@ matched words beside it (`Hit.document`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -163,8 +163,7 @@ class Hit:
     item: dict[str, Any]
     title: str
     snippet: str
-    score: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None  # the engine's relevance (Elasticsearch's _score); None in SQLite
 
     def matched(self) -> list[str]:
         """The text's own words for each match, distinct, in order of appearance."""

@@ -173,9 +173,9 @@ class SqliteStore(SqliteDatabase, ItemStore):
 
 
 SNIPPET_MAX_BODY = 50_000
-# When an item happened, as the brief reads it: publication date, else collection date (ISO
-# UTC text from the schema's JSON: compares like the instants, to the second).
-_WHEN = "coalesce(items.published_at, json_extract(items.doc, '$.collected_at'))"
+# When an item happened, as the brief reads it: publication date, else collection date; both
+# ISO text, which SQLite's datetime() brings to UTC whatever their offset (to the second).
+_WHEN = "datetime(coalesce(items.published_at, json_extract(items.doc, '$.collected_at')))"
 
 
 def fts_match(node: Node) -> str:
@@ -207,7 +207,7 @@ def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
 
     if query.since is not None:
         where.append(f"{_WHEN} >= ?")
-        params.append(query.since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        params.append(query.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
     if query.sources:
         any_of("items.source = ?", query.sources)
     if query.langs:

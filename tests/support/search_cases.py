@@ -4,7 +4,7 @@ Elasticsearch): one query model, the same answers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from veille.schema import EnrichedItem, Label, Place
 
@@ -40,7 +40,11 @@ ITEMS = [
           places=(("Ménaka", "Ménaka"),)),
     _item("e", "Tombouctou : marché rouvert", "Le marché de Tombouctou a rouvert, rien à Gao.",
           source="studio-tamani", days_ago=60, places=(("Tombouctou", "Tombouctou"),)),
+    _item("f", "Bamako", "Réunion à Bamako.", source="oic"),
 ]
+# Published at 12:30 in UTC+2, 10:30 UTC: 1 h 30 before NOW. As text, "12:30+02:00" would sort
+# after NOW - 1 h; the stores compare instants.
+ITEMS[-1].published_at = datetime(2024, 6, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
 
 
 def ids(*keys: str) -> set[str]:
@@ -65,5 +69,7 @@ CASES = [
     ("", {"places": ["menaka"]}, ids("a", "d")),  # accents and case ignored
     ("", {"places": ["KIDAL", "Tombouctou"]}, ids("b", "c", "e")),
     ("Gao", {"places": ["Tombouctou"], "since": "90d"}, ids("e")),
-    ("", {"since": "2d"}, ids("a", "d")),  # d has no publication date: collected 12 h ago
+    ("", {"since": "2d"}, ids("a", "d", "f")),  # d has no publication date: collected 12 h ago
+    ("Bamako", {"since": "1h"}, set()),
+    ("Bamako", {"since": "2h"}, ids("f")),
 ]
