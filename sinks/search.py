@@ -31,7 +31,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sinks.alerts.conditions import fold
-from sinks.alerts.query import And, Node, Not, Or, Query, QueryError, Term
+from sinks.alerts.query import (
+    And,
+    Node,
+    Not,
+    Or,
+    Query,
+    QueryError,
+    Term,
+    _positive_terms,  # the same walk as a rule's evidence
+)
 from veille.durations import EXAMPLES, parse_duration
 
 MARK, END_MARK = "\ue000", "\ue001"
@@ -62,7 +71,7 @@ class SearchQuery:
 
     def terms(self) -> list[Term]:
         """The terms a hit contains (those outside a NOT), in query order."""
-        return positive_terms(self.root) if self.root is not None else []
+        return _positive_terms(self.root) if self.root is not None else []
 
 
 def search_query(text: str | None, *, since: str | None = None, sources: list[str] | None = None,
@@ -114,14 +123,6 @@ def _check_negation(node: Node, shown: str) -> None:
     elif isinstance(node, Or):
         for child in node.children:
             _check_negation(child, shown)
-
-
-def positive_terms(node: Node) -> list[Term]:
-    if isinstance(node, Term):
-        return [node]
-    if isinstance(node, Not):
-        return []
-    return [t for c in node.children for t in positive_terms(c)]
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:

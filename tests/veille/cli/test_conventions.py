@@ -14,7 +14,6 @@ import typer
 from typer.testing import CliRunner
 
 from veille.cli import app
-from veille.settings import reset_settings
 
 runner = CliRunner()
 ROOT = typer.main.get_command(app)
@@ -33,15 +32,6 @@ def _options(command) -> list:
 
 
 ALL = list(_commands())
-
-
-@pytest.fixture
-def fresh(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("VEILLE_KAFKA_BOOTSTRAP", "VEILLE_ES_URL", "VEILLE_REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    reset_settings()
-    return home
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: " ".join(p) or "veille")
@@ -77,7 +67,7 @@ def test_listing_commands_offer_json(path: tuple[str, ...]) -> None:
     assert any("--json" in p.opts for p in _options(command))
 
 
-def test_sources_list_json_is_one_object_per_source(fresh: Path) -> None:
+def test_sources_list_json_is_one_object_per_source(embedded: Path) -> None:
     from veille.cli.common import configured_registry
 
     result = runner.invoke(app, ["sources", "list", "--json"])
@@ -87,7 +77,7 @@ def test_sources_list_json_is_one_object_per_source(fresh: Path) -> None:
     assert all(r["last_round"] is None and r["schedule"] for r in rows)  # never crawled here
 
 
-def test_export_writes_with_out_and_still_takes_the_old_output(fresh: Path, tmp_path: Path) -> None:
+def test_export_writes_with_out_and_still_takes_the_old_output(embedded: Path, tmp_path: Path) -> None:
     from sinks.store import open_store
     from tests.support.search_cases import ITEMS
 
@@ -106,7 +96,7 @@ def test_export_writes_with_out_and_still_takes_the_old_output(fresh: Path, tmp_
 @pytest.mark.parametrize("args", [["export", "--format", "csv"],
                                   ["export", "--out", "x", "--output", "y"],
                                   ["search", "Kidal AND"]])
-def test_usage_errors_are_called_usage_errors(fresh: Path, args: list[str]) -> None:
+def test_usage_errors_are_called_usage_errors(embedded: Path, args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert result.output.startswith("usage error: ") and "configuration error" not in result.output

@@ -15,21 +15,16 @@ from typer.testing import CliRunner
 from sinks.store import open_store
 from tests.support.search_cases import ITEMS
 from veille.cli import app
-from veille.settings import reset_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def stored(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("VEILLE_KAFKA_BOOTSTRAP", "VEILLE_ES_URL", "VEILLE_REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    reset_settings()
+def stored(embedded: Path) -> Path:
     store = open_store()
     store.upsert(ITEMS)
     store.close()
-    return home
+    return embedded
 
 
 def test_a_lower_case_match_is_shown_and_highlighted(stored: Path, monkeypatch) -> None:
