@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "real_pages"
 TRAFILATURA = {"package": "trafilatura==1.0.0", "licence": "GPL-3.0-or-later"}
 NEWSPAPER = {"package": "newspaper4k==0.9.6", "licence": "MIT"}
-HTMLDATE = {"package": "htmldate==1.3.0", "licence": "Apache-2.0"}
+HTMLDATE = {"package": "htmldate==1.3.0", "licence": "GPL-3.0-or-later"}
 # htmldate's French article pages (its other pages are German or English, many of them home
 # pages): only their publication date is asserted there.
 HTMLDATE_FRENCH = ("paris-luttes.info.html", "loldf.org.html", "mediapart.fr.violences.html",

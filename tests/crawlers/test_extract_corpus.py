@@ -116,5 +116,19 @@ def test_a_comments_link_near_the_top_keeps_the_text():
     assert "trois mille élèves" in art.body
 
 
+def test_a_table_in_the_article_is_kept():
+    # lemire.me's benchmark figures and oneesports.gg's results are tables inside the article.
+    table_html = (
+        "<table><tr><th>Région</th><th>Écoles rouvertes</th></tr>"
+        "<tr><td>Gao</td><td>vingt</td></tr><tr><td>Tombouctou</td><td>douze</td></tr></table>"
+    )
+    html = (
+        "<html lang='fr'><head><title>Écoles</title></head><body><article><h1>Écoles</h1>"
+        f"{ARTICLE}{table_html}</article></body></html>"
+    )
+    art = extract_article(html, "https://news.example.org/ecoles")
+    assert "Tombouctou" in art.body and "douze" in art.body
+
+
 if __name__ == "__main__":
     print(table(score_all()))
