@@ -1,11 +1,14 @@
 """Turning an article page into title, clean text, date and language.
 
 Robust signals first, brittle ones last: JSON-LD (NewsArticle and friends), then `og:` /
-`article:` meta tags and `<time datetime>`, then trafilatura and htmldate, and only then the
-CSS selectors a source declares. A page is decoded with its declared (or BOM) charset, else
-as UTF-8; a page that is UTF-8 but for a few bad bytes stays UTF-8 (the bad bytes become
-U+FFFD). Only when that charset really fails is the charset detected, because Arabic sites
-still serve windows-1256 without saying so.
+`article:` meta tags, then trafilatura and htmldate, and only then the CSS selectors a source
+declares. For the date, a page's first `<time datetime>` comes after htmldate: on real pages
+it is as often a sidebar's or an update's time as the article's, and htmldate weighs where a
+`<time>` stands. Figures on real pages: docs/extraction.md.
+
+A page is decoded with its declared (or BOM) charset, else as UTF-8; a page that is UTF-8 but
+for a few bad bytes stays UTF-8 (the bad bytes become U+FFFD). Only when that charset really
+fails is the charset detected, because Arabic sites still serve windows-1256 without saying so.
 """
 
 from __future__ import annotations
@@ -238,7 +241,10 @@ def extract_article(
     if selectors.body:
         body = _paragraphs_text(sel.css(selectors.body))
     if not body:
-        body = trafilatura.extract(html, url=url, include_comments=False, include_tables=False, favor_precision=False) or ""
+        # Tables stay: a table in an article (casualties by region, a list of attacks) is text.
+        body = _without_comment_section(
+            trafilatura.extract(html, url=url, include_comments=False, include_tables=True, favor_precision=False) or ""
+        )
     if not body and isinstance(ld.get("articleBody"), str):
         body = ld["articleBody"]
     if not body:
@@ -269,22 +275,52 @@ def extract_article(
 
 def _published(sel: Selector, ld: dict, selectors: Selectors, html: str, lang: str | None) -> datetime | None:
     # A live blog's first <time> and its dateModified are its latest update: its start counts.
+    # A page's first <time> anywhere and its modification time are last resorts, after htmldate.
     candidates = [
         ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None,
         ld.get("coverageStartTime") if isinstance(ld.get("coverageStartTime"), str) else None,
         _meta(sel, "article:published_time", "datePublished", "dcterms.date", "dcterms.created",
               "date", "pubdate", "DC.date.issued", "sailthru.date"),
-        sel.xpath("//time/@datetime").get(),
         sel.xpath('//*[@class and contains(@class, "date-display-single")]/@content').get(),
     ]
     if selectors.date:
         candidates.append(sel.css(selectors.date).xpath("string()").get())
-    candidates.append(_meta(sel, "article:modified_time", "dcterms.modified"))
     for value in candidates:
         if value and (when := parse_date(value, lang)):
             return when
     found = find_date(html, extensive_search=True, original_date=True, outputformat="%Y-%m-%d")
-    return parse_date(found, lang) if found else None
+    if found and (when := parse_date(found, lang)):
+        return when
+    for value in (sel.xpath("//time/@datetime").get(), _meta(sel, "article:modified_time", "dcterms.modified")):
+        if value and (when := parse_date(value, lang)):
+            return when
+    return None
+
+
+# The heading of a readers' comment section, alone on its line ("Comentar", "Commentaires (12)",
+# "التعليقات"): trafilatura leaves a comment section in the text when the site's markup does
+# not name it, and readers' words are not the publisher's.
+_COMMENTS_HEADING = re.compile(
+    r"^\W*\d*\s*(comments?|leave a (comment|reply)|post a comment|add (a )?comment|reader comments"
+    r"|commentaires?|commenter|réagir|réactions|laisser un commentaire|ajouter un commentaire"
+    r"|vos commentaires|التعليقات|تعليقات|أضف تعليق|اترك تعليقا|comentarios?|comentar"
+    r"|deja un comentario|kommentare|kommentieren|kommentar schreiben)\s*(\(\d+\)|\d+)?\W*$",
+    re.IGNORECASE,
+)
+# Only a heading after some text counts: near the top it is a link in the byline ("12
+# commentaires"). Readers' comments can outweigh the article, so no share of the text is asked.
+_COMMENTS_MIN_BEFORE = 300  # characters of text before the heading
+
+
+def _without_comment_section(text: str) -> str:
+    """The text cut at a comment-section heading that follows the start of the article."""
+    lines = text.splitlines()
+    seen = 0
+    for i, line in enumerate(lines):
+        if seen >= _COMMENTS_MIN_BEFORE and _COMMENTS_HEADING.match(line.strip()):
+            return "\n".join(lines[:i])
+        seen += len(line)
+    return text
 
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
