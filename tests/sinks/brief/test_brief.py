@@ -245,6 +245,7 @@ def _rendered_images(page: str, tmp_path: Path, name: str) -> dict[str, str]:
     proc = subprocess.run(
         [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--user-data-dir=" + str(tmp_path / "chromium-profile"), "--virtual-time-budget=10000",
+         "--allow-file-access-from-files",  # pictures as files (a mail's cid: parts) may be read back
          "--dump-dom", probe.as_uri()],
         capture_output=True, text=True, timeout=120,
     )
