@@ -241,7 +241,7 @@ S = {
     "td": f"{FONT};font-size:13px;padding:3px 6px;border-bottom:1px solid #e6e9ed;vertical-align:top",
     "num": f"{FONT};font-size:13px;padding:3px 6px;border-bottom:1px solid #e6e9ed;text-align:right",
     "key": f"{FONT};font-size:12px;color:#5a6570;background:#f0f3f6;padding:8px 10px;text-align:center",
-    "img": "display:block;width:100%;max-width:680px;height:auto;border:1px solid #e6e9ed",
+    "img": "display:block;width:100%;max-width:640px;height:auto;border:0",
     "chip": f"{FONT};font-size:11px;line-height:18px;padding:1px 7px;white-space:nowrap",
     "flag_new": f"{FONT};font-size:11px;font-weight:bold;color:#ffffff;background:#1f6f43;padding:1px 6px",
     "flag_up": f"{FONT};font-size:11px;font-weight:bold;color:#ffffff;background:#b3261e;padding:1px 6px",
@@ -481,17 +481,17 @@ def render_brief(
 to <time datetime="{end.isoformat()}">{_e(_fmt_time(end))}</time> ({_e(_span(since))}).</p>
 <table id="key-figures" role="presentation" cellpadding="0" cellspacing="4" style="border-collapse:separate;width:100%;margin:10px 0 0 0"><tr>{key_figures}</tr></table>
 {_h2(f"Stories by reach: {len(shown)} of {len(stories)}", "stories")}
-<p style="{S["meta"]}">Ranked by how many sources and languages report them. NEW: first reported in this window. GROWING: at least twice as many reports as in the {_e(_span(since))} before, and two more.</p>
+<p style="{S["meta"]}">Ranked by how many sources and languages report them. NEW: first reported in this window. GROWING: reported in the {_e(_span(since))} before, and now at least twice as often and two reports more.</p>
 <ol class="items" id="top-items" style="padding-left:22px;margin:8px 0">{stories_html}</ol>
 {_h2("Alerts of the period", "alerts-h")}
 {_alerts_html(in_period)}
 {_h2("Sources that broke", "source-health-h")}
 {_health_html(health)}
 {_h2("Map", "map-h")}
-<img id="map" src="{src["map"]}" width="{WIDTH}" alt="Map of Mali with its regions and the {len(points)} places named in the window" style="{S["img"]}">
+<img id="map" src="{src["map"]}" width="{WIDTH - 40}" alt="Map of Mali with its regions and the {len(points)} places named in the window" style="{S["img"]}">
 <p style="{S["meta"]}">{len(points)} places named by the window's items (marker area: number of items; colour: worst severity). Country-level mentions are counted in the region table only. Region boundaries are approximate (derived from OCHA's settlements, CC BY-IGO).{outside_note}</p>
 {_h2("The week", "week-h")}
-<img id="week-chart" src="{src["week-chart"]}" width="{WIDTH}" alt="Items per day from {first:%d %b} to {last:%d %b %Y}, by event type and topic" style="{S["img"]}">
+<img id="week-chart" src="{src["week-chart"]}" width="{WIDTH - 40}" alt="Items per day from {first:%d %b} to {last:%d %b %Y}, by event type and topic" style="{S["img"]}">
 <p style="{S["meta"]}">{first:%d %b} – {last:%d %b %Y} (UTC days; the 7 days ending with this brief). An item counts once in the bars, under its most likely event type.</p>
 {_table("counts-event-types", "Items by event type", event_type_rows(window), "No item in the window.")}
 {_table("counts-regions", "Items by region", region_rows(window), "No place named in the window.")}

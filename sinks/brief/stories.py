@@ -4,8 +4,8 @@ stories new in the window and the growing ones flagged.
 
 A story is the processors' `story_id` (near-duplicates across sources and languages); an
 item without one is its own story. "New": no report of the story before the window (the
-reader computes `seen_before` over the whole store). "Growing": at least twice as many
-reports in the window as in the window of the same length just before it, and at least two
+reader computes `seen_before` over the whole store). "Growing": reported in the window of the same
+length just before this one, and now at least twice as often and at least two reports
 more (`GROWTH_RATIO`, `GROWTH_MIN`): one report becoming two is noise, three becoming eight is
 news.
 """
@@ -77,7 +77,8 @@ class Story:
 
 
 def is_growing(now: int, before: int) -> bool:
-    return now >= GROWTH_RATIO * before and now - before >= GROWTH_MIN
+    """A story already reported before the window (a new one is flagged NEW instead)."""
+    return before > 0 and now >= GROWTH_RATIO * before and now - before >= GROWTH_MIN
 
 
 def rank_stories(window: Iterable[Item], previous: Iterable[Item],

@@ -294,7 +294,7 @@ def test_brief_on_mirrored_items_renders_in_chromium(home: Path, mirror, tmp_pat
     doc = _doc(page)
     assert doc.xpath("//title")[0].text_content() == "Brief <test>"
     assert "to 2024-03-13 00:00 UTC" in doc.get_element_by_id("window").text_content()
-    n = int(doc.get_element_by_id("key-figures").xpath("./div/b")[0].text_content())
+    n = int(doc.get_element_by_id("key-figures").xpath(".//td/b")[0].text_content())
     assert 10 <= n <= stored
     assert len(doc.xpath("//ol[@id='top-items']/li")) == 5
     assert doc.xpath("//table[@id='counts-event-types']//tbody/tr")

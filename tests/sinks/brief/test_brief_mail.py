@@ -159,7 +159,7 @@ def _screenshot(html: Path, png: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--hide-scrollbars", "--user-data-dir=" + str(tmp_path / "shot-profile"),
-         "--virtual-time-budget=10000", "--window-size=760,2600", f"--screenshot={png}", html.as_uri()],
+         "--virtual-time-budget=10000", "--window-size=760,4400", f"--screenshot={png}", html.as_uri()],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and png.exists(), proc.stderr[-2000:]
 
