@@ -1,14 +1,15 @@
-"""The daily brief: one self-contained HTML page about the items of a time window.
+"""The brief: one HTML document about the items of a time window, as a file and as a mail.
 
-A team mails the page around and opens it anywhere, offline, in a mail client that blocks
-remote content: so everything is inside the file (CSS inline, pictures as PNG data: URIs,
-no script, no font or CDN) and the only URLs are the items' own links. Every text that comes
+A team reads it in Gmail, Outlook or iOS Mail, or opens the file anywhere, offline: so the
+layout is tables with inline styles (what mail clients keep), the two pictures are `cid:`
+parts in the mail and data: URIs in the file, there is no script, font or CDN, and the only
+URLs are the items' own links. Every text that comes
 from an item is escaped (a title can hold `<script>`), titles and summaries carry
 `dir="auto"` so Arabic reads right to left, and labels are wrapped in `<bdi>` so a mixed
 line keeps its order.
 
 Pure functions from item dicts (the store's `export()` shape: `EnrichedItem` dumped to
-JSON) and a window to a string; reading the store is `veille/cli/brief.py`'s job.
+JSON) and a window to a `Brief`; reading the stores is `sinks.brief.produce`'s job.
 """
 
 from __future__ import annotations
@@ -198,25 +199,6 @@ def map_points(items: Sequence[Item]) -> list[Any]:
             found.setdefault(key, []).append(severity(item))
     return [MapPoint(name, country, admin1, lat, lon, len(sev), max(sev))
             for (name, country, admin1, lat, lon), sev in sorted(found.items())]
-
-
-def top_items(items: Sequence[Item], n: int) -> list[tuple[Item, list[Item]]]:
-    """The `n` most severe stories: one item per story (its most severe report, the latest on
-    ties) with the other reports of the same story, so five wires on one attack take one
-    slot and the list shows n different events."""
-    ordered = sorted(items, key=lambda i: (-severity(i), -(item_time(i) or datetime.min.replace(tzinfo=UTC)).timestamp(), str(i.get("id"))))
-    stories: dict[str, tuple[Item, list[Item]]] = {}
-    out: list[tuple[Item, list[Item]]] = []
-    for item in ordered:
-        story = _enrichment(item).get("story_id") or f"item:{item.get('id')}"
-        if story in stories:
-            stories[story][1].append(item)
-            continue
-        entry: tuple[Item, list[Item]] = (item, [])
-        stories[story] = entry
-        if len(out) < n:
-            out.append(entry)
-    return out
 
 
 # -- HTML --------------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ from sinks.brief.page import (
     in_window,
     latest_time,
     parse_instant,
-    top_items,
     week_days,
 )
+from sinks.brief.stories import rank_stories
 from tests.support.sites import crawl
 from veille.cli.brief import brief
 from veille.durations import parse_duration
@@ -157,12 +157,13 @@ def _synthetic(id_: str, score: int, story: str | None, day: int = 12) -> dict:
             "enrichment": {"severity": {"score": score, "reasons": []}, "story_id": story}}
 
 
-def test_top_items_by_severity_one_per_story() -> None:
-    chosen = top_items([_synthetic("a", 40, "s1"), _synthetic("b", 90, "s1"), _synthetic("c", 60, None),
-                        _synthetic("d", 60, "s2", day=11), _synthetic("e", 10, "s3")], n=3)
-    # s1 once, by its most severe report, with the other report; equal scores: latest first.
-    assert [(i["id"], [o["id"] for o in others]) for i, others in chosen] == [
-        ("b", ["a"]), ("c", []), ("d", [])]
+def test_one_entry_per_story_led_by_its_most_severe_report() -> None:
+    stories = rank_stories([_synthetic("a", 40, "s1"), _synthetic("b", 90, "s1"), _synthetic("c", 60, None),
+                            _synthetic("d", 60, "s2", day=11), _synthetic("e", 10, "s3")], [])
+    # s1 once (two reports: ranked first), led by its most severe report; then equal reach:
+    # by severity, equal severity: latest first.
+    assert [(s.lead["id"], [i["id"] for i in s.items[1:]]) for s in stories] == [
+        ("b", ["a"]), ("c", []), ("d", []), ("e", [])]
 
 
 def test_window_arguments() -> None:

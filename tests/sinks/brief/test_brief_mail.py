@@ -170,29 +170,13 @@ def test_mailed_brief_is_received_and_renders(home: Path, mirror, tmp_path: Path
 
     from veille.settings import reset_settings
 
-    class Inbox:
-        def __init__(self) -> None:
-            self.received: list[tuple[list[str], bytes]] = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-            self.received.append((list(envelope.rcpt_tos), envelope.original_content))
-            return "250 OK"
-
     _fill_store(home, mirror.env_value())
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free loopback port (aiosmtpd's own check needs a real one)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    port = _free_port()  # aiosmtpd's start-up check needs a real port, not 0
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        rules = tmp_path / "rules.yaml"
-        rules.write_text(
-            "channels:\n"
-            "  console: {type: log}\n"
-            f"  team-mail: {{type: email, to: [ops@example.org], from: brief@example.org, "
-            f"smtp_host: 127.0.0.1, smtp_port: {port}}}\n"
-            "defaults: {channels: [console]}\nrules: []\n", encoding="utf-8")
+        rules = _rules(tmp_path, port)
         monkeypatch.setenv("VEILLE_RULES", str(rules))
         reset_settings()
         result = CliRunner().invoke(_app(), ["brief", "--since", "7d", "--until", "latest",
@@ -244,3 +228,115 @@ def test_mailed_brief_is_received_and_renders(home: Path, mirror, tmp_path: Path
         shutil.copy(shown / "brief.html", Path(keep) / "brief-mail.html")
         for cid in images:
             shutil.copy(shown / f"{cid.split('@')[0]}.png", Path(keep) / f"{cid.split('@')[0]}.png")
+
+
+# -- the schedule in `veille run` and the mail's errors ------------------------------------------
+def _recent_store(home: Path, now: datetime) -> None:
+    """Two items of the last hours, classified and stored as the pipeline would."""
+    from processors.classify import Classifier
+    from sinks.sqlite_store import SqliteStore
+    from veille.schema import Item
+
+    raw = [Item(id="recent-1", source="rfi-afrique", url="https://example.org/r1", lang="fr",
+                title="Attaque contre un convoi près de Gao",
+                body="Des hommes armés ont attaqué un convoi militaire près de Gao, tuant quatre soldats.",
+                published_at=now - timedelta(hours=3)),
+           Item(id="recent-2", source="un-news", url="https://example.org/r2", lang="en",
+                title="Civilians killed near Mopti",
+                body="Armed men attacked a village near Mopti, killing twelve civilians.",
+                published_at=now - timedelta(hours=2))]
+    classifier = Classifier(None)
+    try:
+        enriched = classifier.enrich_many(raw)
+    finally:
+        classifier.close()
+    home.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(home / "store.db")
+    try:
+        store.upsert(enriched)
+    finally:
+        store.close()
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _rules(tmp_path: Path, port: int) -> Path:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "channels:\n  console: {type: log}\n"
+        f"  team-mail: {{type: email, to: [ops@example.org], from: brief@example.org, "
+        f"smtp_host: 127.0.0.1, smtp_port: {port}, timeout: 5}}\n"
+        "defaults: {channels: [console]}\nrules: []\n", encoding="utf-8")
+    return rules
+
+
+def test_scheduled_brief_is_mailed_once(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiosmtpd.controller import Controller
+
+    from sinks.brief.produce import last_brief
+    from sinks.brief.schedule import scheduled_brief
+    from veille.settings import get_settings, reset_settings
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    _recent_store(home, now)
+    port = _free_port()
+    monkeypatch.setenv("VEILLE_RULES", str(_rules(tmp_path, port)))
+    monkeypatch.setenv("VEILLE_BRIEF_SCHEDULE", "every 6h")
+    monkeypatch.setenv("VEILLE_BRIEF_TO", "desk@example.org")
+    reset_settings()
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        job = scheduled_brief(get_settings())
+        assert job is not None and job.schedule.due(now, None)
+        answer = job.send(now)
+    finally:
+        controller.stop()
+    assert answer == "sent to 1 recipient(s)", answer
+    assert last_brief(home, "mail") == now
+    assert not job.schedule.due(now + timedelta(hours=1), last_brief(home, "mail"))
+    (rcpts, raw), = inbox.received
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert rcpts == ["desk@example.org"]
+    html = msg.get_body(("html",)).get_content()
+    assert "Attaque contre un convoi" in html and "Civilians killed near Mopti" in html
+
+
+def test_brief_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sinks.brief.schedule import brief_settings
+    from veille.settings import ConfigError
+
+    monkeypatch.setenv("VEILLE_BRIEF_SCHEDULE", "weekly")
+    with pytest.raises(ConfigError, match="VEILLE_BRIEF_SCHEDULE='weekly'"):
+        brief_settings()
+    monkeypatch.setenv("VEILLE_BRIEF_SCHEDULE", "daily 07:00")
+    monkeypatch.delenv("VEILLE_BRIEF_TO", raising=False)
+    with pytest.raises(ConfigError, match="VEILLE_BRIEF_TO"):
+        brief_settings()
+
+
+def test_mail_failure_is_one_line(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veille.settings import reset_settings
+
+    now = datetime.now(UTC)
+    _recent_store(home, now)
+    monkeypatch.setenv("VEILLE_RULES", str(_rules(tmp_path, _free_port())))  # nobody listens
+    reset_settings()
+    result = CliRunner().invoke(_app(), ["brief", "--mail", "desk@example.org"])
+    assert result.exit_code == 1
+    assert "brief not mailed" in result.output and "connection refused" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
