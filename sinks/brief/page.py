@@ -230,7 +230,7 @@ S = {
 }
 CHIP_COLOURS = {"ev": "#fde2e1", "tp": "#e3edf9", "pl": "#e5f4e3", "org": "#efe6f7"}
 SEV_COLOURS = {"high": "#b3261e", "mid": "#b8661a", "low": "#6b7785"}
-IMAGE_IDS = ("week-chart", "map")
+MAX_ALERTS = 15
 
 
 def _e(value: Any) -> str:
@@ -350,16 +350,21 @@ def _story_html(story: Story) -> str:
 
 
 def _alerts_html(alerts: Sequence[Any]) -> str:
+    """The period's alerts, most severe first, at most MAX_ALERTS lines (the rest counted:
+    `veille alerts list` has them all)."""
     if not alerts:
         return f'<p class="meta" id="alerts" style="{S["meta"]}">No alert in the window.</p>'
+    ordered = sorted(alerts, key=lambda a: (-int(a.severity), a.created_at, a.rule, a.id))
     rows = "".join(
         f'<tr><td style="{S["td"]}">{_e(_fmt_time(a.created_at))}</td><td style="{S["td"]}"><bdi>{_e(a.rule)}</bdi></td>'
         f'<td style="{S["td"]}" dir="auto">{_link(a.url, _e(a.title or a.item_id))}</td>'
         f'<td style="{S["num"]}">{_sev(int(a.severity))}</td></tr>'
-        for a in alerts)
+        for a in ordered[:MAX_ALERTS])
+    more = (f'<p class="meta" style="{S["meta"]}">and {len(ordered) - MAX_ALERTS} more alerts of lower '
+            f"severity (veille alerts list).</p>" if len(ordered) > MAX_ALERTS else "")
     return (f'<table id="alerts" role="presentation" cellpadding="0" cellspacing="0" style="{S["table"]}">'
             f'<thead><tr><th style="{S["th"]}">raised</th><th style="{S["th"]}">rule</th><th style="{S["th"]}">item</th>'
-            f'<th style="{S["th"]};text-align:right">severity</th></tr></thead><tbody>{rows}</tbody></table>')
+            f'<th style="{S["th"]};text-align:right">severity</th></tr></thead><tbody>{rows}</tbody></table>{more}')
 
 
 def _health_html(health: Sequence[Mapping[str, Any]]) -> str:

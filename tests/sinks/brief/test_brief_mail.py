@@ -340,3 +340,21 @@ def test_mail_failure_is_one_line(home: Path, tmp_path: Path, monkeypatch: pytes
     assert result.exit_code == 1
     assert "brief not mailed" in result.output and "connection refused" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_alerts_of_the_period() -> None:
+    from sinks.alerts.model import Alert
+
+    def alert(id_: str, item: str, created: datetime, severity: int) -> Alert:
+        return Alert(id=id_, rule="violence", item_id=item, story_id=item, created_at=created,
+                     severity=severity, title=f"alert {id_}", url=f"https://example.org/{item}")
+
+    items = [_item("in", "s", END - timedelta(hours=5))]
+    alerts = [alert("raised-in-window", "elsewhere", END - timedelta(hours=1), 40),
+              alert("about-an-item", "in", END + timedelta(days=300), 90),  # processed much later
+              alert("too-old", "elsewhere", END - timedelta(days=3), 99)]
+    doc = lxml.html.document_fromstring(render_brief(items, END, timedelta(days=1), alerts=alerts).page)
+    rows = [tr.text_content() for tr in doc.xpath("//table[@id='alerts']//tbody/tr")]
+    assert len(rows) == 2 and "alert about-an-item" in rows[0] and "alert raised-in-window" in rows[1]
+    figure = doc.xpath("//td[@data-key='alerts']/b")[0].text_content()
+    assert figure == "2"
