@@ -10,7 +10,7 @@ from rich.console import Console
 
 from veille.cli.common import safe
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one-line messages stay one line
 
 
 def brief(
