@@ -347,14 +347,21 @@ def format_email(alert: Alert, channel: EmailChannel, key: str) -> EmailMessage:
 
 
 def send_email(alert: Alert, name: str, channel: EmailChannel, key: str) -> str:
-    target = f"smtp://{channel.smtp_host}:{channel.smtp_port} to {', '.join(channel.to)}"
+    return send_message(format_email(alert, channel, key), name, channel)
+
+
+def send_message(msg: EmailMessage, name: str, channel: EmailChannel) -> str:
+    """Sends a composed message over the channel's SMTP settings (TLS, login from the
+    environment, timeouts) to the message's To: the alert e-mails and the mailed brief
+    (`sinks.brief.mail`) both go out here. Failures are `DeliveryError`s (one line, secrets
+    scrubbed; permanent for 5xx replies and refused recipients)."""
+    target = f"smtp://{channel.smtp_host}:{channel.smtp_port} to {msg['To']}"
     username = password = None
     if channel.username_env or channel.password_env:
         if not (channel.username_env and channel.password_env):
             raise ChannelConfigError(name, "email", "set both username_env and password_env, or neither", target)
         username = _env(name, channel.username_env, "email", "the SMTP user name")
         password = _env(name, channel.password_env, "email", "the SMTP password")
-    msg = format_email(alert, channel, key)
 
     def fail(cause: str, permanent: bool = False) -> DeliveryError:
         return DeliveryError(name, "email", target, scrub(cause, [password]), permanent=permanent)
@@ -383,7 +390,7 @@ def send_email(alert: Alert, name: str, channel: EmailChannel, key: str) -> str:
         raise fail(_os_cause(exc)) from None
     if refused:
         return f"sent; refused for {', '.join(refused)}"
-    return f"sent to {len(channel.to)} recipient(s)"
+    return f"sent to {len(str(msg['To']).split(','))} recipient(s)"
 
 
 def _smtp_text(text: bytes | str) -> str:

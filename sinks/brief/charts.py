@@ -10,6 +10,7 @@ brief can be drawn on a machine without internet and mailed as one file.
 from __future__ import annotations
 
 import io
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,11 @@ from typing import Any
 
 import yaml
 
+from sinks.brief.labels import Label, Placed, place
+
 OUTLINE_FILE = Path(__file__).with_name("data") / "mali_outline.yaml"
+REGIONS_FILE = Path(__file__).with_name("data") / "mali_regions.geojson"
+REGION_FILLS = ("#fbf7ec", "#f3ecd9")  # two shades: neighbouring regions told apart
 NO_EVENT = "no event type"
 OTHER = "other event types"
 MAX_SERIES = 6  # more stacked colours than this cannot be told apart in a mailed picture
@@ -62,7 +67,8 @@ def in_frame(lat: float, lon: float) -> bool:
 def _png(fig: Any) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    FigureCanvasAgg(fig)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
     buf = io.BytesIO()
     # No "Software"/date metadata: the same data gives the same bytes (reproducible briefs).
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -139,10 +145,33 @@ def week_chart_png(
     return _png(fig)
 
 
-def map_png(points: Sequence[MapPoint], highlight: int = 8) -> bytes:
-    """Mali's outline with its admin1 regions labelled and one marker per place named in the
+@cache
+def regions() -> list[dict[str, Any]]:
+    """The approximate admin1 regions (tools/build_regions.py): name, label point, rings."""
+    data = json.loads(REGIONS_FILE.read_text(encoding="utf-8"))
+    out = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        out.append({"name": feature["properties"]["name"], "label": feature["properties"]["label"],
+                    "rings": [ring for polygon in polygons for ring in polygon]})
+    return out
+
+
+@dataclass
+class MapDrawing:
+    """The map's figure and the labels the non-overlap pass kept (boxes in pixels)."""
+
+    figure: Any
+    labels: list[Placed]
+    texts: list[Any]
+
+
+def draw_map(points: Sequence[MapPoint], highlight: int = 8) -> MapDrawing:
+    """Mali's regions (approximate boundaries, shaded) and one marker per place named in the
     window: area grows with the number of items naming it, colour with their worst severity.
-    The `highlight` places named most often get their name written beside the marker."""
+    Labels (the `highlight` places named most often, then region names, then neighbouring
+    countries) are placed by `sinks.brief.labels.place` so that none overlaps another."""
     from matplotlib.colors import Normalize
 
     data = map_data()
@@ -152,17 +181,17 @@ def map_png(points: Sequence[MapPoint], highlight: int = 8) -> bytes:
     ax.set_facecolor("#eef3f7")
     lons = [p[0] for p in data["outline"]]
     lats = [p[1] for p in data["outline"]]
-    ax.fill(lons, lats, facecolor="#fbf7ec", edgecolor="#6b5b3e", linewidth=1.2, zorder=1)
-    for name, (lon, lat) in data["neighbours"].items():
-        ax.text(lon, lat, name, fontsize=8, color="#8a9aa8", ha="center", va="center",
-                style="italic", zorder=2)
-    for name, (lon, lat) in data["regions"].items():
-        ax.plot(lon, lat, marker="s", markersize=2.5, color="#9c8f74", zorder=2)
-        ax.annotate(name.upper(), (lon, lat), xytext=(0, -9), textcoords="offset points",
-                    fontsize=7, color="#7d6f55", ha="center", va="top", zorder=2)
+    ax.fill(lons, lats, facecolor="#fbf7ec", edgecolor="none", zorder=1)
+    for i, region in enumerate(regions()):
+        for ring in region["rings"]:
+            xs, ys = zip(*ring, strict=True)
+            ax.fill(xs, ys, facecolor=REGION_FILLS[i % 2], edgecolor="#b3a27f", linewidth=0.6, zorder=1)
+    ax.plot(lons, lats, color="#6b5b3e", linewidth=1.2, zorder=2)
 
     shown = [p for p in points if in_frame(p.lat, p.lon)]
     norm = Normalize(vmin=0, vmax=100)
+    wanted: list[tuple[str, float, float, dict[str, Any], bool, float | None]] = []
+    markers: list[tuple[float, float, float]] = []  # lon, lat, radius in points
     if shown:
         biggest = max(p.items for p in shown)
         sizes = [40 + 460 * (p.items / biggest) for p in shown]
@@ -174,16 +203,63 @@ def map_png(points: Sequence[MapPoint], highlight: int = 8) -> bytes:
         bar = fig.colorbar(sc, ax=ax, shrink=0.6, pad=0.01)
         bar.set_label("worst severity of the items naming the place", fontsize=8)
         bar.ax.tick_params(labelsize=7)
+        radius = {id(p): (size ** 0.5) / 2 for p, size in zip(shown, sizes, strict=True)}
+        markers = [(p.lon, p.lat, radius[id(p)]) for p in shown]
         for p in sorted(shown, key=lambda p: (-p.items, -p.max_severity, p.name))[:highlight]:
-            ax.annotate(f"{p.name} ({p.items})", (p.lon, p.lat), xytext=(6, 4),
-                        textcoords="offset points", fontsize=8, fontweight="bold",
-                        color="#222222", zorder=4)
+            wanted.append((f"{p.name} ({p.items})", p.lon, p.lat,
+                           {"fontsize": 8, "fontweight": "bold", "color": "#222222"}, False,
+                           radius[id(p)] * DPI / 72 + 2))
     else:
         ax.text(0.5, 0.06, "no place named in the window", transform=ax.transAxes,
                 ha="center", color="#777777")
+    for region in regions():
+        wanted.append((region["name"].upper(), *region["label"],
+                       {"fontsize": 7, "color": "#7d6f55"}, True, None))
+    for name, (lon, lat) in data["neighbours"].items():
+        wanted.append((name, lon, lat, {"fontsize": 8, "color": "#8a9aa8", "style": "italic"}, True, None))
     ax.set_xlim(lon_min, lon_max)
     ax.set_ylim(lat_min, lat_max)
     ax.set_aspect("equal")
     ax.tick_params(labelsize=7, colors="#777777")
     ax.set_title("Places named in the window (marker area: items)", fontsize=11, loc="left")
-    return _png(fig)
+    placed, texts = _place_labels(fig, ax, wanted, markers)
+    return MapDrawing(fig, placed, texts)
+
+
+def _place_labels(fig: Any, ax: Any, wanted: list, markers: list[tuple[float, float, float]]
+                  ) -> tuple[list[Placed], list[Any]]:
+    """Measures each label, runs the non-overlap pass in pixels and writes the kept ones.
+    The layout is drawn once and then frozen, so the pixels measured are the pixels saved."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    fig.set_layout_engine("none")
+    renderer = canvas.get_renderer()
+    labels = []
+    styles = {}
+    for key, lon, lat, style, centred, gap in wanted:
+        probe = ax.text(0, 0, key, **style)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        x, y = ax.transData.transform((lon, lat))
+        labels.append(Label(key, float(x), float(y), extent.width, extent.height, centred, gap))
+        styles[key] = style
+    obstacles = []
+    for lon, lat, r in markers:
+        x, y = ax.transData.transform((lon, lat))
+        r = r * DPI / 72
+        obstacles.append((float(x - r), float(y - r), float(x + r), float(y + r)))
+    frame = tuple(ax.bbox.extents)
+    placed = place(labels, frame, obstacles=obstacles)  # type: ignore[arg-type]
+    to_data = ax.transData.inverted()
+    texts = []
+    for p in placed:
+        x, y = to_data.transform((p.box[0], p.box[1]))
+        texts.append(ax.text(x, y, p.key, ha="left", va="bottom", zorder=4, **styles[p.key]))
+    return placed, texts
+
+
+def map_png(points: Sequence[MapPoint], highlight: int = 8) -> bytes:
+    """The map (`draw_map`) as PNG bytes."""
+    return _png(draw_map(points, highlight).figure)

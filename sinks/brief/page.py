@@ -1,14 +1,15 @@
-"""The daily brief: one self-contained HTML page about the items of a time window.
+"""The brief: one HTML document about the items of a time window, as a file and as a mail.
 
-A team mails the page around and opens it anywhere, offline, in a mail client that blocks
-remote content: so everything is inside the file (CSS inline, pictures as PNG data: URIs,
-no script, no font or CDN) and the only URLs are the items' own links. Every text that comes
+A team reads it in Gmail, Outlook or iOS Mail, or opens the file anywhere, offline: so the
+layout is tables with inline styles (what mail clients keep), the two pictures are `cid:`
+parts in the mail and data: URIs in the file, there is no script, font or CDN, and the only
+URLs are the items' own links. Every text that comes
 from an item is escaped (a title can hold `<script>`), titles and summaries carry
 `dir="auto"` so Arabic reads right to left, and labels are wrapped in `<bdi>` so a mixed
 line keeps its order.
 
 Pure functions from item dicts (the store's `export()` shape: `EnrichedItem` dumped to
-JSON) and a window to a string; reading the store is `veille/cli/brief.py`'s job.
+JSON) and a window to a `Brief`; reading the stores is `sinks.brief.produce`'s job.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from sinks.brief.stories import Story, rank_stories
 
 WEEK_DAYS = 7
 SUMMARY_CHARS = 320
@@ -97,9 +100,10 @@ def week_start(end: datetime) -> datetime:
 
 
 def needed_since(end: datetime, since: timedelta) -> datetime:
-    """The earliest instant `build_brief` reads: the window's start or the week chart's,
-    whichever is earlier; a reader can drop older items before building the page."""
-    return min(end - since, week_start(end))
+    """The earliest instant `render_brief` reads: the start of the window before this one
+    (the growing flag) or the week chart's, whichever is earlier; a reader can drop older
+    items before building the page."""
+    return min(end - 2 * since, week_start(end))
 
 
 # -- what the page counts ----------------------------------------------------------------------
@@ -197,49 +201,36 @@ def map_points(items: Sequence[Item]) -> list[Any]:
             for (name, country, admin1, lat, lon), sev in sorted(found.items())]
 
 
-def top_items(items: Sequence[Item], n: int) -> list[tuple[Item, list[Item]]]:
-    """The `n` most severe stories: one item per story (its most severe report, the latest on
-    ties) with the other reports of the same story, so five wires on one attack take one
-    slot and the list shows n different events."""
-    ordered = sorted(items, key=lambda i: (-severity(i), -(item_time(i) or datetime.min.replace(tzinfo=UTC)).timestamp(), str(i.get("id"))))
-    stories: dict[str, tuple[Item, list[Item]]] = {}
-    out: list[tuple[Item, list[Item]]] = []
-    for item in ordered:
-        story = _enrichment(item).get("story_id") or f"item:{item.get('id')}"
-        if story in stories:
-            stories[story][1].append(item)
-            continue
-        entry: tuple[Item, list[Item]] = (item, [])
-        stories[story] = entry
-        if len(out) < n:
-            out.append(entry)
-    return out
-
-
 # -- HTML --------------------------------------------------------------------------------------
-CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Naskh Arabic",Arial,sans-serif;
- color:#1d232a;background:#f4f5f7;margin:0;line-height:1.45}
-main{max-width:960px;margin:0 auto;padding:20px 24px 40px;background:#fff}
-h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.2em;border-bottom:2px solid #d9dde3;padding-bottom:.2em;margin-top:1.6em}
-.window{color:#5a6570;margin:0}.key{display:flex;flex-wrap:wrap;gap:12px;margin:14px 0 0}
-.key div{background:#f0f3f6;border-radius:6px;padding:8px 14px}.key b{display:block;font-size:1.4em}
-.tables{display:flex;flex-wrap:wrap;gap:24px}.tables section{flex:1 1 260px}
-table.counts{border-collapse:collapse;width:100%;font-size:.92em}
-table.counts th,table.counts td{padding:3px 8px;border-bottom:1px solid #e6e9ed;text-align:left}
-table.counts td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:10px 0}figure img{max-width:100%;height:auto;border:1px solid #e6e9ed}
-figcaption{color:#5a6570;font-size:.88em}
-ol.items{padding-left:1.4em}ol.items li{margin:0 0 18px}
-ol.items h3{font-size:1.05em;margin:0 0 2px}ol.items a{color:#0b4f8a}
-.meta{color:#5a6570;font-size:.88em;margin:0}.summary{margin:4px 0}
-.sev{display:inline-block;min-width:2.2em;text-align:center;border-radius:4px;font-weight:bold;color:#fff}
-.sev.high{background:#b3261e}.sev.mid{background:#d9822b}.sev.low{background:#7b8794}
-.chips{margin:4px 0;font-size:.85em}.chip{display:inline-block;border-radius:10px;padding:0 8px;margin:2px 3px 2px 0}
-.ev{background:#fde2e1}.tp{background:#e3edf9}.pl{background:#e5f4e3}.org{background:#efe6f7}
-.reasons{color:#5a6570;font-size:.82em;margin:0}.also{font-size:.85em;color:#5a6570;margin:2px 0}
-footer{color:#8a939c;font-size:.8em;margin-top:2em}
-"""
+# Mail clients keep only inline styles and tables (Gmail drops <style> in many views, Outlook
+# ignores flex and most of CSS, iOS Mail drops data: images): so the page is tables with
+# `style` attributes, one column 680 px wide, and its two pictures are `cid:` parts in a mail
+# and data: URIs in the file. Nothing else differs between the two.
+WIDTH = 680
+FONT = "font-family:Arial,'Segoe UI','Noto Sans','Noto Naskh Arabic',sans-serif"
+S = {
+    "body": f"margin:0;padding:0;background:#f4f5f7;{FONT};color:#1d232a",
+    "main": "background:#ffffff;border-collapse:collapse",
+    "cell": "padding:16px 20px",
+    "h1": f"{FONT};font-size:24px;line-height:30px;margin:0 0 4px 0;color:#1d232a",
+    "h2": f"{FONT};font-size:18px;line-height:24px;margin:22px 0 8px 0;padding-bottom:3px;border-bottom:2px solid #d9dde3;color:#1d232a",
+    "h3": f"{FONT};font-size:15px;line-height:20px;margin:0 0 2px 0",
+    "p": f"{FONT};font-size:14px;line-height:20px;margin:4px 0",
+    "meta": f"{FONT};font-size:12px;line-height:17px;color:#5a6570;margin:0",
+    "a": "color:#0b4f8a;text-decoration:underline",
+    "table": "border-collapse:collapse;width:100%",
+    "th": f"{FONT};font-size:12px;text-align:left;padding:3px 6px;border-bottom:1px solid #c9ced5;color:#5a6570",
+    "td": f"{FONT};font-size:13px;padding:3px 6px;border-bottom:1px solid #e6e9ed;vertical-align:top",
+    "num": f"{FONT};font-size:13px;padding:3px 6px;border-bottom:1px solid #e6e9ed;text-align:right",
+    "key": f"{FONT};font-size:12px;color:#5a6570;background:#f0f3f6;padding:8px 10px;text-align:center",
+    "img": "display:block;width:100%;max-width:640px;height:auto;border:0",
+    "chip": f"{FONT};font-size:11px;line-height:18px;padding:1px 7px;white-space:nowrap",
+    "flag_new": f"{FONT};font-size:11px;font-weight:bold;color:#ffffff;background:#1f6f43;padding:1px 6px",
+    "flag_up": f"{FONT};font-size:11px;font-weight:bold;color:#ffffff;background:#b3261e;padding:1px 6px",
+}
+CHIP_COLOURS = {"ev": "#fde2e1", "tp": "#e3edf9", "pl": "#e5f4e3", "org": "#efe6f7"}
+SEV_COLOURS = {"high": "#b3261e", "mid": "#b8661a", "low": "#6b7785"}
+MAX_ALERTS = 15
 
 
 def _e(value: Any) -> str:
@@ -259,6 +250,12 @@ def _sev_class(score: int) -> str:
     return "high" if score >= 70 else "mid" if score >= 40 else "low"
 
 
+def _sev(score: int) -> str:
+    return (f'<span class="sev {_sev_class(score)}" title="severity" style="{FONT};font-size:12px;'
+            f'font-weight:bold;color:#ffffff;background:{SEV_COLOURS[_sev_class(score)]};'
+            f'padding:1px 6px">{score}</span>')
+
+
 def _safe_link(url: Any) -> str | None:
     """Only http(s) links are written: a `javascript:` or `data:` URL from a source must not
     become clickable in a page people trust."""
@@ -266,33 +263,54 @@ def _safe_link(url: Any) -> str | None:
     return text if re.match(r"^https?://", text, re.I) else None
 
 
-def _png_uri(png: bytes) -> str:
+def _link(url: Any, text: str, title: str | None = None) -> str:
+    link = _safe_link(url)
+    extra = f' title="{_e(title)}"' if title else ""
+    return f'<a href="{_e(link)}" style="{S["a"]}"{extra}>{text}</a>' if link else text
+
+
+def png_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _h2(text: str, anchor: str) -> str:
+    return f'<h2 id="{anchor}" style="{S["h2"]}">{_e(text)}</h2>'
 
 
 def _table(table_id: str, heading: str, rows: Sequence[Row], empty: str) -> str:
     if not rows:
-        return f'<section><h2>{_e(heading)}</h2><p class="meta" id="{table_id}">{_e(empty)}</p></section>'
+        return f'{_h2(heading, table_id + "-h")}<p class="meta" id="{table_id}" style="{S["meta"]}">{_e(empty)}</p>'
     body = "".join(
-        f"<tr><td><bdi>{_e(_display(r.key))}</bdi></td><td class=\"n\">{r.items}</td>"
-        f"<td class=\"n\">{r.max_severity}</td></tr>"
+        f'<tr><td style="{S["td"]}"><bdi>{_e(_display(r.key))}</bdi></td><td class="n" style="{S["num"]}">{r.items}</td>'
+        f'<td class="n" style="{S["num"]}">{r.max_severity}</td></tr>'
         for r in rows
     )
-    return (f'<section><h2>{_e(heading)}</h2><table class="counts" id="{table_id}">'
-            f"<thead><tr><th>{_e(heading.split(' by ')[-1])}</th><th>items</th><th>worst severity</th></tr></thead>"
-            f"<tbody>{body}</tbody></table></section>")
+    return (f'{_h2(heading, table_id + "-h")}<table class="counts" id="{table_id}" role="presentation" '
+            f'cellpadding="0" cellspacing="0" style="{S["table"]}">'
+            f'<thead><tr><th style="{S["th"]}">{_e(heading.split(" by ")[-1])}</th>'
+            f'<th style="{S["th"]};text-align:right">items</th><th style="{S["th"]};text-align:right">worst severity</th></tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def _chips(values: Iterable[str], css: str) -> str:
-    return "".join(f'<span class="chip {css}"><bdi>{_e(v)}</bdi></span>' for v in values)
+    return "".join(f'<span class="chip {css}" style="{S["chip"]};background:{CHIP_COLOURS[css]}"><bdi>{_e(v)}</bdi></span> '
+                   for v in values)
 
 
-def _item_html(item: Item, others: Sequence[Item]) -> str:
+def _flags(story: Story) -> str:
+    out = []
+    if story.new:
+        out.append(f'<span class="flag new" style="{S["flag_new"]}">NEW</span>')
+    if story.growing:
+        out.append(f'<span class="flag growing" title="reports in the window before: {story.previous}" '
+                   f'style="{S["flag_up"]}">GROWING {story.previous}&#8594;{story.reports}</span>')
+    return " ".join(out)
+
+
+def _story_html(story: Story) -> str:
+    item, others = story.lead, story.items[1:]
     enr = _enrichment(item)
-    score = severity(item)
     title = item.get("title") or "(untitled)"
-    link = _safe_link(item.get("url"))
-    heading = f'<a href="{_e(link)}">{_e(title)}</a>' if link else _e(title)
     lang = (enr.get("language") or {}).get("code") or item.get("lang") or "?"
     # The detected language is the body's: a UN document's title can be English over an
     # Arabic text, so only the summary gets `lang` (fonts, hyphenation); both get dir="auto".
@@ -313,35 +331,89 @@ def _item_html(item: Item, others: Sequence[Item]) -> str:
     reasons = (enr.get("severity") or {}).get("reasons") or []
     also = ""
     if others:
-        refs = []
-        for o in others[:6]:
-            o_link = _safe_link(o.get("url"))
-            label = _e(o.get("source") or "?")
-            refs.append(f'<a href="{_e(o_link)}" title="{_e(o.get("title"))}">{label}</a>' if o_link else label)
+        refs = [_link(o.get("url"), _e(o.get("source") or "?"), o.get("title")) for o in others[:6]]
         more = f" and {len(others) - 6} more" if len(others) > 6 else ""
-        also = f'<p class="also">Same story also reported by: {", ".join(refs)}{more}</p>'
+        also = f'<p class="also" style="{S["meta"]}">Same story also reported by: {", ".join(refs)}{more}</p>'
+    reach = (f"{len(story.sources)} source{'s' if len(story.sources) != 1 else ''}, "
+             f"{len(story.languages)} language{'s' if len(story.languages) != 1 else ''} "
+             f"({', '.join(story.languages)}), {story.reports} report{'s' if story.reports != 1 else ''}")
     return (
-        f'<li><article class="item" data-id="{_e(item.get("id"))}">'
-        f'<h3 dir="auto">{heading}</h3>'
-        f'<p class="meta"><span class="sev {_sev_class(score)}" title="severity">{score}</span> '
-        f"{_e(item.get('source'))} · {_e(lang)} · {_e(_fmt_time(item_time(item)))}</p>"
-        + (f'<p class="summary" dir="auto"{lang_attr}>{_e(summary)}</p>' if summary else "")
-        + (f'<p class="chips">{chips}</p>' if chips else "")
-        + (f'<p class="reasons">Severity: {_e("; ".join(reasons))}</p>' if reasons else "")
-        + also + "</article></li>"
+        f'<li style="margin:0 0 16px 0"><div class="item" data-id="{_e(item.get("id"))}" data-story="{_e(story.key)}">'
+        f'<h3 dir="auto" style="{S["h3"]}">{_link(item.get("url"), _e(title))}</h3>'
+        f'<p class="meta" style="{S["meta"]}">{_sev(story.severity)} {_flags(story)} <span class="reach">{_e(reach)}</span></p>'
+        f'<p class="meta" style="{S["meta"]}">{_e(item.get("source"))} · {_e(lang)} · {_e(_fmt_time(item_time(item)))}</p>'
+        + (f'<p class="summary" dir="auto"{lang_attr} style="{S["p"]}">{_e(summary)}</p>' if summary else "")
+        + (f'<p class="chips" style="margin:4px 0">{chips}</p>' if chips else "")
+        + (f'<p class="reasons" style="{S["meta"]}">Severity: {_e("; ".join(reasons))}</p>' if reasons else "")
+        + also + "</div></li>"
     )
 
 
-def build_brief(
+def _alerts_html(alerts: Sequence[Any]) -> str:
+    """The period's alerts, most severe first, at most MAX_ALERTS lines (the rest counted:
+    `veille alerts list` has them all)."""
+    if not alerts:
+        return f'<p class="meta" id="alerts" style="{S["meta"]}">No alert in the window.</p>'
+    ordered = sorted(alerts, key=lambda a: (-int(a.severity), a.created_at, a.rule, a.id))
+    rows = "".join(
+        f'<tr><td style="{S["td"]}">{_e(_fmt_time(a.created_at))}</td><td style="{S["td"]}"><bdi>{_e(a.rule)}</bdi></td>'
+        f'<td style="{S["td"]}" dir="auto">{_link(a.url, _e(a.title or a.item_id))}</td>'
+        f'<td style="{S["num"]}">{_sev(int(a.severity))}</td></tr>'
+        for a in ordered[:MAX_ALERTS])
+    more = (f'<p class="meta" style="{S["meta"]}">and {len(ordered) - MAX_ALERTS} more alerts of lower '
+            f"severity (veille alerts list).</p>" if len(ordered) > MAX_ALERTS else "")
+    return (f'<table id="alerts" role="presentation" cellpadding="0" cellspacing="0" style="{S["table"]}">'
+            f'<thead><tr><th style="{S["th"]}">raised</th><th style="{S["th"]}">rule</th><th style="{S["th"]}">item</th>'
+            f'<th style="{S["th"]};text-align:right">severity</th></tr></thead><tbody>{rows}</tbody></table>{more}')
+
+
+def _health_html(health: Sequence[Mapping[str, Any]]) -> str:
+    bad = [h for h in health if h.get("status") in ("broken", "degraded")]
+    if not bad:
+        checked = f"{len(health)} sources checked, none broken or degraded." if health else "No source health recorded yet (`veille sources status`)."
+        return f'<p class="meta" id="source-health" style="{S["meta"]}">{_e(checked)}</p>'
+    bad.sort(key=lambda h: (h.get("status") != "broken", str(h.get("source"))))
+    rows = "".join(
+        f'<tr><td style="{S["td"]}"><bdi>{_e(h.get("name") or h.get("source"))}</bdi></td>'
+        f'<td style="{S["td"]};font-weight:bold;color:{"#b3261e" if h.get("status") == "broken" else "#b8661a"}">{_e(h.get("status"))}</td>'
+        f'<td style="{S["td"]}">{_e(str(h.get("since") or "")[:16].replace("T", " "))}</td>'
+        f'<td style="{S["td"]}">{_e("; ".join(h.get("reasons") or []))}</td></tr>'
+        for h in bad)
+    return (f'<table id="source-health" role="presentation" cellpadding="0" cellspacing="0" style="{S["table"]}">'
+            f'<thead><tr><th style="{S["th"]}">source</th><th style="{S["th"]}">status</th><th style="{S["th"]}">since (UTC)</th>'
+            f'<th style="{S["th"]}">why</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+@dataclass
+class Brief:
+    """A rendered brief: the page (pictures as data: URIs), the mail body (the same HTML with
+    `cid:` pictures), the pictures by Content-ID, a plain-text part and what it holds."""
+
+    page: str
+    mail_html: str
+    images: dict[str, bytes]
+    text: str
+    title: str
+    items: int
+    start: datetime
+    end: datetime
+
+
+def render_brief(
     items: Iterable[Item],
     end: datetime,
     since: timedelta,
     top: int = 10,
     title: str | None = None,
     generated_at: datetime | None = None,
-) -> str:
-    """The brief's HTML for the items of [end - since, end); `items` may hold more (the week
-    chart reads the 7 days ending at `end`, which can reach further back than the window)."""
+    alerts: Sequence[Any] = (),
+    health: Sequence[Mapping[str, Any]] = (),
+    seen_before: frozenset[str] | set[str] = frozenset(),
+) -> Brief:
+    """The brief of the items of [end - since, end). `items` may hold more: the week chart
+    reads the 7 days ending at `end` and the growing flag the window before this one (both
+    within `needed_since`). `seen_before` holds the stories reported before that (not new);
+    `alerts` are `Alert`s, `health` the sources' health documents."""
     from sinks.brief.charts import in_frame, map_png, week_chart_png
 
     end = end.astimezone(UTC)
@@ -349,6 +421,7 @@ def build_brief(
     everything = list(items)
     days = week_days(end)
     window = sorted((i for i in everything if in_window(i, start, end)), key=lambda i: str(i.get("id")))
+    previous = [i for i in everything if in_window(i, start - since, start)]
     week = [i for i in everything if in_window(i, week_start(end), end)]
     generated_at = generated_at or datetime.now(UTC)
     title = title or f"Mali / Sahel brief — {days[-1]:%d %B %Y}"
@@ -359,65 +432,102 @@ def build_brief(
         [(item_time(i).astimezone(UTC).date(), _labels(i, "topics")) for i in week],
     )
     points = map_points(window)
-    map_image = map_png(points)
+    images = {"week-chart": chart, "map": map_png(points)}
     outside = [p for p in points if not in_frame(p.lat, p.lon)]
 
     sources = Counter(str(i.get("source")) for i in window)
     langs = Counter((_enrichment(i).get("language") or {}).get("code") or i.get("lang") or "?" for i in window)
-    story_count = len({_enrichment(i).get("story_id") or i.get("id") for i in window})
+    stories = rank_stories(window, previous, seen_before)
+    shown = stories[:top]
+    new_count = sum(1 for s in stories if s.new)
+    growing = sum(1 for s in stories if s.growing)
     high = sum(1 for i in window if severity(i) >= 70)
-    stories = top_items(window, top)
+    in_period = [a for a in alerts if start <= a.created_at.astimezone(UTC) < end
+                 or any(a.item_id == i.get("id") for i in window)]
 
     outside_note = ""
     if outside:
         listed = ", ".join(f"{_e(p.name)} ({_e(_country_name(p.country))}, {p.items})"
                            for p in sorted(outside, key=lambda p: (-p.items, p.name)))
         outside_note = f" Outside the frame: {listed}."
+    figures = (("items", len(window)), ("new stories", new_count), ("growing", growing),
+               ("sources", len(sources)), ("languages", ", ".join(f"{k} {n}" for k, n in langs.most_common()) or "—"),
+               ("severity ≥ 70", high), ("alerts", len(in_period)))
     key_figures = "".join(
-        f"<div><b>{_e(v)}</b>{_e(k)}</div>"
-        for k, v in (("items", len(window)),
-                     ("languages", ", ".join(f"{k} {n}" for k, n in langs.most_common()) or "—"),
-                     ("stories", story_count), ("sources", len(sources)),
-                     ("severity ≥ 70", high))
-    )
-    items_html = ("".join(_item_html(i, others) for i, others in stories)
-                  or '<p class="meta">No item in the window.</p>')
+        f'<td class="figure" data-key="{_e(k)}" style="{S["key"]}"><b style="display:block;font-size:18px;color:#1d232a">{_e(v)}</b>{_e(k)}</td>'
+        for k, v in figures)
+    stories_html = ("".join(_story_html(s) for s in shown)
+                    or f'<li style="{S["meta"]}">No item in the window.</li>')
     first, last = days[0], days[-1]
-    return f"""<!DOCTYPE html>
+
+    def body(src: Mapping[str, str]) -> str:
+        return f"""<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;background:#f4f5f7"><tr><td align="center" style="padding:0">
+<table role="presentation" width="{WIDTH}" cellpadding="0" cellspacing="0" style="{S["main"]};width:{WIDTH}px;max-width:100%"><tr><td style="{S["cell"]}">
+<h1 dir="auto" style="{S["h1"]}">{_e(title)}</h1>
+<p class="window" id="window" style="{S["meta"]}">Items published from <time datetime="{start.isoformat()}">{_e(_fmt_time(start))}</time>
+to <time datetime="{end.isoformat()}">{_e(_fmt_time(end))}</time> ({_e(_span(since))}).</p>
+<table id="key-figures" role="presentation" cellpadding="0" cellspacing="4" style="border-collapse:separate;width:100%;margin:10px 0 0 0"><tr>{key_figures}</tr></table>
+{_h2(f"Stories by reach: {len(shown)} of {len(stories)}", "stories")}
+<p style="{S["meta"]}">Ranked by how many sources and languages report them. NEW: first reported in this window. GROWING: reported in the {_e(_span(since))} before, and now at least twice as often and two reports more.</p>
+<ol class="items" id="top-items" style="padding-left:22px;margin:8px 0">{stories_html}</ol>
+{_h2("Alerts of the period", "alerts-h")}
+{_alerts_html(in_period)}
+{_h2("Sources that broke", "source-health-h")}
+{_health_html(health)}
+{_h2("Map", "map-h")}
+<img id="map" src="{src["map"]}" width="{WIDTH - 40}" alt="Map of Mali with its regions and the {len(points)} places named in the window" style="{S["img"]}">
+<p style="{S["meta"]}">{len(points)} places named by the window's items (marker area: number of items; colour: worst severity). Country-level mentions are counted in the region table only. Region boundaries are approximate (derived from OCHA's settlements, CC BY-IGO).{outside_note}</p>
+{_h2("The week", "week-h")}
+<img id="week-chart" src="{src["week-chart"]}" width="{WIDTH - 40}" alt="Items per day from {first:%d %b} to {last:%d %b %Y}, by event type and topic" style="{S["img"]}">
+<p style="{S["meta"]}">{first:%d %b} – {last:%d %b %Y} (UTC days; the 7 days ending with this brief). An item counts once in the bars, under its most likely event type.</p>
+{_table("counts-event-types", "Items by event type", event_type_rows(window), "No item in the window.")}
+{_table("counts-regions", "Items by region", region_rows(window), "No place named in the window.")}
+{_table("counts-topics", "Items by topic", topic_rows(window), "No topic in the window.")}
+<p style="{S["meta"]};margin-top:24px;color:#8a939c">Generated by veille on {_e(_fmt_time(generated_at))} from {len(window)} items. Labels, places and severity are computed automatically from the texts: check the source before acting.</p>
+</td></tr></table>
+</td></tr></table>"""
+
+    def document(src: Mapping[str, str]) -> str:
+        return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="veille brief">
 <title>{_e(title)}</title>
-<style>{CSS}</style>
 </head>
-<body>
-<main>
-<header>
-<h1 dir="auto">{_e(title)}</h1>
-<p class="window" id="window">Items published from <time datetime="{start.isoformat()}">{_e(_fmt_time(start))}</time>
-to <time datetime="{end.isoformat()}">{_e(_fmt_time(end))}</time> ({_e(_span(since))}).</p>
-<div class="key" id="key-figures">{key_figures}</div>
-</header>
-<div class="tables">
-{_table("counts-event-types", "Items by event type", event_type_rows(window), "No item in the window.")}
-{_table("counts-regions", "Items by region", region_rows(window), "No place named in the window.")}
-{_table("counts-topics", "Items by topic", topic_rows(window), "No topic in the window.")}
-</div>
-<h2>The week</h2>
-<figure><img id="week-chart" src="{_png_uri(chart)}" alt="Items per day from {first:%d %b} to {last:%d %b %Y}, by event type and topic">
-<figcaption>{first:%d %b} – {last:%d %b %Y} (UTC days; the 7 days ending with this brief). An item counts once in the bars, under its most likely event type.</figcaption></figure>
-<h2>Map</h2>
-<figure><img id="map" src="{_png_uri(map_image)}" alt="Map of Mali with the {len(points)} places named in the window">
-<figcaption>{len(points)} places named by the window's items (marker area: number of items; colour: worst severity). Country-level mentions are counted in the region table only.{outside_note}</figcaption></figure>
-<h2>Top {len(stories)} {"story" if len(stories) == 1 else "stories"} by severity</h2>
-<ol class="items" id="top-items">{items_html}</ol>
-<footer>Generated by veille on {_e(_fmt_time(generated_at))} from {len(window)} items. Labels, places and severity are computed automatically from the texts (docs/classifiers.md): check the source before acting.</footer>
-</main>
+<body style="{S["body"]}">
+{body(src)}
 </body>
 </html>
 """
+
+    page = document({k: png_uri(v) for k, v in images.items()})
+    mail_html = document({k: f"cid:{k}@veille.brief" for k in images})
+    text = _text(title, start, end, stories[:top], in_period, health, len(window))
+    return Brief(page, mail_html, images, text, title, len(window), start, end)
+
+
+def build_brief(items: Iterable[Item], end: datetime, since: timedelta, top: int = 10,
+                title: str | None = None, generated_at: datetime | None = None, **more: Any) -> str:
+    """The page's HTML (`render_brief(...).page`)."""
+    return render_brief(items, end, since, top, title, generated_at, **more).page
+
+
+def _text(title: str, start: datetime, end: datetime, stories: Sequence[Story],
+          alerts: Sequence[Any], health: Sequence[Mapping[str, Any]], count: int) -> str:
+    """The plain-text part of the mail, for clients that show no HTML."""
+    lines = [title, f"{_fmt_time(start)} – {_fmt_time(end)}: {count} items", ""]
+    for s in stories:
+        flags = " ".join(f for f, on in (("[NEW]", s.new), ("[GROWING]", s.growing)) if on)
+        lines += [f"- {s.lead.get('title') or '(untitled)'} {flags}".rstrip(),
+                  f"  {len(s.sources)} sources, {', '.join(s.languages)}; {s.lead.get('url') or ''}".rstrip()]
+    if alerts:
+        lines += ["", "Alerts:"] + [f"- {a.rule}: {a.title or a.item_id}" for a in alerts]
+    bad = [h for h in health if h.get("status") in ("broken", "degraded")]
+    if bad:
+        lines += ["", "Sources that broke:"] + [f"- {h.get('source')}: {h.get('status')}" for h in bad]
+    return "\n".join(lines) + "\n"
 
 
 def _span(since: timedelta) -> str:

@@ -1,76 +1,86 @@
-"""`veille brief`: writes the daily brief (sinks/brief/page.py) from the item store."""
+"""`veille brief`: writes the brief to a file and/or mails it (sinks/brief/produce.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 
 from veille.cli.common import safe
 
-err = Console(stderr=True)
-
-
-def _export() -> Iterator[dict[str, Any]]:
-    """Every stored item. Elasticsearch could filter by date on the server; `export()` is the
-    one read both stores offer, and a brief reads the store once a day, so it scans."""
-    from sinks.store import open_store
-
-    store = open_store()
-    try:
-        yield from store.export()
-    finally:
-        store.close()
+err = Console(stderr=True, soft_wrap=True)  # one-line messages stay one line
 
 
 def brief(
-    since: str = typer.Option("24h", help="length of the window: 24h, 7d, 90m, 2w, 1d 12h"),
+    since: str = typer.Option(
+        None, help="length of the window: 24h, 7d, 90m, 2w; default: since the last brief (at "
+                   "most 7 days), else 24h, else 7d when the last 24 hours hold no item"),
     until: str = typer.Option(
         "now", help="end of the window: now, latest (the newest item's date: for old data such "
                     "as the demo's), an ISO datetime, or a date (= the end of that day, UTC)"),
-    top: int = typer.Option(10, min=1, help="stories listed by severity"),
-    out: Path = typer.Option(Path("brief.html"), "--out", "-o", help="HTML file to write"),
+    top: int = typer.Option(10, min=1, help="stories listed, most widely reported first"),
+    out: Path = typer.Option(None, "--out", "-o", help="HTML file to write (default brief.html "
+                                                       "unless --mail is given)"),
+    mail: list[str] = typer.Option(None, "--mail", help="mail the brief to this address (repeat "
+                                                        "for more) over rules.yaml's e-mail channel"),
+    channel: str = typer.Option(None, help="the rules.yaml e-mail channel to send with; default "
+                                           "the first of type email"),
     title: str = typer.Option(None, help="page title; default 'Mali / Sahel brief — <date>'"),
+    force: bool = typer.Option(False, help="replace an existing file (or send a mail) even if "
+                                           "the brief is empty"),
 ) -> None:
-    """A self-contained HTML brief of the items of a window: counts by event type and region,
-    the week's chart, a map of the places named and the most severe stories, to mail around."""
-    from sinks.brief.page import (
-        build_brief,
-        item_time,
-        latest_time,
-        needed_since,
-        parse_instant,
-    )
+    """The brief of a window, e-mail-safe: stories ranked by how widely they are reported
+    (new and growing ones flagged), alerts, broken sources, a map and the week's chart."""
+    from sinks.alerts.channels import ChannelConfigError, DeliveryError
+    from sinks.brief import produce
+    from sinks.brief.mail import BriefMailError
+    from sinks.brief.page import latest_time, parse_instant
     from veille.durations import parse_duration
+    from veille.settings import get_settings
 
-    try:
-        span = parse_duration(since)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--since") from None
+    settings = get_settings()
+    export = produce.store_export(settings)
     now = datetime.now(UTC)
-    if until.strip().lower() == "now":
+    mode = until.strip().lower()
+    if mode == "now":
         end = now
-    elif until.strip().lower() == "latest":
-        found = latest_time(_export(), now)
-        if found is None:
-            err.print("[yellow]the store holds no dated item[/yellow]: the brief ends now")
-        end = found or now
+    elif mode == "latest":
+        end = latest_time(export(), now) or now
     else:
         try:
             end = parse_instant(until)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--until") from None
-    first = needed_since(end, span)
-    items = [i for i in _export() if (t := item_time(i)) is not None and first <= t < end]
-    page = build_brief(items, end, span, top=top, title=title, generated_at=now)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    in_window = sum(1 for i in items if end - span <= item_time(i) < end)
-    err.print(f"{safe(out)}: {in_window} items from {(end - span):%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC "
-              f"({len(page) // 1024} KiB)")
-    if not in_window:
+    kind = "mail" if mail else "page"
+    if since:
+        try:
+            window = produce.Window(end, parse_duration(since), "--since")
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--since") from None
+    else:
+        last = produce.last_brief(settings.home, kind) if mode == "now" else None
+        window = produce.default_window(end, last, produce.newest_time(export(), end))
+    made = produce.make_brief(export, window, top=top, title=title, now=now,
+                              alerts=produce.period_alerts(settings),
+                              health=produce.source_health(settings))
+    try:
+        if out or not mail:
+            target = out or Path("brief.html")
+            produce.write_page(made, target, force=force)
+            err.print(f"{safe(target)}: {made.items} items from {made.start:%Y-%m-%d %H:%M} to "
+                      f"{made.end:%Y-%m-%d %H:%M} UTC ({safe(window.why)}; {len(made.page) // 1024} KiB)")
+        if mail:
+            answer = produce.mail_brief(made, mail, settings.rules_path(), channel, force=force)
+            err.print(f"brief mailed ({made.items} items): {safe(answer)}")
+    except produce.BriefRefused as exc:
+        err.print(f"[red]{safe(exc)}[/red]")
+        raise typer.Exit(1) from None
+    except (DeliveryError, ChannelConfigError, BriefMailError) as exc:
+        err.print(f"[red]brief not mailed: {safe(exc)}[/red]")
+        raise typer.Exit(1) from None
+    if mode == "now":
+        produce.record_brief(settings.home, kind, end)
+    if not made.items:
         err.print("[yellow]no item in the window[/yellow]; for old data try --until latest or a longer --since")

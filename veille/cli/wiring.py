@@ -334,6 +334,9 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     """The embedded default: collection, processing, indexing and alerting in one process."""
     settings = get_settings()
     preflight(EVERY_STAGE)
+    from sinks.brief.schedule import scheduled_brief  # VEILLE_BRIEF_SCHEDULE (docs/brief.md)
+
+    brief = None if once else scheduled_brief(settings)
     prepare_metrics_dir(settings)
     from veille.metrics import serve_metrics
 
@@ -356,6 +359,8 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
         while not stop.is_set():
             stop_for_storage(once, settings.disk_full_wait)
             scheduler.tick(once=once)
+            if brief:
+                brief.tick()
             if once and not scheduler.busy:
                 break
             stop.wait(1.0)

@@ -25,9 +25,9 @@ from sinks.brief.page import (
     in_window,
     latest_time,
     parse_instant,
-    top_items,
     week_days,
 )
+from sinks.brief.stories import rank_stories
 from tests.support.sites import crawl
 from veille.cli.brief import brief
 from veille.durations import parse_duration
@@ -157,12 +157,13 @@ def _synthetic(id_: str, score: int, story: str | None, day: int = 12) -> dict:
             "enrichment": {"severity": {"score": score, "reasons": []}, "story_id": story}}
 
 
-def test_top_items_by_severity_one_per_story() -> None:
-    chosen = top_items([_synthetic("a", 40, "s1"), _synthetic("b", 90, "s1"), _synthetic("c", 60, None),
-                        _synthetic("d", 60, "s2", day=11), _synthetic("e", 10, "s3")], n=3)
-    # s1 once, by its most severe report, with the other report; equal scores: latest first.
-    assert [(i["id"], [o["id"] for o in others]) for i, others in chosen] == [
-        ("b", ["a"]), ("c", []), ("d", [])]
+def test_one_entry_per_story_led_by_its_most_severe_report() -> None:
+    stories = rank_stories([_synthetic("a", 40, "s1"), _synthetic("b", 90, "s1"), _synthetic("c", 60, None),
+                            _synthetic("d", 60, "s2", day=11), _synthetic("e", 10, "s3")], [])
+    # s1 once (two reports: ranked first), led by its most severe report; then equal reach:
+    # by severity, equal severity: latest first.
+    assert [(s.lead["id"], [i["id"] for i in s.items[1:]]) for s in stories] == [
+        ("b", ["a"]), ("c", []), ("d", []), ("e", [])]
 
 
 def test_window_arguments() -> None:
@@ -245,6 +246,7 @@ def _rendered_images(page: str, tmp_path: Path, name: str) -> dict[str, str]:
     proc = subprocess.run(
         [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--user-data-dir=" + str(tmp_path / "chromium-profile"), "--virtual-time-budget=10000",
+         "--allow-file-access-from-files",  # pictures as files (a mail's cid: parts) may be read back
          "--dump-dom", probe.as_uri()],
         capture_output=True, text=True, timeout=120,
     )
@@ -293,7 +295,7 @@ def test_brief_on_mirrored_items_renders_in_chromium(home: Path, mirror, tmp_pat
     doc = _doc(page)
     assert doc.xpath("//title")[0].text_content() == "Brief <test>"
     assert "to 2024-03-13 00:00 UTC" in doc.get_element_by_id("window").text_content()
-    n = int(doc.get_element_by_id("key-figures").xpath("./div/b")[0].text_content())
+    n = int(doc.get_element_by_id("key-figures").xpath(".//td/b")[0].text_content())
     assert 10 <= n <= stored
     assert len(doc.xpath("//ol[@id='top-items']/li")) == 5
     assert doc.xpath("//table[@id='counts-event-types']//tbody/tr")
