@@ -32,11 +32,11 @@ from veille.settings import Settings, get_settings
 if TYPE_CHECKING:  # importing them would load prometheus_client before its folder is set
     from crawlers.scheduler import Scheduler
     from crawlers.source_health import HealthChecker
+    from crawlers.state import CrawlState
     from sinks.alerts.stage import AlertEngine
     from veille.bus.base import Bus
     from veille.sources import Registry
     from veille.stage import Stage
-    from veille.state import CrawlState
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ def build_stages(names: Sequence[str] = EVERY_STAGE, batch_size: int | None = No
             pipeline.stages[-1].batch_size = batch_size
     if "collector" in names or health:
         from crawlers.source_health import HealthChecker
+        from crawlers.state import open_state
         from veille.sources import load_registry
-        from veille.state import open_state
 
         pipeline.registry = load_registry(get_settings().sources_path())
         pipeline.state = open_state()
