@@ -19,7 +19,7 @@ def doctor(
                                    help="also connect to each channel's SMTP server or webhook host"),
 ) -> None:
     """Checks config, servers and alert channels; prints a table; exit 1 if anything fails."""
-    from veille.settings import ConfigError, get_settings, redact
+    from veille.settings import ConfigError, get_settings
 
     rows: list[tuple[str, str, str]] = []
     try:
@@ -52,19 +52,10 @@ def doctor(
                  f"{sites}" if sites.is_dir() else f"{sites}: absent (only `veille demo` needs "
                  "them; VEILLE_DEMO_SITES)"))
 
-    from veille.cli.errors import SERVER_NAMES, probe, unreachable
+    from veille.cli.errors import server_checks
 
-    for field, server in SERVER_NAMES.items():
-        value = getattr(settings, field)
-        if not value:
-            embedded = {"kafka_bootstrap": "SQLite bus", "es_url": "SQLite store",
-                        "redis_url": "in-process broker"}[field]
-            rows.append((server, SKIP, f"VEILLE_{field.upper()} not set: embedded ({embedded})"))
-            continue
-        reason = probe(field)
-        rows.append((server, FAIL if reason else OK,
-                     unreachable(server, field, reason) if reason
-                     else f"VEILLE_{field.upper()}={redact(value)} answers"))
+    rows += [(server, SKIP if passed is None else OK if passed else FAIL, detail)
+             for server, passed, detail in server_checks()]
 
     if ruleset is not None:
         from sinks.alerts.channel_check import check_channels
