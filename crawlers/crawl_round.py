@@ -13,10 +13,10 @@ import subprocess
 import sys
 import uuid
 
+from crawlers.state import RoundStats, open_state
 from veille.settings import REPO_ROOT, get_settings
 from veille.sources import Source, load_registry
 from veille.sqlite_db import CHECKED_ENV
-from veille.state import RoundStats, open_state
 
 
 def crawl_in_this_process(source_keys: list[str], round_id: str) -> None:

@@ -12,8 +12,8 @@ import uuid
 
 from twisted.python.failure import Failure
 
+from crawlers.state import CrawlState
 from veille.metrics import COLLECT_ERRORS, ITEMS_COLLECTED, ITEMS_DROPPED
-from veille.state import CrawlState
 
 log = logging.getLogger("veille.collect")
 

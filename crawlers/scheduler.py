@@ -12,8 +12,8 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 
+from crawlers.state import RoundStats
 from veille.sources import Source
-from veille.state import RoundStats
 
 log = logging.getLogger(__name__)
 

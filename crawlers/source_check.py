@@ -77,8 +77,8 @@ def collect(
     folder, deleted afterwards.
     """
     from crawlers.crawl_round import run_round
+    from crawlers.state import open_state
     from veille.bus.sqlite_bus import SqliteBus
-    from veille.state import open_state
 
     sources_path = sources or get_settings().sources_path()
     source = load_registry(sources_path).get(key)

@@ -8,7 +8,7 @@ or `never`, with the reasons, and reports each source that has just become broke
 callback (`on_broken`), once per breakage.
 
 Why here (`crawlers/`): it judges the collectors' work from what collection records (the
-state, `veille.state`) and from the items they delivered (the item store, for extraction
+state, `crawlers.state`) and from the items they delivered (the item store, for extraction
 completeness: any object with the store's `source_items` and `write_source_health`, passed
 in). It raises no alert itself: the composition root (`veille.cli.wiring`) passes
 `on_broken`, which the alert engine implements (`sinks.alerts.stage.AlertEngine.
@@ -43,9 +43,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from crawlers.state import CrawlState, RoundStats
 from veille.durations import format_duration
 from veille.sources import Registry, Source
-from veille.state import CrawlState, RoundStats
 
 log = logging.getLogger(__name__)
 

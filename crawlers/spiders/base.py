@@ -20,11 +20,11 @@ from twisted.python.failure import Failure
 from crawlers.doc_types import infer_doc_type
 from crawlers.extract import Article, ExtractionError, decode_html, extract_article
 from crawlers.round_report import RoundReport, failure_kind
+from crawlers.state import open_state
 from veille.ids import canonical_url
 from veille.schema import DocType
 from veille.settings import get_settings
 from veille.sources import Registry, Source, load_registry
-from veille.state import open_state
 
 ROUND_TIME_LIMIT = "round_time_limit"
 """Why a spider closed when its round's wall time (`max_round_seconds`) ran out."""

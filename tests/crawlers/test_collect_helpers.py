@@ -11,9 +11,9 @@ from crawlers.dates import parse_date
 from crawlers.extract import decode_html, extract_article
 from crawlers.middlewares import retry_after_seconds
 from crawlers.scheduler import due_sources
+from crawlers.state import RoundStats
 from veille.ids import canonical_url, document_id, press_id
 from veille.sources import Source
-from veille.state import RoundStats
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from crawlers.source_health import (
     check_sources,
     round_failed,
 )
+from crawlers.state import CrawlState, RoundStats
 from sinks.alerts.model import LogChannel, WebhookChannel
 from sinks.alerts.stage import AlertEngine, alert_engine, builtin_channels
 from sinks.alerts.store import SqliteAlertStore
@@ -45,7 +46,6 @@ from veille.cli.sources import sources_status
 from veille.schema import EnrichedItem
 from veille.settings import reset_settings
 from veille.sources import Registry, Source
-from veille.state import CrawlState, RoundStats
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 T = NOW.timestamp()
@@ -235,7 +235,7 @@ def test_the_sql_last_success_is_round_failed_negated(tmp_path: Path):
 def test_state_counts_new_ids_not_updates_and_errors_by_kind(tmp_path: Path, monkeypatch):
     state = CrawlState(tmp_path / "state.db")
     clock = [T - 10 * 24 * H]
-    monkeypatch.setattr("veille.state.time.time", lambda: clock[0])
+    monkeypatch.setattr("crawlers.state.time.time", lambda: clock[0])
     state.mark_seen("a", "s", "d1")
     clock[0] = T - H
     state.mark_seen("b", "s", "d1")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.state import CrawlState, open_state
+from crawlers.state_redis import ROUND_DAYS, SEEN_DAYS, RedisCrawlState
 from tests.support.sites import crawl
 from veille.settings import Settings
-from veille.state import CrawlState, open_state
-from veille.state_redis import ROUND_DAYS, SEEN_DAYS, RedisCrawlState
 
 pytestmark = pytest.mark.integration
 
@@ -75,8 +75,8 @@ def test_the_redis_state_answers_as_the_sqlite_one(services, namespace, tmp_path
     for state in (CrawlState(tmp_path / "state.db"),
                   RedisCrawlState(services["VEILLE_REDIS_URL"], namespace)):
         clock = [start]
-        monkeypatch.setattr("veille.state.time.time", lambda c=clock: c[0])
-        monkeypatch.setattr("veille.state_redis.time.time", lambda c=clock: c[0])
+        monkeypatch.setattr("crawlers.state.time.time", lambda c=clock: c[0])
+        monkeypatch.setattr("crawlers.state_redis.time.time", lambda c=clock: c[0])
         answers.append(_script(state, clock))
         state.close()
     sqlite, shared = answers

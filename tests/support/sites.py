@@ -25,10 +25,10 @@ def crawl(
     Returns (round stats, every item on veille.raw, the source's recorded errors).
     """
     from crawlers.crawl_round import run_round
+    from crawlers.state import open_state
     from veille.bus.sqlite_bus import SqliteBus
     from veille.settings import get_settings
     from veille.sources import load_registry
-    from veille.state import open_state
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VEILLE_HOME", str(home))

@@ -73,10 +73,10 @@ def stub_dns_round(tmp_path: Path, monkeypatch, sources: list[dict], answers: di
     (name → answers; each lookup takes the next, the last repeats); returns (stats, items
     published on veille.raw, {source: recent errors})."""
     from crawlers.crawl_round import run_round
+    from crawlers.state import open_state
     from veille.bus.sqlite_bus import SqliteBus
     from veille.settings import get_settings, reset_settings
     from veille.sources import load_registry
-    from veille.state import open_state
 
     stub = tmp_path / "stub"
     stub.mkdir(exist_ok=True)

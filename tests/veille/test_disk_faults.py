@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from crawlers.state import CrawlState
 from veille.bus.sqlite_bus import SqliteBus
 from veille.settings import reset_settings
 from veille.sqlite_db import _CHECKED, DatabaseDamaged, DiskFull, SqliteDatabase, check_file
-from veille.state import CrawlState
 
 
 def damage(path) -> None:

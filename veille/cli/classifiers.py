@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,42 +17,17 @@ def classify(
     """JSON lines in ({"id","title","body","url"?,"lang"?,"source"?}), one enriched JSON line out
     per input, in order: the input's fields plus the enrichment contract's, at the top level."""
     from processors.classify import Classifier
-    from veille.schema import item_from_json
+    from processors.json_lines import BadLine, classify_json_lines
 
     classifier = Classifier(stories_path=None)
     source = file.open(encoding="utf-8") if file else sys.stdin
-    out = sys.stdout
-
-    def flush(rows: list[tuple[int, dict]]) -> None:
-        items = []
-        for number, data in rows:
-            try:
-                if not isinstance(data, dict):
-                    raise ValueError(f"a JSON {type(data).__name__}, not an object")
-                items.append(item_from_json({"url": f"stdin:{number}", "source": "classify", **data}))
-            except ValueError as exc:
-                err.print(f"[red]line {number}[/red]: not an item ({safe(str(exc).splitlines()[0])}); "
-                          "expected JSON with at least id, title and body")
-                raise typer.Exit(2) from None
-        for (_, data), enrichment in zip(rows, classifier.classify_many(items), strict=True):
-            result = {**data, **enrichment.model_dump(mode="json", exclude={"processed_at"})}
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
-
-    rows: list[tuple[int, dict]] = []
-    for number, line in enumerate(source, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            err.print(f"[red]line {number}[/red]: not JSON ({safe(exc)})")
-            raise typer.Exit(2) from None
-        if len(rows) >= batch:
-            flush(rows)
-            rows = []
-    if rows:
-        flush(rows)
+    try:
+        for lines in classify_json_lines(source, classifier, batch):
+            sys.stdout.write("".join(lines))
+            sys.stdout.flush()
+    except BadLine as exc:
+        err.print(f"[red]line {exc.number}[/red]: {safe(exc.why, 500)}")
+        raise typer.Exit(2) from None
 
 
 def eval_(

@@ -2,14 +2,9 @@
 table: the settings and VEILLE_HOME, sources.yaml, rules.yaml, the demo sites, each server the
 settings name (Kafka, Elasticsearch, Redis: a TCP connection), and each channel an enabled rule
 sends to (its secrets in the environment; with --send-test, whether its SMTP server or webhook
-host accepts a connection). Exit 1 when a check fails."""
+host accepts a connection: `sinks/alerts/channel_check.py`). Exit 1 when a check fails."""
 
 from __future__ import annotations
-
-import os
-import smtplib
-import socket
-from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -19,42 +14,12 @@ from veille.cli.common import console, safe
 OK, FAIL, SKIP = "[green]ok[/green]", "[red]FAIL[/red]", "[dim]-[/dim]"
 
 
-def _channel_target(config) -> tuple[str, int] | None:
-    """(host, port) a channel connects to, or None (log channel, URL unset)."""
-    if config.type == "log":
-        return None
-    if config.type == "email":
-        return config.smtp_host, config.smtp_port
-    url = config.url or os.environ.get(config.url_env or "", "")
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-
-
-def _reach(config, target: tuple[str, int]) -> str | None:
-    """None when the channel's server accepts a connection (SMTP: answers NOOP), else why."""
-    host, port = target
-    try:
-        if config.type == "email":
-            smtp_class = smtplib.SMTP_SSL if config.ssl else smtplib.SMTP
-            with smtp_class(host, port, timeout=config.timeout) as smtp:
-                code, _ = smtp.noop()
-                if code != 250:
-                    return f"SMTP NOOP answered {code}"
-        else:
-            socket.create_connection((host, port), timeout=config.timeout).close()
-    except (OSError, smtplib.SMTPException) as exc:
-        return (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).lower()
-    return None
-
-
 def doctor(
     send_test: bool = typer.Option(False, "--send-test",
                                    help="also connect to each channel's SMTP server or webhook host"),
 ) -> None:
     """Checks config, servers and alert channels; prints a table; exit 1 if anything fails."""
-    from veille.settings import ConfigError, get_settings, redact
+    from veille.settings import ConfigError, get_settings
 
     rows: list[tuple[str, str, str]] = []
     try:
@@ -87,43 +52,16 @@ def doctor(
                  f"{sites}" if sites.is_dir() else f"{sites}: absent (only `veille demo` needs "
                  "them; VEILLE_DEMO_SITES)"))
 
-    from veille.cli.errors import SERVER_NAMES, probe, unreachable
+    from veille.cli.errors import server_checks
 
-    for field, server in SERVER_NAMES.items():
-        value = getattr(settings, field)
-        if not value:
-            embedded = {"kafka_bootstrap": "SQLite bus", "es_url": "SQLite store",
-                        "redis_url": "in-process broker"}[field]
-            rows.append((server, SKIP, f"VEILLE_{field.upper()} not set: embedded ({embedded})"))
-            continue
-        reason = probe(field)
-        rows.append((server, FAIL if reason else OK,
-                     unreachable(server, field, reason) if reason
-                     else f"VEILLE_{field.upper()}={redact(value)} answers"))
+    rows += [(server, SKIP if passed is None else OK if passed else FAIL, detail)
+             for server, passed, detail in server_checks()]
 
     if ruleset is not None:
-        missing = {(c, v) for c, v, _ in ruleset.missing_secrets()}
-        used = sorted({c for r in ruleset.enabled for c in r.channels}
-                      | {c for cs in ruleset.builtin_channels.values() for c in cs})
-        for name in used:
-            config = ruleset.channels[name]
-            label = f"channel {name} ({config.type})"
-            lacking = [v for c, v in sorted(missing) if c == name]
-            if lacking:
-                rows.append((label, FAIL, f"secret not set: {', '.join(lacking)} (docker compose: "
-                                          ".env, see .env.example)"))
-                continue
-            target = _channel_target(config)
-            if not send_test or target is None:
-                detail = "secrets set" if ruleset.channel_secrets(name) else "no secret needed"
-                if target is not None:
-                    detail += "; --send-test to connect"
-                rows.append((label, OK, detail))
-                continue
-            reason = _reach(config, target)
-            where = f"{target[0]}:{target[1]}"
-            rows.append((label, FAIL if reason else OK,
-                         f"cannot connect to {where} ({reason})" if reason else f"{where} answers"))
+        from sinks.alerts.channel_check import check_channels
+
+        rows += [(label, OK if passed else FAIL, detail)
+                 for label, passed, detail in check_channels(ruleset, connect=send_test)]
     _print(rows)
     if any(status == FAIL for _, status, _ in rows):
         raise typer.Exit(1)

@@ -71,6 +71,7 @@ STAGE_SERVERS = {
     "alerter": ("kafka_bootstrap", "es_url", "redis_url"),
 }
 SERVER_NAMES = {"kafka_bootstrap": "Kafka", "es_url": "Elasticsearch", "redis_url": "Redis"}
+EMBEDDED = {"kafka_bootstrap": "SQLite bus", "es_url": "SQLite store", "redis_url": "in-process broker"}
 
 
 def endpoints(field: str, value: str) -> list[tuple[str, int]]:
@@ -114,3 +115,19 @@ def preflight(stages: tuple[str, ...] | list[str], timeout: float = 5.0) -> None
         reason = probe(field, timeout)
         if reason is not None:
             raise ServerUnreachable(unreachable(SERVER_NAMES[field], field, reason))
+
+
+def server_checks() -> list[tuple[str, bool | None, str]]:
+    """(server, answers, detail) for each server setting (`veille doctor`); answers is None
+    when the setting is empty and the embedded engine stands in."""
+    settings = get_settings()
+    rows: list[tuple[str, bool | None, str]] = []
+    for field, server in SERVER_NAMES.items():
+        value = getattr(settings, field)
+        if not value:
+            rows.append((server, None, f"VEILLE_{field.upper()} not set: embedded ({EMBEDDED[field]})"))
+            continue
+        reason = probe(field)
+        rows.append((server, reason is None, unreachable(server, field, reason) if reason
+                     else f"VEILLE_{field.upper()}={redact(value)} answers"))
+    return rows

@@ -33,7 +33,7 @@ def sources_list(
     as_json: bool = typer.Option(False, "--json", help="one JSON object per source and line"),
 ) -> None:
     """Every source with its kind, languages, schedule and last round."""
-    from veille.state import open_state
+    from crawlers.state import open_state
 
     registry = configured_registry()
     last = open_state().last_rounds()
@@ -153,9 +153,9 @@ def sources_status(
     """Health of every enabled source: status (ok, degraded, broken, never), last success,
     last new item, items per day, extraction completeness, errors by kind, and why."""
     from crawlers.source_health import check_sources
+    from crawlers.state import open_state
     from sinks.store import open_store
     from veille.cli.wiring import SourceBrokenAlerts, drain_deliveries
-    from veille.state import open_state
 
     sources = configured_registry()
     for key in source or []:

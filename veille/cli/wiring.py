@@ -4,8 +4,9 @@
 their stage names, `processor`, `indexer`, `alerter`, run by `veille process`, `index`,
 `alert`), and the collector (`collector`, run by `veille crawl`: the scheduler, whose
 source-health check after each round raises the built-in "source-broken" alert through an
-`AlertEngine`). `veille run` and `veille demo` build them all. `drain_deliveries` is the one
-in-process wait for alert deliveries at the end of a one-shot command.
+`AlertEngine`, `sinks/alerts/source_broken.py`). `veille run` and `veille demo` build them
+all; the one in-process wait for alert deliveries at the end of a one-shot command is
+`drain_deliveries` (`sinks/alerts/in_process.py`).
 
 The long-lived processes (`run_all`, `run_crawl`, `run_stage`) stop on SIGTERM after the
 batch in hand and serve /metrics and /healthz. Nothing outside `veille.cli` imports this;
@@ -26,17 +27,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sinks.alerts.in_process import (  # noqa: F401 - drain_deliveries: commands find it here too
+    delivery_worker,
+    drain_deliveries,
+    finish_alerts,
+    recover_deliveries,
+)
+from sinks.alerts.source_broken import SourceBrokenAlerts
 from veille.cli.errors import preflight
 from veille.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # importing them would load prometheus_client before its folder is set
     from crawlers.scheduler import Scheduler
     from crawlers.source_health import HealthChecker
+    from crawlers.state import CrawlState
     from sinks.alerts.stage import AlertEngine
     from veille.bus.base import Bus
     from veille.sources import Registry
     from veille.stage import Stage
-    from veille.state import CrawlState
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +75,6 @@ def stop_on_signals(stop: Callable[[], None]) -> threading.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, handler)
     return stopped
-
-
-class SourceBrokenAlerts:
-    """The source-health check's `on_broken`: an `AlertEngine` of its own (the stage's runs in
-    another thread), opened at the first breakage — so a collector starts even with the alert
-    store's Elasticsearch down — and tolerant of a rules file it cannot read."""
-
-    def __init__(self) -> None:
-        self.engine: AlertEngine | None = None
-
-    def __call__(self, health: Any, source: Any) -> Any:
-        if self.engine is None:
-            from sinks.alerts.stage import alert_engine
-
-            self.engine = alert_engine(tolerant=True)
-        return self.engine.raise_source_broken(health, source)
-
-    def close(self) -> None:
-        if self.engine is not None:
-            self.engine.close()
 
 
 @dataclass
@@ -143,8 +131,8 @@ def build_stages(names: Sequence[str] = EVERY_STAGE, batch_size: int | None = No
             pipeline.stages[-1].batch_size = batch_size
     if "collector" in names or health:
         from crawlers.source_health import HealthChecker
+        from crawlers.state import open_state
         from veille.sources import load_registry
-        from veille.state import open_state
 
         pipeline.registry = load_registry(get_settings().sources_path())
         pipeline.state = open_state()
@@ -173,64 +161,6 @@ def _stage(name: str, bus: Bus, store: Any) -> Stage:
     return alert_stage(bus)
 
 
-def delivery_worker(threads: int, queues: set[str] | None = None):
-    """A Dramatiq worker in this process (the delivery actor declared first)."""
-    import dramatiq
-
-    import sinks.alerts.delivery  # noqa: F401 - declares the delivery actor
-    from veille.broker import broker
-
-    worker = dramatiq.Worker(broker, worker_threads=threads, queues=queues)
-    worker.start()
-    return worker
-
-
-def recover_deliveries(engine: AlertEngine) -> None:
-    """Embedded default only: deliveries queued in the in-process broker died with the last
-    process; send again what the delivery ledger has not seen through."""
-    from dramatiq.brokers.stub import StubBroker
-
-    from veille.broker import broker
-
-    if isinstance(broker, StubBroker):
-        from sinks.alerts.ledger import open_ledger
-
-        ledger = open_ledger()
-        try:
-            engine.recover(ledger)
-        finally:
-            ledger.close()
-
-
-def drain_deliveries(running: Any = None, timeout: float = 120.0) -> None:
-    """The one wait for alert deliveries at the end of a one-shot command: returns when the
-    delivery queue is empty (retries included), so nothing raised is left undelivered in an
-    in-process broker. `running`: this process's worker consuming the queue. Without one, on
-    the in-process broker a worker is started for the wait; on Redis nothing is waited for
-    (`veille alert` workers deliver)."""
-    from dramatiq.brokers.stub import StubBroker
-
-    from veille.broker import broker
-
-    stub = isinstance(broker, StubBroker)
-    if running is None and not stub:
-        return
-    worker = running or delivery_worker(1, {"alerts"})
-    try:
-        broker.join("alerts", timeout=int(timeout * 1000), **({"fail_fast": False} if stub else {}))
-    except Exception as exc:  # noqa: BLE001 - a timeout: deliveries still retrying are in the ledger
-        log.warning("alert deliveries still pending after %.0f s: %s", timeout, exc)
-    finally:
-        if running is None:
-            worker.stop()
-
-
-def finish_alerts(engine: AlertEngine, worker: Any, timeout: float = 120.0) -> None:
-    """End of a one-shot run: send the held digests, then drain the deliveries."""
-    engine.flush_due(force=True)
-    drain_deliveries(worker, timeout)
-
-
 # -- the long-lived processes ----------------------------------------------------------------
 def run_stage(name: str, batch_size: int | None = None, deliver: bool = False) -> int:
     """One consuming stage until SIGTERM; returns how many messages it handled. `deliver` also
@@ -256,53 +186,21 @@ def run_stage(name: str, batch_size: int | None = None, deliver: bool = False) -
 
 
 def run_crawl(workers: int = 2, schedule: bool = True, once: bool = False) -> None:
-    """Collection: a Dramatiq worker for `crawl_source` jobs and, in the process holding the
-    leader lease (Redis), the scheduler that sends them."""
+    """Collection (`crawlers/collector.py`): a Dramatiq worker for `crawl_source` jobs and, in
+    the process holding the leader lease (Redis), the scheduler that sends them."""
     settings = get_settings()
     preflight(["collector"])
     prepare_metrics_dir(settings)
-    import dramatiq
-
-    from crawlers.scheduler import LeaderLease
-    from veille.broker import broker
-    from veille.metrics import serve_metrics
+    from crawlers.collector import run_collector
 
     pipeline = build_stages(["collector"])
-    scheduler = pipeline.scheduler
-    assert scheduler is not None
-    lease = LeaderLease(settings.redis_url, settings.namespace) if settings.redis_url and schedule else None
-    worker = dramatiq.Worker(broker, worker_threads=workers, queues={"collect"})
+    assert pipeline.scheduler is not None
     stopping = threading.Event()
-
-    def health() -> tuple[bool, dict]:
-        alive = all(t.is_alive() for t in worker.workers) if worker.workers else False
-        fresh = time.time() - scheduler.last_tick < 120
-        return alive and fresh, {
-            "stage": "crawl",
-            "worker_threads": len(worker.workers),
-            "leader": bool(lease and leading),
-            "jobs_in_flight": len(scheduler.in_flight),
-        }
-
-    leading = schedule and lease is None
-    serve_metrics(settings.metrics_port, health, settings.metrics_host)
     stop_on_signals(stopping.set)
-    worker.start()
-    log.info("crawl: %d worker threads on %s; scheduling: %s", workers, type(broker).__name__, schedule)
     try:
-        while not stopping.is_set():
-            if schedule:
-                leading = lease.hold() if lease else True
-                if leading:
-                    scheduler.tick(once=once)
-                    if once and not scheduler.busy:
-                        break
-            scheduler.last_tick = time.time()
-            stopping.wait(1.0)
+        run_collector(pipeline.scheduler, settings, stopping, workers=workers, schedule=schedule,
+                      once=once)
     finally:
-        worker.stop(timeout=10_000)
-        if lease:
-            lease.release()
         pipeline.close()
 
 

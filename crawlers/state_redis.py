@@ -2,7 +2,7 @@
 
 Why: with one `state.db` per host, two crawl workers on two hosts each kept their own feed
 validators and seen ids, so each refetched every feed and re-published every item.
-`RedisCrawlState` has the interface of `veille.state.CrawlState` (validators, seen digests,
+`RedisCrawlState` has the interface of `crawlers.state.CrawlState` (validators, seen digests,
 round reports, errors, source health); `open_state` picks it when `VEILLE_REDIS_URL` is set.
 
 Keys, under `<ns>:state:`:
@@ -35,7 +35,7 @@ import re
 import time
 from typing import Any
 
-from veille.state import RoundStats
+from crawlers.state import RoundStats
 
 SEEN_DAYS = 90
 """Days a seen id is remembered after the last round that listed its item."""

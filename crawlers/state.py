@@ -3,7 +3,7 @@
 It lives in `$VEILLE_HOME/state.db` so that a restarted collector neither refetches unchanged
 feeds nor republishes items it already put on the bus, and so `veille demo` and
 `veille sources list` can report what each source did. In distributed mode (`VEILLE_REDIS_URL`
-set) it lives in Redis, shared by the crawl workers of every host (`veille/state_redis.py`).
+set) it lives in Redis, shared by the crawl workers of every host (`crawlers/state_redis.py`).
 """
 
 from __future__ import annotations
@@ -243,12 +243,12 @@ class CrawlState(SqliteDatabase):
 
 def open_state(settings: Any = None) -> CrawlState:
     """`$VEILLE_HOME/state.db`, or, when `VEILLE_REDIS_URL` is set, the state shared in Redis
-    by every crawl worker on every host (`veille/state_redis.py`, the same interface)."""
+    by every crawl worker on every host (`crawlers/state_redis.py`, the same interface)."""
     from veille.settings import get_settings
 
     settings = settings or get_settings()
     if settings.redis_url:
-        from veille.state_redis import RedisCrawlState
+        from crawlers.state_redis import RedisCrawlState
 
         return RedisCrawlState(settings.redis_url, settings.namespace)  # type: ignore[return-value]
     return CrawlState(settings.home / "state.db")
