@@ -129,5 +129,7 @@ def test_dripping_pages_stop_the_round_at_its_wall_time(big_site):
     stats = run_round([source])["big"]
     took = time.monotonic() - started
     assert stats.status == "ok" and stats.deferred == 12 and stats.errors == {}
-    # 12 pages × 30 s without the limit, 3 s + the 20 s download timeout with only a close
-    assert took < 3 + 6, f"round took {took:.0f} s (the child process starts in ~2 s)"
+    # Without the limit: 12 pages × 30 s; with only a close: 3 s + the 20 s download timeout.
+    # The bound sits between the limit (3 s + a child process's start, ~2 s, slower on a
+    # loaded machine) and those failure modes, so it tells them apart without timing noise.
+    assert took < 3 + 15, f"round took {took:.0f} s (the child process starts in ~2 s)"
