@@ -43,7 +43,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from crawlers.state import CrawlState, RoundStats
+from crawlers.state import CrawlState, RoundStats, open_state
 from veille.durations import format_duration
 from veille.sources import Registry, Source
 
@@ -403,3 +403,15 @@ class HealthChecker:
         except Exception:  # noqa: BLE001 - see the class doc
             log.exception("source health check after rounds of %s failed", ", ".join(finished) or "-")
         return self.last
+
+
+def last_health(settings: Any = None) -> list[dict[str, Any]]:
+    """The sources' health documents of the last check, for readers outside the crawl (the
+    brief's "sources that broke"); the SQLite or Redis crawl state alike."""
+    state = open_state(settings)
+    try:
+        return list(state.health_docs().values())
+    finally:
+        close = getattr(state, "close", None)
+        if close:
+            close()

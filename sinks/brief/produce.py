@@ -163,16 +163,3 @@ def period_alerts(settings: Any) -> list[Any]:
         return store.recent(limit=ALERTS_READ)
     finally:
         store.close()
-
-
-def source_health(settings: Any) -> list[dict[str, Any]]:
-    """The sources' health documents of the last check (`veille sources status`, `veille run`)."""
-    from veille.state import open_state
-
-    state = open_state(settings)
-    try:
-        return list(state.health_docs().values())
-    finally:
-        close = getattr(state, "close", None)
-        if close:
-            close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,8 +107,10 @@ class ScheduledBrief:
     """Called from `veille run`'s loop once a second; when a brief is due, makes and mails it
     in a thread of its own (rendering takes seconds and must not stall collection)."""
 
-    def __init__(self, settings: Any, brief: BriefSettings) -> None:
+    def __init__(self, settings: Any, brief: BriefSettings,
+                 health: Callable[[], list[dict[str, Any]]] = list) -> None:
         self.settings = settings
+        self.health = health  # the sources' last health documents (given by the CLI)
         self.brief = brief
         self.schedule = parse_schedule(brief.schedule)
         self.running: threading.Thread | None = None
@@ -137,7 +140,7 @@ class ScheduledBrief:
                       else produce.Window(now, first_span, "first brief"))
             brief = produce.make_brief(produce.store_export(self.settings), window, top=self.brief.top,
                                        alerts=produce.period_alerts(self.settings),
-                                       health=produce.source_health(self.settings), now=now)
+                                       health=self.health(), now=now)
             answer = produce.mail_brief(brief, self.brief.recipients, self.settings.rules_path(),
                                         self.brief.channel or None)
         except produce.BriefRefused as exc:
@@ -153,7 +156,8 @@ class ScheduledBrief:
         return answer
 
 
-def scheduled_brief(settings: Any) -> ScheduledBrief | None:
+def scheduled_brief(settings: Any,
+                    health: Callable[[], list[dict[str, Any]]] = list) -> ScheduledBrief | None:
     """The schedule `veille run` ticks, or None when VEILLE_BRIEF_SCHEDULE is not set."""
     brief = brief_settings()
-    return ScheduledBrief(settings, brief) if brief.schedule else None
+    return ScheduledBrief(settings, brief, health) if brief.schedule else None

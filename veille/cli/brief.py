@@ -33,6 +33,7 @@ def brief(
 ) -> None:
     """The brief of a window, e-mail-safe: stories ranked by how widely they are reported
     (new and growing ones flagged), alerts, broken sources, a map and the week's chart."""
+    from crawlers.source_health import last_health
     from sinks.alerts.channels import ChannelConfigError, DeliveryError
     from sinks.brief import produce
     from sinks.brief.mail import BriefMailError
@@ -64,7 +65,7 @@ def brief(
         window = produce.default_window(end, last, produce.newest_time(export(), end))
     made = produce.make_brief(export, window, top=top, title=title, now=now,
                               alerts=produce.period_alerts(settings),
-                              health=produce.source_health(settings))
+                              health=last_health(settings))
     try:
         if out or not mail:
             target = out or Path("brief.html")

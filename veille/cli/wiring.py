@@ -232,9 +232,10 @@ def run_all(once: bool = False, announce: Callable[[str], None] = print) -> int:
     """The embedded default: collection, processing, indexing and alerting in one process."""
     settings = get_settings()
     preflight(EVERY_STAGE)
+    from crawlers.source_health import last_health
     from sinks.brief.schedule import scheduled_brief  # VEILLE_BRIEF_SCHEDULE (docs/brief.md)
 
-    brief = None if once else scheduled_brief(settings)
+    brief = None if once else scheduled_brief(settings, health=lambda: last_health(settings))
     prepare_metrics_dir(settings)
     from veille.metrics import serve_metrics
 
