@@ -562,7 +562,7 @@ def _format_slack(alert: Alert) -> dict:
     body += [isolate(mrkdwn(line)) for line in m.summary_lines][:30]
     if m.evidence:
         body.append(f"*{mrkdwn(m.w('evidence'))}*")
-        body += [f"• {mrkdwn(lab.name)}: " + ", ".join(f"“{isolate(mrkdwn(e))}”" for e in lab.evidence)
+        body += [f"• {mrkdwn(lab.name)}{m.colon}" + m.comma.join(f"“{isolate(mrkdwn(e))}”" for e in lab.evidence)
                  for lab in m.evidence]
     if m.reports:
         body.append(f"*{mrkdwn(m.w('other_reports'))}*")
@@ -689,7 +689,8 @@ def _format_teams(alert: Alert) -> dict:
     if facts:
         body.append({"type": "FactSet", "facts": facts})
     if m.evidence:
-        lines = [f"- {t(lab.name)}: " + ", ".join(f"“{isolate(t(e))}”" for e in lab.evidence) for lab in m.evidence]
+        lines = [f"- {t(lab.name)}{m.colon}" + m.comma.join(f"“{isolate(t(e))}”" for e in lab.evidence)
+                 for lab in m.evidence]
         body.append(_teams_block(f"**{t(m.w('evidence'))}**\n\n" + "\n".join(lines)))
     if m.reports:
         lines = [f"- {t(r.title)}" if r.more else
@@ -707,6 +708,8 @@ def _format_teams(alert: Alert) -> dict:
         "body": body,
         "msteams": {"width": "Full"},
     }
+    if m.rtl:
+        card["rtl"] = True  # Adaptive Cards 1.5; 1.4 hosts ignore it (the isolates still hold)
     if m.url:
         card["actions"] = [{"type": "Action.OpenUrl", "title": m.w("open"), "url": m.url}]
     return {

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sinks.alerts.model import Alert, DigestEntry, Report
-from sinks.alerts.wording import is_rtl, label_name, message_language, word
+from sinks.alerts.wording import is_rtl, label_name, label_names, message_language, word
 from veille.textsafe import is_safe_url
 
 # Control characters, and the bidi embeddings, overrides and isolates (U+202A–E, U+2066–9): a
@@ -39,11 +39,15 @@ def one_line(text: str | None) -> str:
     return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()
 
 
+_RTL_LETTER = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
 def isolate(text: str) -> str:
-    """Text wrapped in Unicode's first-strong isolate (U+2068 … U+2069): inside a line of the
-    other direction (an Arabic title in a chat client's left-to-right line, an id in an Arabic
-    footer) it keeps its own direction, so its punctuation stays with it. Empty stays empty."""
-    return f"\u2068{text}\u2069" if text else text
+    """Text holding right-to-left letters wrapped in Unicode's first-strong isolate (U+2068 …
+    U+2069): inside a left-to-right line (an Arabic title in a chat client, a field value) it
+    keeps its own direction, so its punctuation stays with it instead of jumping to the other
+    end. Text without such letters is returned as it is."""
+    return f"\u2068{text}\u2069" if text and _RTL_LETTER.search(text) else text
 
 
 def multiline(text: str | None) -> list[str]:
@@ -252,6 +256,23 @@ def digest_language(entries: Sequence[DigestEntry], fallback: str) -> str:
     return counts.most_common(1)[0][0]
 
 
+def _label_words(line: str, language: str) -> str:
+    """A reason line with the label ids it names in words (`event_types: attack_on_civilians
+    (attaque)` → `event_types: Attack on civilians (attaque)`); the condition keys stay, they
+    are the rules file's words."""
+    def name(match: re.Match[str]) -> str:
+        label = match.group(0)
+        kind = "event_types" if label in label_names("event_types") else "topics"
+        return label_name(kind, label, language)
+
+    return _label_pattern().sub(name, line)
+
+
+def _label_pattern() -> re.Pattern[str]:
+    ids = [*label_names("event_types"), *label_names("topics")]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, ids), key=len, reverse=True)) + r")(?![\w-])")
+
+
 def view(alert: Alert) -> Message:
     """The alert as every channel shows it (see the module doc)."""
     digest = alert.mode == "digest" and alert.story_id == "digest"
@@ -291,7 +312,7 @@ def view(alert: Alert) -> Message:
         summary="" if digest and alert.entries else (alert.summary or "").strip(),
         reports=[_report_link(r, language) for r in alert.reports if r.item_id != alert.item_id],
         entries=[_entry_link(e, language) for e in alert.entries],
-        reasons=[] if digest and alert.entries else [one_line(r) for r in alert.reasons],
-        footer=word(footer_key, language, alert=isolate(alert.id), item=isolate(alert.item_id)),
+        reasons=[] if digest and alert.entries else [_label_words(one_line(r), language) for r in alert.reasons],
+        footer=word(footer_key, language, alert=alert.id, item=alert.item_id),
         legend=band_legend(language),
     )
