@@ -18,7 +18,6 @@ import jinja2
 from sinks.alerts.message import Message
 
 _FONT = "font-family:Arial,Helvetica,'Segoe UI',Tahoma,sans-serif;"
-_MONO = "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace;"
 
 
 @cache
@@ -30,7 +29,7 @@ def _environment() -> jinja2.Environment:
 
 
 def html(m: Message) -> str:
-    styles = {"font": _FONT, "mono": _MONO, "start": "right" if m.rtl else "left"}
+    styles = {"font": _FONT, "start": "right" if m.rtl else "left"}
     return _environment().get_template("email.html").render(m=m, s=styles)
 
 
