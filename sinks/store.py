@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from veille.schema import EnrichedItem
 
 SOURCE_ITEMS_LIMIT = 200  # newest items per source a health check reads
+STORY_ITEMS_LIMIT = 20  # reports of one story an alert message lists
 
 
 class ItemFacts(NamedTuple):
@@ -45,6 +46,11 @@ class ItemStore(ABC):
 
     @abstractmethod
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def story_items(self, story_id: str, limit: int = STORY_ITEMS_LIMIT) -> list[dict[str, Any]]:
+        """The stored reports of one story (`enrichment.story_id`), oldest first, at most
+        `limit`, as JSON-ready dicts: the story's other reports an alert message lists."""
 
     @abstractmethod
     def export(self) -> Iterator[dict[str, Any]]:

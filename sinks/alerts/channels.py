@@ -283,6 +283,9 @@ def format_log(alert: Alert) -> str:
         lines.append(f"  [{e.severity}] {e.title}" if not e.more else f"  {e.title}")
         lines += [f"    {x}" for x in (e.url or "", " · ".join(y for y in (e.source, e.language, e.published) if y)) if x]
     lines += [f"  - {r}" for r in m.reasons]
+    for r in m.reports:
+        meta = " · ".join(x for x in (r.source, r.language, r.published) if x)
+        lines.append(f"  + {r.title}" + (f" — {meta}" if meta else "") + (f" {one_line(r.url)}" if r.url else ""))
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from processors.classify import Classifier
@@ -56,6 +57,7 @@ rules:
 """
 
 
+@cache
 def classified() -> list[EnrichedItem]:
     raw = [Item.model_validate(json.loads(line)) for line in STORY.read_text().splitlines()]
     raw += [Item.model_validate(doc) for doc in MORE_FR]
