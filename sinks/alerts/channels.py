@@ -180,8 +180,11 @@ def resolve_url(name: str, channel: WebhookChannel | SlackChannel | TeamsChannel
 
 # -- shared text ----------------------------------------------------------------------------
 def subject(alert: Alert) -> str:
-    """`[veille] <rule>: <title>`, on one line whatever the title holds (no header injection)."""
+    """`[veille] <rule>: <title>`, on one line whatever the title holds (no header injection);
+    a digest's title in its message language (`5 alertes pour la règle …`)."""
     title = one_line(alert.title[:4 * SUBJECT_MAX]) or alert.item_id
+    if alert.entries and alert.story_id == "digest":
+        title = view(alert).title
     return truncate(one_line(f"[veille] {alert.rule[:SUBJECT_MAX]}: {title}"), SUBJECT_MAX)
 
 

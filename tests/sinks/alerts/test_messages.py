@@ -58,6 +58,7 @@ def test_a_digest_lists_each_item_with_its_own_link_source_and_language(sample) 
     # the top item's source is not repeated on the other lines
     assert doc.text_content().count("maliweb") == 1 and doc.text_content().count("bbc-afrique") == 1
     assert "5 alertes pour la règle desk-fr" in doc.xpath("//h1")[0].text_content()
+    assert channels.subject(digest) == "[veille] desk-fr: 5 alertes pour la règle desk-fr"
 
     slack = channels.format_slack(digest)["attachments"]
     assert [a.get("title_link") for a in slack[1:]] == [e.url for e in entries]
