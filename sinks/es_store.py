@@ -58,7 +58,7 @@ from sinks.search import (
     mark_first,
     search_query,
 )
-from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
+from sinks.store import SOURCE_ITEMS_LIMIT, STORY_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 
 log = logging.getLogger(__name__)
@@ -432,6 +432,18 @@ class ElasticsearchStore(ItemStore):
             return None
         hits = resp["hits"]["hits"]
         return from_document(hits[0]["_source"]) if hits else None
+
+    def story_items(self, story_id: str, limit: int = STORY_ITEMS_LIMIT) -> list[dict[str, Any]]:
+        self._ready()
+        try:
+            resp = self.client.search(
+                index=self.alias, size=limit, allow_no_indices=True,
+                query={"term": {"enrichment.story_id": story_id}},
+                sort=[{"published_at": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+            )
+        except NotFoundError:
+            return []
+        return [from_document(hit["_source"]) for hit in resp["hits"]["hits"]]
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every item in id order (search_after on `id`, which is unique), after a refresh."""

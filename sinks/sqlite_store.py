@@ -25,7 +25,7 @@ from sinks.search import (
     mark_first,
     search_query,
 )
-from sinks.store import SOURCE_ITEMS_LIMIT, ItemFacts, ItemStore
+from sinks.store import SOURCE_ITEMS_LIMIT, STORY_ITEMS_LIMIT, ItemFacts, ItemStore
 from veille.schema import EnrichedItem
 from veille.sqlite_db import SqliteDatabase
 
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_source ON items(source);
 CREATE INDEX IF NOT EXISTS items_source_collected ON items(source, json_extract(doc, '$.collected_at'));
+CREATE INDEX IF NOT EXISTS items_story ON items(json_extract(doc, '$.enrichment.story_id'));
 CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
     title, body, content='items', content_rowid='rid',
     tokenize="unicode61 remove_diacritics 2"
@@ -133,6 +134,12 @@ class SqliteStore(SqliteDatabase, ItemStore):
     def get(self, item_id: str) -> dict[str, Any] | None:
         row = self.one("SELECT doc FROM items WHERE id=?", (item_id,))
         return json.loads(row[0]) if row else None
+
+    def story_items(self, story_id: str, limit: int = STORY_ITEMS_LIMIT) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT doc FROM items WHERE json_extract(doc, '$.enrichment.story_id') = ? "
+            "ORDER BY published_at IS NULL, published_at, id LIMIT ?", (story_id, limit)).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
 
     def export(self) -> Iterator[dict[str, Any]]:
         for (doc,) in self._conn().execute("SELECT doc FROM items ORDER BY id"):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sinks.search import Hit, SearchQuery
 
 SOURCE_ITEMS_LIMIT = 200  # newest items per source a health check reads
+STORY_ITEMS_LIMIT = 20  # reports of one story an alert message lists
 
 
 class ItemFacts(NamedTuple):
@@ -51,6 +52,11 @@ class ItemStore(ABC):
         """The items the query finds, best first (newest first with no words), at most
         `query.limit` (`limit` when given a string). The query model, its syntax and filters
         are `sinks.search`; a string is parsed with it and raises its QuerySyntaxError."""
+
+    @abstractmethod
+    def story_items(self, story_id: str, limit: int = STORY_ITEMS_LIMIT) -> list[dict[str, Any]]:
+        """The stored reports of one story (`enrichment.story_id`), oldest first, at most
+        `limit`, as JSON-ready dicts: the story's other reports an alert message lists."""
 
     @abstractmethod
     def export(self) -> Iterator[dict[str, Any]]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import json
 import logging
 import os
@@ -44,17 +43,22 @@ from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
 
+from sinks.alerts import email_body
+from sinks.alerts.message import BANDS, digest_language, isolate, one_line, safe_link, view
 from sinks.alerts.model import (
     Alert,
     ChannelConfig,
+    DigestEntry,
     EmailChannel,
     LogChannel,
+    Report,
     SlackChannel,
     TeamsChannel,
     WebhookChannel,
     delivery_key,
 )
-from veille.textsafe import is_safe_url, truncate
+from sinks.alerts.wording import label_name, message_language, word
+from veille.textsafe import truncate
 
 log = logging.getLogger(__name__)
 
@@ -175,35 +179,16 @@ def resolve_url(name: str, channel: WebhookChannel | SlackChannel | TeamsChannel
 
 
 # -- shared text ----------------------------------------------------------------------------
-def one_line(text: str) -> str:
-    """No newlines or control characters: for subjects, headers and one-line summaries."""
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()
-
-
 def subject(alert: Alert) -> str:
-    """`[veille] <rule>: <title>`, on one line whatever the title holds (no header injection)."""
+    """`[veille] <rule>: <title>`, on one line whatever the title holds (no header injection);
+    a digest's title in its message language (`5 alertes pour la règle …`)."""
     title = one_line(alert.title[:4 * SUBJECT_MAX]) or alert.item_id
+    if alert.entries and alert.story_id == "digest":
+        title = view(alert).title
     return truncate(one_line(f"[veille] {alert.rule[:SUBJECT_MAX]}: {title}"), SUBJECT_MAX)
 
 
-def _details(alert: Alert) -> list[tuple[str, str]]:
-    """The labelled lines every format shows, in order; empty values left out."""
-    rows = [
-        ("Rule", alert.rule),
-        ("Severity", str(alert.severity)),
-        ("Source", alert.source + (f" ({alert.issuer})" if alert.issuer else "")),
-        ("Published", alert.published_at.isoformat() if alert.published_at else ""),
-        ("Language", alert.language if alert.language != "und" else ""),
-        ("Places", ", ".join(alert.places)),
-        ("Event types", ", ".join(alert.event_types)),
-        ("Topics", ", ".join(alert.topics)),
-    ]
-    return [(k, v) for k, v in rows if v]
-
-
-def _safe_link(url: str) -> str | None:
-    """Only http(s) links become clickable: a `javascript:` URL in a feed must stay text."""
-    return url if is_safe_url(url) else None
+_safe_link = safe_link
 
 
 # -- size limits ------------------------------------------------------------------------------
@@ -215,6 +200,7 @@ SLACK_MAX_CHARS = 40_000
 SLACK_MAX_TEXT = 3_000
 TEAMS_MAX_BYTES = 28_000 - 1_000  # room for the HTTP envelope Teams counts in its 28 KB
 SUBJECT_MAX = 250
+SLACK_DIGEST_ATTACHMENTS = 20  # Slack advises at most 20 attachments; more are summed up in one line
 
 # (title, summary, number of reasons, reason length, list items) per step of shrinking.
 _SHRINK_STEPS = (
@@ -240,12 +226,30 @@ def shrunk(alert: Alert, step: int) -> Alert:
     reasons = [truncate(r, reason_len) for r in alert.reasons[:n_reasons]]
     if len(alert.reasons) > n_reasons:
         reasons.append(f"… {len(alert.reasons) - n_reasons} more")
+    language = digest_language(alert.entries, alert.language)
+    entries = [e.model_copy(update={
+        "title": truncate(e.title, title), "source": truncate(e.source, 200),
+        "url": e.url if len(e.url) <= 2000 else "", "places": items(e.places),
+        "event_types": e.event_types[:n_items], "reasons": [truncate(r, reason_len) for r in e.reasons[:3]],
+    }) for e in alert.entries[:n_items]]
+    if len(alert.entries) > n_items:
+        entries.append(DigestEntry(title=word("more", language, n=len(alert.entries) - n_items)))
+    reports = [r.model_copy(update={
+        "title": truncate(r.title, title), "source": truncate(r.source, 200),
+        "url": r.url if len(r.url) <= 2000 else "",
+    }) for r in alert.reports[:n_items]]
+    if len(alert.reports) > n_items:
+        reports.append(Report(title=word("more", message_language(alert.language), n=len(alert.reports) - n_items)))
     return alert.model_copy(update={
         "title": truncate(alert.title, title), "summary": truncate(alert.summary, summary) if summary else "",
         "reasons": reasons, "places": items(alert.places), "event_types": items(alert.event_types),
         "topics": items(alert.topics), "rule": truncate(alert.rule, 200), "source": truncate(alert.source, 200),
         "issuer": truncate(alert.issuer, 200) if alert.issuer else alert.issuer,
         "url": alert.url if len(alert.url) <= 2000 else "",
+        "entries": entries, "reports": reports,
+        "evidence": {truncate(k, 80): [truncate(v, 80) for v in vs[:n_items]]
+                     for k, vs in list(alert.evidence.items())[:n_items]},
+        "regions": {truncate(k, 80): truncate(v, 80) for k, v in list(alert.regions.items())[:n_items]},
     })
 
 
@@ -273,11 +277,18 @@ def _json_chars(payload: dict) -> int:
 def format_log(alert: Alert) -> str:
     """A readable block for the console of `veille demo` (control characters removed, so a
     title cannot move the cursor or recolour the terminal)."""
-    lines = [f"ALERT {one_line(alert.rule)} · severity {alert.severity}", f"  {one_line(alert.title)}"]
+    m = view(alert)
+    lines = [f"ALERT {one_line(alert.rule)} · severity {alert.severity} ({m.band.name})", f"  {m.title}"]
     if alert.url:
         lines.append(f"  {one_line(alert.url)}")
-    lines += [f"  {k}: {one_line(v)}" for k, v in _details(alert) if k not in ("Rule", "Severity")]
-    lines += [f"  - {one_line(r)}" for r in alert.reasons]
+    lines += [f"  {k}: {v}" for k, v in m.facts if v != alert.rule]
+    for e in m.entries:
+        lines.append(f"  [{e.severity}] {e.title}" if not e.more else f"  {e.title}")
+        lines += [f"    {x}" for x in (e.url or "", " · ".join(y for y in (e.source, e.language, e.published) if y)) if x]
+    lines += [f"  - {r}" for r in m.reasons]
+    for r in m.reports:
+        meta = " · ".join(x for x in (r.source, r.language, r.published) if x)
+        lines.append(f"  + {r.title}" + (f" — {meta}" if meta else "") + (f" {one_line(r.url)}" if r.url else ""))
     return "\n".join(lines)
 
 
@@ -298,37 +309,14 @@ def message_id(key: str) -> str:
 
 
 def format_email_text(alert: Alert) -> str:
-    lines = [one_line(alert.title) or alert.item_id, ""]
-    if alert.url:
-        lines += [alert.url, ""]
-    if alert.summary:
-        lines += [alert.summary.strip(), ""]
-    lines += [f"{k}: {v}" for k, v in _details(alert)]
-    if alert.reasons:
-        lines += ["", "Why it matched:"] + [f"- {r}" for r in alert.reasons]
-    lines += ["", f"Alert {alert.id} · item {alert.item_id}"]
-    return "\n".join(lines) + "\n"
+    """The plain-text part (sinks.alerts.email_body.text)."""
+    return email_body.text(view(alert))
 
 
 def format_email_html(alert: Alert) -> str:
-    """Every value from the alert goes through html.escape: titles and summaries come from
-    scraped pages and must not inject markup or scripts into the reader's mail client."""
-    e = html.escape
-    title = e(one_line(alert.title) or alert.item_id)
-    link = _safe_link(alert.url)
-    heading = f'<a href="{e(link)}">{title}</a>' if link else title
-    rows = "".join(f"<tr><th align=\"left\">{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _details(alert))
-    reasons = "".join(f"<li>{e(r)}</li>" for r in alert.reasons)
-    parts = [
-        "<!doctype html><html><body>",
-        f"<h2>{heading}</h2>",
-        f"<p>{'<br>'.join(e(line) for line in alert.summary.strip().splitlines())}</p>" if alert.summary else "",
-        f"<table>{rows}</table>",
-        f"<p>Why it matched:</p><ul>{reasons}</ul>" if reasons else "",
-        f"<p><small>Alert {e(alert.id)} · item {e(alert.item_id)}</small></p>",
-        "</body></html>",
-    ]
-    return "".join(parts)
+    """The HTML part: a table layout with inline styles, every value escaped by the template
+    (sinks.alerts.email_body.html); right to left for Arabic."""
+    return email_body.html(view(alert))
 
 
 def format_email(alert: Alert, channel: EmailChannel, key: str) -> EmailMessage:
@@ -472,10 +460,28 @@ def format_webhook(alert: Alert, key: str, max_bytes: int | None = None) -> byte
     def render(a: Alert) -> bytes:
         payload = a.model_dump(mode="json")
         payload["url"] = _safe_link(a.url) or ""
+        for entry in (*payload["entries"], *payload["reports"]):
+            entry["url"] = _safe_link(entry["url"]) or ""
         payload["delivery_key"] = key
+        payload.update(webhook_words(a))
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
     return render(alert) if max_bytes is None else fitted(alert, render, len, max_bytes)
+
+
+def webhook_words(alert: Alert) -> dict[str, Any]:
+    """What a receiver needs to show the alert to a person without veille's tables: the
+    severity band (0–100 scale, sinks.alerts.message.BANDS), the language the words are in,
+    and the names of the alert's event types and topics in it."""
+    m = view(alert)
+    return {
+        "severity_band": m.band.name,
+        "message_language": m.language,
+        "names": {
+            "event_types": {x: label_name("event_types", x, m.language) for x in alert.event_types},
+            "topics": {x: label_name("topics", x, m.language) for x in alert.topics},
+        },
+    }
 
 
 def sign(secret: str | bytes, timestamp: str, body: bytes) -> str:
@@ -542,41 +548,78 @@ def _slack_link(url: str, label: str) -> str:
     return f"<{link}|{label}>"
 
 
-def _severity_colour(severity: int) -> str:
-    return "#d32f2f" if severity >= 4 else "#f57c00" if severity >= 2 else "#607d8b"
-
-
 def format_slack(alert: Alert) -> dict:
-    """`text` plus one legacy attachment: the subset both Slack and Mattermost incoming webhooks
+    """`text` plus legacy attachments: the subset both Slack and Mattermost incoming webhooks
     render (Mattermost ignores Block Kit `blocks`; both show attachments with colour and fields).
-    Every text within SLACK_MAX_TEXT characters, the payload within SLACK_MAX_CHARS."""
+    The bar's colour is the severity band (sinks.alerts.message.BANDS); a digest gets one
+    attachment per alert, each with its own colour, link, source and language. Every text
+    within SLACK_MAX_TEXT characters, the payload within SLACK_MAX_CHARS."""
     return fitted(alert, _format_slack, _json_chars, SLACK_MAX_CHARS)
 
 
+def _slack_meta(*parts: str) -> str:
+    return " · ".join(mrkdwn(p) for p in parts if p)
+
+
 def _format_slack(alert: Alert) -> dict:
-    title = truncate(mrkdwn(alert.title or alert.item_id), SLACK_MAX_TEXT // 2)
-    text = f"*[veille] {mrkdwn(alert.rule)}* (severity {alert.severity}): {_slack_link(alert.url, title)}"
+    m = view(alert)
+    cap = SLACK_MAX_TEXT
+    title = truncate(isolate(mrkdwn(m.title)), cap // 2)
+    head = f"*{m.severity}/100 {mrkdwn(m.band_name)}* · [veille] {mrkdwn(alert.rule)}"
+    text = f"{head}: {_slack_link(m.url or '', title)}"
+    body: list[str] = []
+    if m.where:
+        body.append(f"{mrkdwn(m.severity_line)} · {isolate(mrkdwn(m.where))}")
+    else:
+        body.append(mrkdwn(m.severity_line))
+    body += [isolate(mrkdwn(line)) for line in m.summary_lines][:30]
+    if m.evidence:
+        body.append(f"*{mrkdwn(m.w('evidence'))}*")
+        body += [f"• {mrkdwn(lab.name)}{m.colon}" + m.comma.join(f"“{isolate(mrkdwn(e))}”" for e in lab.evidence)
+                 for lab in m.evidence]
+    if m.reports:
+        body.append(f"*{mrkdwn(m.w('other_reports'))}*")
+        for r in m.reports:
+            link = mrkdwn(r.title) if r.more else _slack_link(r.url or "", isolate(mrkdwn(r.title)))
+            body.append(f"• {link}" + (f" — {_slack_meta(r.source, r.language, r.published)}" if not r.more else ""))
+    if m.reasons:
+        body.append(f"*{mrkdwn(m.w('why'))}*")
+        body += [f"• {mrkdwn(r)}" for r in m.reasons[:50]]
     fields = [
-        {"title": k, "value": mrkdwn(v), "short": len(v) < 40}
-        for k, v in _details(alert) if k not in ("Rule", "Severity")
+        {"title": k, "value": truncate(isolate(mrkdwn(v)), cap), "short": len(v) < 40}
+        for k, v in m.facts if v != alert.rule
     ]
-    body = mrkdwn(alert.summary, multiline=True)[:2000]
-    if alert.reasons:
-        body += ("\n" if body else "") + "\n".join(f"• {mrkdwn(r)}" for r in alert.reasons[:50])
-    body = truncate(body, SLACK_MAX_TEXT)
-    fields = [{**f, "value": truncate(f["value"], SLACK_MAX_TEXT)} for f in fields]
-    attachment = {
-        "fallback": f"[veille] {mrkdwn(alert.rule)}: {title}",
-        "color": _severity_colour(alert.severity),
+    main = {
+        "fallback": truncate(f"{m.severity}/100 [veille] {mrkdwn(alert.rule)}: {title}", cap),
+        "color": m.band.colour,
         "title": title,
-        "text": body,
+        "text": truncate("\n".join(body), cap),
         "fields": fields,
-        "footer": f"veille · alert {alert.id}",
+        "footer": truncate(f"veille · {mrkdwn(m.footer)} · {mrkdwn(m.legend)}", cap),
         "mrkdwn_in": ["text", "fields"],
     }
-    if _safe_link(alert.url):
-        attachment["title_link"] = alert.url
-    return {"text": truncate(text, SLACK_MAX_TEXT), "attachments": [attachment]}
+    if m.url:
+        main["title_link"] = m.url
+    attachments = [main]
+    for e in m.entries[:SLACK_DIGEST_ATTACHMENTS]:
+        if e.more:
+            attachments.append({"fallback": mrkdwn(e.title), "text": mrkdwn(e.title), "color": BANDS[0].colour})
+            continue
+        entry_title = truncate(isolate(mrkdwn(e.title)), cap // 2)
+        entry = {
+            "fallback": truncate(f"{e.severity}/100 {entry_title}", cap),
+            "color": e.band.colour if e.band else BANDS[0].colour,
+            "title": entry_title,
+            "text": truncate(f"*{e.severity}/100* · " + _slack_meta(e.source, e.language, e.published, e.details), cap),
+            "mrkdwn_in": ["text"],
+        }
+        if e.url:
+            entry["title_link"] = e.url
+        attachments.append(entry)
+    if len(m.entries) > SLACK_DIGEST_ATTACHMENTS:
+        more = word("more", m.language, n=len(m.entries) - SLACK_DIGEST_ATTACHMENTS)
+        attachments.append({"fallback": more, "text": mrkdwn(more), "color": BANDS[0].colour})
+    return {"text": truncate(text, cap), "attachments": attachments}
 
 
 def send_slack(alert: Alert, name: str, channel: SlackChannel, key: str) -> str:
@@ -605,20 +648,72 @@ def format_teams(alert: Alert) -> dict:
     return fitted(alert, _format_teams, _json_size, TEAMS_MAX_BYTES)
 
 
+def _teams_link(url: str | None, label: str) -> str:
+    """A Markdown link for a TextBlock (label already escaped); the URL's parentheses and
+    spaces are percent-encoded so it cannot end the link early."""
+    if not url:
+        return label
+    return f"[{label}]({url.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
+
+
+def _teams_block(text: str, **kw: Any) -> dict:
+    return {"type": "TextBlock", "text": text, "wrap": True, **kw}
+
+
+def _teams_container(items: list[dict], rtl: bool, **kw: Any) -> dict:
+    """A Container; `rtl` sets Adaptive Cards 1.5's `rtl` (hosts on 1.4 ignore it, and the
+    isolates around the text keep its punctuation in place there) and aligns it right."""
+    if rtl:
+        items = [{**i, "horizontalAlignment": "Right"} if i["type"] == "TextBlock" else i for i in items]
+        kw["rtl"] = True
+    return {"type": "Container", "items": items, **kw}
+
+
 def _format_teams(alert: Alert) -> dict:
-    facts = [{"title": k, "value": teams_text(v)} for k, v in _details(alert) if k not in ("Rule",)]
+    m = view(alert)
+    t = teams_text
     body: list[dict] = [
-        {"type": "TextBlock", "text": f"[veille] {teams_text(alert.rule)}", "weight": "Bolder",
-         "color": "Attention" if alert.severity >= 4 else "Warning" if alert.severity >= 2 else "Default"},
-        {"type": "TextBlock", "text": teams_text(alert.title or alert.item_id), "size": "Medium",
-         "weight": "Bolder", "wrap": True},
+        _teams_block(f"veille · {t(m.w('rule'))} {t(alert.rule)}", size="Small", isSubtle=True),
+        _teams_container([
+            _teams_block(_teams_link(m.url, isolate(t(m.title))), size="Large", weight="Bolder"),
+        ], m.text_rtl or (m.digest and m.rtl)),
+        {"type": "ColumnSet", "columns": [
+            {"type": "Column", "width": "auto", "items": [
+                _teams_block(f"{m.severity}/100", weight="Bolder", color=m.band.teams, size="Medium")]},
+            {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center", "items": [
+                _teams_block(f"{t(m.w('severity'))}: **{t(m.band_name)}**"
+                             + (f" · {isolate(t(m.where))}" if m.where else ""))]},
+        ]},
     ]
-    if alert.summary:
-        summary = "\n\n".join(teams_text(line) for line in alert.summary.strip().splitlines())
-        body.append({"type": "TextBlock", "text": summary[:2000], "wrap": True})
-    body.append({"type": "FactSet", "facts": facts})
-    if alert.reasons:
-        body.append({"type": "TextBlock", "text": "\n".join(f"- {teams_text(r)}" for r in alert.reasons[:50]), "wrap": True})
+    if m.summary_lines:
+        summary = "\n\n".join(isolate(t(line)) for line in m.summary_lines)
+        body.append(_teams_container([_teams_block(summary[:2000])], m.text_rtl))
+    for e in m.entries:
+        if e.more:
+            body.append(_teams_block(t(e.title), isSubtle=True, separator=True))
+            continue
+        meta = " · ".join(t(x) for x in (e.source, e.language, e.published, e.details) if x)
+        body.append(_teams_container([
+            _teams_block(f"**{e.severity}/100** " + _teams_link(e.url, isolate(t(e.title))),
+                         color=e.band.teams if e.band else "Default"),
+            _teams_block(meta, size="Small", isSubtle=True, spacing="None"),
+        ], e.rtl, separator=True))
+    facts = [{"title": k, "value": isolate(t(v))} for k, v in m.facts if v != alert.rule]
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
+    if m.evidence:
+        lines = [f"- {t(lab.name)}{m.colon}" + m.comma.join(f"“{isolate(t(e))}”" for e in lab.evidence)
+                 for lab in m.evidence]
+        body.append(_teams_block(f"**{t(m.w('evidence'))}**\n\n" + "\n".join(lines)))
+    if m.reports:
+        lines = [f"- {t(r.title)}" if r.more else
+                 f"- {_teams_link(r.url, isolate(t(r.title)))} — " + " · ".join(
+                     t(x) for x in (r.source, r.language, r.published) if x) for r in m.reports]
+        body.append(_teams_block(f"**{t(m.w('other_reports'))}**\n\n" + "\n".join(lines)))
+    if m.reasons:
+        body.append(_teams_block(f"**{t(m.w('why'))}**\n\n" + "\n".join(f"- {t(r)}" for r in m.reasons[:50]),
+                                 size="Small"))
+    body.append(_teams_block(f"{t(m.legend)} · {t(m.footer)}", size="Small", isSubtle=True))
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -626,9 +721,10 @@ def _format_teams(alert: Alert) -> dict:
         "body": body,
         "msteams": {"width": "Full"},
     }
-    link = _safe_link(alert.url)
-    if link:
-        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the report", "url": link}]
+    if m.rtl:
+        card["rtl"] = True  # Adaptive Cards 1.5; 1.4 hosts ignore it (the isolates still hold)
+    if m.url:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": m.w("open"), "url": m.url}]
     return {
         "type": "message",
         "summary": subject(alert),

@@ -42,6 +42,7 @@ from sinks.alerts.channels import DeliveryError, one_line, parse_channel
 from sinks.alerts.ledger import CLAIM_TTL as _LEDGER_CLAIM_TTL
 from sinks.alerts.ledger import RedisLedger, SqliteLedger, open_ledger
 from sinks.alerts.model import Alert, delivery_key
+from sinks.alerts.story_reports import with_story_reports
 from veille.broker import broker
 from veille.settings import get_settings
 
@@ -143,6 +144,7 @@ def deliver_alert(alert_json: str, channel_name: str, channel_config: dict) -> N
         wait = min(book.claim_remaining(key), CLAIM_TTL) + 0.5
         raise dramatiq.Retry(f"{key} is being sent by another worker", delay=int(wait * 1000))
 
+    alert = with_story_reports(alert)  # the story's other reports, as the store has them now
     started = time.monotonic()
     try:
         answer = channels_mod.send(alert, channel_name, channel, key)

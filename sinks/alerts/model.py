@@ -85,6 +85,28 @@ ChannelConfig = Annotated[
 AlertStatus = Literal["pending", "digest", "delivered", "failed", "suppressed"]
 
 
+class Report(BaseModel):
+    """One report of a story as a message lists it: its own link, source and language."""
+
+    item_id: str = ""
+    title: str = ""
+    url: str = ""
+    source: str = ""
+    language: str = "und"
+    published_at: datetime | None = None
+
+
+class DigestEntry(Report):
+    """One alert a digest carries: listed with its own link, source, language and severity
+    (a digest used to link only its top alert and repeat that one's source on every line)."""
+
+    alert_id: str = ""
+    severity: int = 0
+    places: list[str] = Field(default_factory=list)
+    event_types: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+
+
 class Alert(BaseModel):
     """One rule firing on one story (the first matching report of it within the throttle
     window). `id` is derived from rule, story and item, so re-processing the same item gives
@@ -113,6 +135,14 @@ class Alert(BaseModel):
     places: list[str] = Field(default_factory=list)
     event_types: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
+    # What messages show beside the lists above (sinks.alerts.message): each place's region,
+    # the words that gave each label, the story's other reports, a digest's alerts.
+    regions: dict[str, str] = Field(default_factory=dict, description="place name → its region "
+                                    "(Mali's admin1) or, outside Mali, its country code")
+    evidence: dict[str, list[str]] = Field(default_factory=dict, description="event type or "
+                                           "topic → the words of the text that gave it")
+    reports: list[Report] = Field(default_factory=list, description="other reports of the story")
+    entries: list[DigestEntry] = Field(default_factory=list, description="a digest's alerts")
 
 
 def alert_id(rule: str, story_id: str, item_id: str) -> str:

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sinks.alerts.message import alert_facts, digest_entries
 from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
 from sinks.alerts.store import AlertStore
 from sinks.alerts.throttle import Throttle
@@ -90,6 +91,7 @@ def build_alert(item: EnrichedItem, match: Any, now: datetime) -> Alert:
         places=[p.name for p in e.places] if e else [],
         event_types=[lab.label for lab in e.event_types] if e else [],
         topics=[lab.label for lab in e.topics] if e else [],
+        **alert_facts(e),
     )
 
 
@@ -110,6 +112,7 @@ def digest_alert(rule: Any, held: Sequence[Alert], now: datetime) -> Alert:
         places=sorted({p for a in held for p in a.places}),
         event_types=sorted({t for a in held for t in a.event_types}),
         topics=sorted({t for a in held for t in a.topics}),
+        entries=digest_entries(held),
     )
 
 

@@ -98,7 +98,9 @@ def test_one_story_in_three_languages_gives_one_alert_on_webhook_and_email(distr
         mail = smtp.messages[0]
         assert "menaka-violence" in mail["subject"] and body["title"][:40] in mail["subject"]
         text = mail.get_body(("plain",)).get_content()
-        assert "attack_on_civilians" in text and body["url"] in text
+        assert body["url"] in text
+        # the event type in words in the alert's language, not its id (issue 15)
+        assert body["names"]["event_types"]["attack_on_civilians"] in text and "attack_on_civilians" not in text
 
         alerts = _alerts_in_index(distributed)
         assert [a["id"] for a in alerts] == [body["id"]]

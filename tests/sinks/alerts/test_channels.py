@@ -171,7 +171,7 @@ def test_email_format_escapes_html_and_keeps_the_subject_on_one_line() -> None:
     body = parts(msg)
     assert "<script>" not in body["text/html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body["text/html"]
-    assert "a &quot;b&quot; &amp; &lt;i&gt;c&lt;/i&gt;" in body["text/html"]
+    assert "a &#34;b&#34; &amp; &lt;i&gt;c&lt;/i&gt;" in body["text/html"]
     assert "<script>alert(1)</script>" in body["text/plain"]  # plain text shows it as it is
     assert "Ménaka" in body["text/plain"] and "- event: attack" in body["text/plain"]
 
@@ -213,23 +213,21 @@ def test_slack_payload_escapes_mrkdwn_and_mentions() -> None:
     assert "<!channel>" not in text and "<@U123>" not in text
     assert "&lt;!channel&gt; Tom &amp; Jerry &gt;" in payload["text"]
     assert "@here" not in text  # Mattermost would notify the whole channel
-    assert "*[veille] r&lt;1&gt;*" in payload["text"]
+    assert "[veille] r&lt;1&gt;: " in payload["text"]
     assert "<https://x.org/a?b=1&amp;c=%3C2%3E%7C3|" in payload["text"]
     att = payload["attachments"][0]
-    assert att["color"] == "#d32f2f" and att["title_link"] == alert.url
-    assert {f["title"] for f in att["fields"]} >= {"Places", "Source"}
+    assert att["color"] == "#607d8b" and att["title_link"] == alert.url  # severity 4 of 100: low
+    assert {f["title"] for f in att["fields"]} >= {"Lieux", "Source"}  # a French alert
     unsafe = channels.format_slack(make_alert(url="javascript:alert(1)"))
     assert "javascript" not in unsafe["text"] and "title_link" not in unsafe["attachments"][0]
 
 
-def test_a_digest_summary_keeps_one_line_per_alert() -> None:
-    digest = make_alert(mode="digest", summary="• <b>first</b>\n• second & third")
-    assert channels.format_slack(digest)["attachments"][0]["text"].startswith(
-        "• &lt;b&gt;first&lt;/b&gt;\n• second &amp; third\n• place"
-    )
-    html = parts(channels.format_email(digest, EmailChannel(type="email", to=["a@b.c"]), "k"))["text/html"]
-    assert "<p>• &lt;b&gt;first&lt;/b&gt;<br>• second &amp; third</p>" in html
-    summary = channels.format_teams(digest)["attachments"][0]["content"]["body"][2]["text"]
+def test_a_summary_keeps_its_lines() -> None:
+    alert = make_alert(summary="• <b>first</b>\n• second & third")
+    assert "\n• &lt;b&gt;first&lt;/b&gt;\n• second &amp; third\n" in channels.format_slack(alert)["attachments"][0]["text"]
+    html = parts(channels.format_email(alert, EmailChannel(type="email", to=["a@b.c"]), "k"))["text/html"]
+    assert ">• &lt;b&gt;first&lt;/b&gt;<br>• second &amp; third</p>" in html
+    summary = channels.format_teams(alert)["attachments"][0]["content"]["body"][3]["items"][0]["text"]
     assert summary == "• <b>first</b>\n\n• second & third".replace("<", "\\<").replace(">", "\\>")
 
 
@@ -240,9 +238,9 @@ def test_teams_payload_is_an_adaptive_card_envelope() -> None:
     assert att["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = att["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    title = card["body"][1]["text"]
-    assert title == r"\[click\]\(https://evil\.example\) \*\*now\*\*"
-    assert card["actions"][0] == {"type": "Action.OpenUrl", "title": "Open the report", "url": "https://example.org/a/1"}
+    title = card["body"][1]["items"][0]["text"]  # escaped, then linked to the report
+    assert title == r"[\[click\]\(https://evil\.example\) \*\*now\*\*](https://example.org/a/1)"
+    assert card["actions"][0] == {"type": "Action.OpenUrl", "title": "Lire l'article", "url": "https://example.org/a/1"}
 
 
 def test_log_channel_logs_one_line_and_prints_a_clean_block(capsys, caplog) -> None:
@@ -275,7 +273,9 @@ def test_webhook_post_is_signed_and_carries_the_delivery_key(receiver, monkeypat
     assert req.headers["Content-Type"] == "application/json"
     assert req.headers["X-Veille-Delivery"] == key
     assert verify_signature(SECRET, req.headers["X-Veille-Timestamp"], req.body, req.headers["X-Veille-Signature"])
-    assert req.json() == {**alert.model_dump(mode="json"), "delivery_key": key}
+    assert req.json() == {**alert.model_dump(mode="json"), "delivery_key": key,
+                          **channels.webhook_words(alert)}
+    assert req.json()["severity_band"] == "low" and req.json()["names"]["topics"] == {"security": "Sécurité"}
 
 
 def test_slack_mattermost_and_teams_post_to_the_url_from_the_environment(receiver, monkeypatch) -> None:
@@ -367,7 +367,7 @@ def test_email_reaches_the_smtp_server_with_text_and_escaped_html(smtp) -> None:
     assert msg["Message-ID"] == channels.message_id(delivery_key(alert, "mail"))
     body = parts(msg)
     assert set(body) == {"text/plain", "text/html"}
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body["text/html"]
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in body["text/html"]
     assert "<script>" not in body["text/html"]
     assert "Des hommes armés" in body["text/plain"] and "Ménaka" in body["text/html"]
 
