@@ -1,0 +1,272 @@
+"""Rule types beyond one item: what fires when the conditions held for a stream of items.
+
+As ElastAlert2 keeps rule types (`ruletypes.py`) apart from alerters, a rule's conditions
+(`when:`, sinks.alerts.conditions) say which items count, its type says when the counted items
+make an alert, and its channels who is told. The types:
+
+* `any` (default): every matching item (handled by the engine without a class here);
+* `frequency`: N reports of one story (or of the rule) within T;
+* `spike`: reports per region/topic/event type in a window against their baseline;
+* `new_term`: an organisation, region or place not named in the look-back window;
+* `flatline`: a source (or the rule's stream) quiet for T — found on the clock tick.
+
+Each type observes the matching items and returns `Firing`s: the story the alert claims (the
+throttle's once-per-story key, so a burst gives one alert), and the reason shown first in the
+alert ("3 sources within 2h: …"). State is `sinks.alerts.windows` (SQLite or Redis): bounded by
+each type's horizon, and shared and restart-proof as that state is.
+
+Time: an item counts at its publication time (its collection time when it has none, or when
+the date is later than the collection); the stream's clock (`StreamClock`) is the newest item
+time advanced by the wall clock since it arrived, so replaying an archive measures the
+archive's bursts and silences, and live items measure the present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from veille.durations import format_duration
+from veille.schema import EnrichedItem
+
+MARKER = "~"
+"""Groups whose name starts with it hold one member per source or rule, never pruned by time."""
+MARKER_HORIZON = 400 * 86400.0
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One alert a rule type asks for: `story` is claimed in the throttle for the rule (the
+    alert id derives from it), `reason` heads the alert's reasons. `item` is the report that
+    completed the pattern; None for a silence (flatline), which has `title` and `source`."""
+
+    story: str
+    reason: str
+    item: EnrichedItem | None = None
+    title: str = ""
+    source: str = ""
+
+
+def item_time(item: EnrichedItem) -> float:
+    """When the item counts: published, unless absent or later than collected."""
+    collected = item.collected_at
+    published = item.published_at
+    when = published if published is not None and published <= collected else collected
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _listed(values: Iterable[str], most: int = 6) -> str:
+    values = list(values)
+    more = f" and {len(values) - most} more" if len(values) > most else ""
+    return ", ".join(values[:most]) + more
+
+
+class StreamClock:
+    """The newest item time and the wall time it was seen, kept in the window state (so
+    every process and every restart reads the same clock)."""
+
+    RULE = "_clock"
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+
+    def advance(self, newest: float, wall: float) -> None:
+        rows = dict(self.state.members(self.RULE, "~clock"))
+        if newest > rows.get("newest", float("-inf")):
+            self.state.add(self.RULE, "~clock", "newest", newest, MARKER_HORIZON)
+            self.state.add(self.RULE, "~clock", "seen_at", wall, MARKER_HORIZON)
+
+    def now(self, wall: float) -> float | None:
+        """The stream's present: newest item time + wall time since; None before any item."""
+        rows = dict(self.state.members(self.RULE, "~clock"))
+        if "newest" not in rows:
+            return None
+        return min(wall, rows["newest"] + max(0.0, wall - rows.get("seen_at", wall)))
+
+
+class RuleKind:
+    """A rule type's evaluation: `observe` each matching item, `tick` on the clock."""
+
+    def __init__(self, rule: Any, state: Any) -> None:
+        self.rule, self.state, self.options = rule, state, rule.options
+        self.name = rule.name
+
+    def observe(self, item: EnrichedItem) -> list[Firing]:
+        return []
+
+    def tick(self, now: float) -> list[Firing]:
+        return []
+
+    def raised(self, firing: Firing) -> None:
+        """Told once the firing's alert is stored (so a tick does not raise it again)."""
+
+    def horizon(self) -> float:
+        """Seconds of the past the type reads (older members can go)."""
+        return 0.0
+
+
+class FrequencyKind(RuleKind):
+    def horizon(self) -> float:
+        return 2 * self.options.within.total_seconds()
+
+    def observe(self, item: EnrichedItem) -> list[Firing]:
+        from sinks.alerts.stage import story_of
+
+        o = self.options
+        at, within = item_time(item), o.within.total_seconds()
+        story = story_of(item) if o.per == "story" else "rule"
+        group = f"f:{story}"
+        member = f"{item.source}\x1f{item.id}"
+        self.state.add(self.name, group, member, at, 2 * within)
+        near = self.state.members(self.name, group, at - within, at + within)
+        best: list[tuple[str, float]] = []
+        for _, start in near:  # the window of length `within` holding the most, with this item
+            if not start <= at <= start + within:
+                continue
+            inside = [(m, t) for m, t in near if start <= t <= start + within]
+            counted = {m.split("\x1f")[0] if o.distinct == "source" else m for m, _ in inside}
+            if len(counted) > len({m.split("\x1f")[0] if o.distinct == "source" else m
+                                   for m, _ in best}):
+                best = inside
+        sources = sorted({m.split("\x1f")[0] for m, _ in best})
+        count = len(sources) if o.distinct == "source" else len(best)
+        if count < o.count:
+            return []
+        what = "sources" if o.distinct == "source" else "reports"
+        of = "of this story " if o.per == "story" else ""
+        reason = (f"{count} {what} {of}within {format_duration(o.within)}: {_listed(sources)}")
+        return [Firing(f"frequency:{story}", reason, item)]
+
+
+def _values(item: EnrichedItem, by: str) -> dict[str, str]:
+    """Key → label of what the item is about, for `spike.by` and `new_term.field`."""
+    e = item.enrichment
+    if by == "source":
+        return {item.source: item.source}
+    if by == "issuers":
+        return {item.issuer: item.issuer} if item.issuer else {}
+    if e is None:
+        return {}
+    if by == "admin1":
+        return {p.admin1: p.admin1 for p in e.places if p.admin1}
+    if by == "place" or by == "places":
+        return {p.name: p.name for p in e.places}
+    if by == "country":
+        return {p.country: p.country for p in e.places if p.country}
+    if by == "topic":
+        return {t.label: t.label for t in e.topics}
+    if by == "event_type":
+        return {t.label: t.label for t in e.event_types}
+    if by == "orgs":
+        return {o.id: o.name for o in e.orgs}
+    raise ValueError(f"unknown field {by!r}")
+
+
+class SpikeKind(RuleKind):
+    def horizon(self) -> float:
+        return (self.options.window + self.options.baseline).total_seconds()
+
+    def observe(self, item: EnrichedItem) -> list[Firing]:
+        o = self.options
+        at = item_time(item)
+        window, baseline = o.window.total_seconds(), o.baseline.total_seconds()
+        firings = []
+        for key, label in _values(item, o.by).items():
+            group = f"s:{key}"
+            self.state.add(self.name, group, item.id, at, window + baseline)
+            rows = self.state.members(self.name, group, at - window - baseline, at)
+            current = sum(1 for _, t in rows if t > at - window)
+            before = len(rows) - current
+            rate = before / (baseline / window)
+            unit = "day" if window == 86400 else format_duration(window)
+            days = format_duration(o.baseline).replace("d", "-day") if baseline % 86400 == 0 \
+                else format_duration(o.baseline)
+            if current < o.min_count:
+                continue
+            if rate == 0:
+                if not o.alert_on_new:
+                    continue
+                reason = (f"{label} reports: {current} in the last {format_duration(o.window)}, "
+                          f"none in the {days} baseline before")
+            else:
+                if current / rate < o.ratio:
+                    continue
+                reason = (f"{label} reports ×{current / rate:.1f} vs {days} baseline "
+                          f"({current} vs {rate:.1f}/{unit})")
+            firings.append(Firing(f"spike:{key}", reason, item))
+        return firings
+
+
+class NewTermKind(RuleKind):
+    def horizon(self) -> float:
+        return 2 * self.options.lookback.total_seconds()
+
+    def observe(self, item: EnrichedItem) -> list[Firing]:
+        o = self.options
+        at, lookback = item_time(item), o.lookback.total_seconds()
+        # no alert until the rule has seen one look-back of the stream: before that, every
+        # name would be "new"
+        self.state.add(self.name, "~start", "start", at, MARKER_HORIZON, keep="earliest")
+        start = dict(self.state.members(self.name, "~start")).get("start", at)
+        warm = start <= at - lookback
+        only = {v.casefold() for v in o.only or []}
+        firings = []
+        for key, label in _values(item, o.field).items():
+            if only and key.casefold() not in only and label.casefold() not in only:
+                continue
+            group = f"n:{key}"
+            earlier = [(m, t) for m, t in self.state.members(self.name, group, at - 2 * lookback, at)
+                       if m != item.id]
+            recent = [t for _, t in earlier if t >= at - lookback]
+            self.state.add(self.name, group, item.id, at, 2 * lookback)
+            if recent or not warm:
+                continue
+            last = f" (last: {_day(max(t for _, t in earlier))})" if earlier else ""
+            reason = f"{label} named for the first time in {format_duration(o.lookback)}{last}"
+            firings.append(Firing(f"new_term:{key}", reason, item))
+        return firings
+
+
+class FlatlineKind(RuleKind):
+    def observe(self, item: EnrichedItem) -> list[Firing]:
+        group = item.source if self.options.per == "source" else "all"
+        self.state.add(self.name, "~last", group, item_time(item), MARKER_HORIZON)
+        return []
+
+    def tick(self, now: float) -> list[Firing]:
+        within = self.options.within.total_seconds()
+        told = dict(self.state.members(self.name, "~told"))
+        firings = []
+        for group, last in self.state.members(self.name, "~last"):
+            if now - last <= within or told.get(group) == last:
+                continue
+            what = f"source {group}" if group != "all" else f"items matching {self.name}"
+            quiet = format_duration(now - last)
+            reason = (f"{what}: no item for {quiet} (last: {_day(last)}; expected one within "
+                      f"{format_duration(self.options.within)})")
+            firings.append(Firing(f"flatline:{group}:{int(last)}", reason, None,
+                                  title=f"Quiet for {quiet}: {what}",
+                                  source=group if group != "all" else ""))
+        return firings
+
+    def raised(self, firing: Firing) -> None:
+        _, group, last = firing.story.rsplit(":", 2)
+        self.state.add(self.name, "~told", group, float(last), MARKER_HORIZON)
+
+
+KINDS: dict[str, type[RuleKind]] = {
+    "frequency": FrequencyKind, "spike": SpikeKind, "new_term": NewTermKind,
+    "flatline": FlatlineKind,
+}
+
+
+def rule_kind(rule: Any, state: Any) -> RuleKind | None:
+    """The evaluation of a rule's type; None for `any` (each matching item alerts)."""
+    kind = KINDS.get(rule.type)
+    return kind(rule, state) if kind is not None else None

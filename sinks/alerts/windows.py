@@ -1,0 +1,194 @@
+"""What the rule types beyond one item remember: timed members per (rule, group), and mutes.
+
+Why one small primitive: `frequency` (reports of a story in 2 h), `spike` (reports of a region
+in a day against the fortnight before), `new_term` (when JNIM was last named) and `flatline`
+(when a source last yielded) all keep "member → time" sets per rule and group, read by time
+range and pruned below a horizon. One interface, two backends chosen like the throttle's:
+SQLite in `$VEILLE_HOME/alerts.db` (tables `window_*`) in the embedded default, Redis sorted
+sets under `<ns>:windows:` when `VEILLE_REDIS_URL` is set, so every `veille alert` process of
+a cluster counts the same reports, and the counts survive restarts in both modes.
+
+Bounded: every write names a horizon; members older than it are dropped from that group on the
+next write, Redis keys expire after the horizon (wall clock), and SQLite's stale groups are
+swept by `prune` (called on the alert stage's clock tick). Times are POSIX seconds.
+
+Members are ids (an item's id, a source key), so re-processing an item after a crash writes
+the same member again and counts nothing twice.
+
+Mutes (`veille rules mute R --for 2h`) live here too: a rule name and an end time, read by the
+alert engine before it sends.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from veille.sqlite_db import SqliteDatabase
+
+Keep = Literal["latest", "earliest"]
+"""Which time a member keeps when written again: its latest (ZADD GT) or its earliest (LT)."""
+INF = float("inf")
+
+
+class WindowState(ABC):
+    @abstractmethod
+    def add(self, rule: str, group: str, member: str, at: float, horizon: float,
+            keep: Keep = "latest") -> None:
+        """Records `member` at time `at`; drops the group's members older than `at - horizon`
+        (and lets the group expire `horizon` seconds after its last write)."""
+
+    @abstractmethod
+    def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
+                ) -> list[tuple[str, float]]:
+        """(member, time) with lo ≤ time ≤ hi, oldest first."""
+
+    @abstractmethod
+    def mute(self, rule: str, until: datetime) -> None: ...
+
+    @abstractmethod
+    def unmute(self, rule: str) -> bool:
+        """Whether the rule was muted."""
+
+    @abstractmethod
+    def mutes(self, now: datetime | None = None) -> dict[str, datetime]:
+        """Rule → end of its mute, for the mutes still running at `now`."""
+
+    def prune(self, before: float) -> int:  # noqa: B027 - Redis keys expire by themselves
+        """Drops every member older than `before` (SQLite), but those of marker groups
+        (sinks.alerts.ruletypes.MARKER: one per source or rule); how many."""
+        return 0
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+def _now(now: datetime | None) -> float:
+    return (now or datetime.now(UTC)).timestamp()
+
+
+class SqliteWindows(SqliteDatabase, WindowState):
+    schema = """
+    CREATE TABLE IF NOT EXISTS window_members (
+        rule TEXT NOT NULL, grp TEXT NOT NULL, member TEXT NOT NULL, at REAL NOT NULL,
+        PRIMARY KEY (rule, grp, member)
+    );
+    CREATE INDEX IF NOT EXISTS window_members_at ON window_members(rule, grp, at);
+    CREATE TABLE IF NOT EXISTS window_mutes (rule TEXT PRIMARY KEY, until REAL NOT NULL);
+    """
+
+    def add(self, rule: str, group: str, member: str, at: float, horizon: float,
+            keep: Keep = "latest") -> None:
+        pick = "max" if keep == "latest" else "min"
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO window_members VALUES (?, ?, ?, ?) ON CONFLICT(rule, grp, member) "
+                f"DO UPDATE SET at={pick}(at, excluded.at)", (rule, group, member, at))
+            conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND at < ?",
+                         (rule, group, at - horizon))
+
+    def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
+                ) -> list[tuple[str, float]]:
+        cur = self._conn().execute(
+            "SELECT member, at FROM window_members WHERE rule=? AND grp=? AND at BETWEEN ? AND ? "
+            "ORDER BY at", (rule, group, max(lo, -1e18), min(hi, 1e18)))
+        try:
+            return [(m, float(t)) for m, t in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def prune(self, before: float) -> int:
+        cur = self._conn().execute(
+            "DELETE FROM window_members WHERE at < ? AND grp NOT LIKE '~%'", (before,))
+        return cur.rowcount
+
+    def mute(self, rule: str, until: datetime) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO window_mutes VALUES (?, ?)",
+                             (rule, until.timestamp()))
+
+    def unmute(self, rule: str) -> bool:
+        return self._conn().execute("DELETE FROM window_mutes WHERE rule=?", (rule,)).rowcount > 0
+
+    def mutes(self, now: datetime | None = None) -> dict[str, datetime]:
+        cur = self._conn().execute("SELECT rule, until FROM window_mutes WHERE until > ?",
+                                   (_now(now),))
+        try:
+            return {rule: datetime.fromtimestamp(until, UTC) for rule, until in cur.fetchall()}
+        finally:
+            cur.close()
+
+
+class RedisWindows(WindowState):
+    """Keys: `<ns>:windows:<rule>:<group>` (sorted set: member → time) and
+    `<ns>:windows:mute:<rule>` (the mute's end, expiring with it)."""
+
+    def __init__(self, url: str | None, namespace: str, client: Any = None) -> None:
+        import redis
+
+        self.client = client or redis.Redis.from_url(url, socket_timeout=10)
+        self.prefix = f"{namespace}:windows:"
+
+    def _key(self, rule: str, group: str) -> str:
+        return f"{self.prefix}{rule}:{group}"
+
+    def add(self, rule: str, group: str, member: str, at: float, horizon: float,
+            keep: Keep = "latest") -> None:
+        key = self._key(rule, group)
+        pipe = self.client.pipeline()
+        pipe.zadd(key, {member: at}, gt=keep == "latest", lt=keep == "earliest")
+        pipe.zadd(key, {member: at}, nx=True)  # GT/LT do not add a member that is absent
+        pipe.zremrangebyscore(key, "-inf", f"({at - horizon}")
+        pipe.expire(key, max(1, int(horizon) + 3600))
+        pipe.execute()
+
+    def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
+                ) -> list[tuple[str, float]]:
+        low = "-inf" if lo == -INF else lo
+        high = "+inf" if hi == INF else hi
+        rows = self.client.zrangebyscore(self._key(rule, group), low, high, withscores=True)
+        return [(m.decode() if isinstance(m, bytes) else m, float(t)) for m, t in rows]
+
+    def mute(self, rule: str, until: datetime) -> None:
+        ms = int((until.timestamp() - time.time()) * 1000)
+        if ms > 0:
+            self.client.set(f"{self.prefix}mute:{rule}", until.timestamp(), px=ms)
+
+    def unmute(self, rule: str) -> bool:
+        return bool(self.client.delete(f"{self.prefix}mute:{rule}"))
+
+    def mutes(self, now: datetime | None = None) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        for key in self.client.scan_iter(match=f"{self.prefix}mute:*", count=500):
+            key = key.decode() if isinstance(key, bytes) else key
+            value = self.client.get(key)
+            if value is not None and float(value) > _now(now):
+                found[key.removeprefix(f"{self.prefix}mute:")] = datetime.fromtimestamp(
+                    float(value), UTC)
+        return found
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def windows_beside(throttle: Any) -> WindowState:
+    """The window state that lives where `throttle` keeps its claims (same SQLite file, or
+    same Redis and namespace): one place for all of the alert stage's state."""
+    from sinks.alerts.throttle import RedisThrottle, SqliteThrottle
+
+    if isinstance(throttle, SqliteThrottle):
+        return SqliteWindows(throttle.path)
+    if isinstance(throttle, RedisThrottle):
+        return RedisWindows(None, throttle.prefix.removesuffix(":throttle"), client=throttle.client)
+    raise TypeError(f"no window state beside a {type(throttle).__name__}")
+
+
+def open_windows(settings: Any = None) -> WindowState:
+    from veille.settings import get_settings
+
+    settings = settings or get_settings()
+    if settings.redis_url:
+        return RedisWindows(settings.redis_url, settings.namespace)
+    return SqliteWindows(Path(settings.home) / "alerts.db")
