@@ -41,7 +41,8 @@ class Outcome:
     owner: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        shown = f"throttled (story of {self.owner})" if self.owner else self.outcome
+        shown = f"throttled (story of {self.owner})" if self.owner else \
+            {"raised": "alert", "digest": "alert (held for a digest)"}.get(self.outcome, self.outcome)
         return {"item": self.item_id, "rule": self.rule, "type": self.rule_type,
                 "outcome": shown, "matched": self.matched, "reasons": self.reasons}
 

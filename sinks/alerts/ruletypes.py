@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sinks.alerts.windows import MARKER
 from veille.durations import format_duration
 from veille.schema import EnrichedItem
 
-MARKER = "~"
-"""Groups whose name starts with it hold one member per source or rule, never pruned by time."""
 MARKER_HORIZON = 400 * 86400.0
 
 
@@ -77,14 +76,14 @@ class StreamClock:
         self.state = state
 
     def advance(self, newest: float, wall: float) -> None:
-        rows = dict(self.state.members(self.RULE, "~clock"))
-        if newest > rows.get("newest", float("-inf")):
-            self.state.add(self.RULE, "~clock", "newest", newest, MARKER_HORIZON)
-            self.state.add(self.RULE, "~clock", "seen_at", wall, MARKER_HORIZON)
+        known = dict(self.state.members(self.RULE, f"{MARKER}clock")).get("newest")
+        if known is None or newest > known:
+            self.state.add(self.RULE, f"{MARKER}clock", "newest", newest, MARKER_HORIZON)
+            self.state.add(self.RULE, f"{MARKER}clock", "seen_at", wall, MARKER_HORIZON)
 
     def now(self, wall: float) -> float | None:
         """The stream's present: newest item time + wall time since; None before any item."""
-        rows = dict(self.state.members(self.RULE, "~clock"))
+        rows = dict(self.state.members(self.RULE, f"{MARKER}clock"))
         if "newest" not in rows:
             return None
         return min(wall, rows["newest"] + max(0.0, wall - rows.get("seen_at", wall)))
@@ -179,28 +178,41 @@ class SpikeKind(RuleKind):
         firings = []
         for key, label in _values(item, o.by).items():
             group = f"s:{key}"
-            self.state.add(self.name, group, item.id, at, window + baseline)
-            rows = self.state.members(self.name, group, at - window - baseline, at)
-            current = sum(1 for _, t in rows if t > at - window)
-            before = len(rows) - current
-            rate = before / (baseline / window)
-            unit = "day" if window == 86400 else format_duration(window)
-            days = format_duration(o.baseline).replace("d", "-day") if baseline % 86400 == 0 \
-                else format_duration(o.baseline)
-            if current < o.min_count:
-                continue
-            if rate == 0:
-                if not o.alert_on_new:
-                    continue
-                reason = (f"{label} reports: {current} in the last {format_duration(o.window)}, "
-                          f"none in the {days} baseline before")
-            else:
-                if current / rate < o.ratio:
-                    continue
-                reason = (f"{label} reports ×{current / rate:.1f} vs {days} baseline "
-                          f"({current} vs {rate:.1f}/{unit})")
-            firings.append(Firing(f"spike:{key}", reason, item))
+            self.state.add(self.name, group, item.id, at, window + baseline + window)
+            rows = self.state.members(self.name, group, at - window - baseline, at + window)
+            # the windows holding this item: ending at it, or at a later report (items may
+            # arrive out of time order); the one with the highest ratio speaks
+            ends = sorted({at, *(t for _, t in rows if at < t < at + window)})
+            found = max((self._measure(rows, end, window, baseline) for end in ends),
+                        key=lambda m: (m[0] / m[1] if m[1] else float("inf"), m[0]))
+            reason = self._reason(label, *found)
+            if reason is not None:
+                firings.append(Firing(f"spike:{key}", reason, item))
         return firings
+
+    @staticmethod
+    def _measure(rows: list[tuple[str, float]], end: float, window: float, baseline: float
+                 ) -> tuple[int, float]:
+        current = sum(1 for _, t in rows if end - window < t <= end)
+        before = sum(1 for _, t in rows if end - window - baseline < t <= end - window)
+        return current, before / (baseline / window)
+
+    def _reason(self, label: str, current: int, rate: float) -> str | None:
+        o = self.options
+        window = o.window.total_seconds()
+        unit = "day" if window == 86400 else format_duration(o.window)
+        days = format_duration(o.baseline).replace("d", "-day") \
+            if o.baseline.total_seconds() % 86400 == 0 else format_duration(o.baseline)
+        if current < o.min_count:
+            return None
+        if rate == 0:
+            if not o.alert_on_new:
+                return None
+            return (f"{label} reports: {current} in {format_duration(o.window)}, none in the "
+                    f"{days} baseline before")
+        if current / rate < o.ratio:
+            return None
+        return f"{label} reports ×{current / rate:.1f} vs {days} baseline ({current} vs {rate:.1f}/{unit})"
 
 
 class NewTermKind(RuleKind):
@@ -212,8 +224,8 @@ class NewTermKind(RuleKind):
         at, lookback = item_time(item), o.lookback.total_seconds()
         # no alert until the rule has seen one look-back of the stream: before that, every
         # name would be "new"
-        self.state.add(self.name, "~start", "start", at, MARKER_HORIZON, keep="earliest")
-        start = dict(self.state.members(self.name, "~start")).get("start", at)
+        self.state.add(self.name, f"{MARKER}start", "start", at, MARKER_HORIZON, keep="earliest")
+        start = dict(self.state.members(self.name, f"{MARKER}start")).get("start", at)
         warm = start <= at - lookback
         only = {v.casefold() for v in o.only or []}
         firings = []
@@ -236,14 +248,14 @@ class NewTermKind(RuleKind):
 class FlatlineKind(RuleKind):
     def observe(self, item: EnrichedItem) -> list[Firing]:
         group = item.source if self.options.per == "source" else "all"
-        self.state.add(self.name, "~last", group, item_time(item), MARKER_HORIZON)
+        self.state.add(self.name, f"{MARKER}last", group, item_time(item), MARKER_HORIZON)
         return []
 
     def tick(self, now: float) -> list[Firing]:
         within = self.options.within.total_seconds()
-        told = dict(self.state.members(self.name, "~told"))
+        told = dict(self.state.members(self.name, f"{MARKER}told"))
         firings = []
-        for group, last in self.state.members(self.name, "~last"):
+        for group, last in self.state.members(self.name, f"{MARKER}last"):
             if now - last <= within or told.get(group) == last:
                 continue
             what = f"source {group}" if group != "all" else f"items matching {self.name}"
@@ -257,7 +269,7 @@ class FlatlineKind(RuleKind):
 
     def raised(self, firing: Firing) -> None:
         _, group, last = firing.story.rsplit(":", 2)
-        self.state.add(self.name, "~told", group, float(last), MARKER_HORIZON)
+        self.state.add(self.name, f"{MARKER}told", group, float(last), MARKER_HORIZON)
 
 
 KINDS: dict[str, type[RuleKind]] = {

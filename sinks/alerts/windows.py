@@ -32,6 +32,9 @@ from veille.sqlite_db import SqliteDatabase
 Keep = Literal["latest", "earliest"]
 """Which time a member keeps when written again: its latest (ZADD GT) or its earliest (LT)."""
 INF = float("inf")
+MARKER = "~"
+"""A group whose name starts with it holds one member per source or rule (a last-seen time, a
+clock): never pruned by time, as its members' times may lie far apart."""
 
 
 class WindowState(ABC):
@@ -39,7 +42,8 @@ class WindowState(ABC):
     def add(self, rule: str, group: str, member: str, at: float, horizon: float,
             keep: Keep = "latest") -> None:
         """Records `member` at time `at`; drops the group's members older than `at - horizon`
-        (and lets the group expire `horizon` seconds after its last write)."""
+        (but in a MARKER group) and lets the group expire `horizon` seconds after its last
+        write (Redis)."""
 
     @abstractmethod
     def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
@@ -58,8 +62,8 @@ class WindowState(ABC):
         """Rule → end of its mute, for the mutes still running at `now`."""
 
     def prune(self, before: float) -> int:  # noqa: B027 - Redis keys expire by themselves
-        """Drops every member older than `before` (SQLite), but those of marker groups
-        (sinks.alerts.ruletypes.MARKER: one per source or rule); how many."""
+        """Drops every member older than `before` (SQLite), but those of MARKER groups;
+        how many."""
         return 0
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -87,8 +91,9 @@ class SqliteWindows(SqliteDatabase, WindowState):
             conn.execute(
                 "INSERT INTO window_members VALUES (?, ?, ?, ?) ON CONFLICT(rule, grp, member) "
                 f"DO UPDATE SET at={pick}(at, excluded.at)", (rule, group, member, at))
-            conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND at < ?",
-                         (rule, group, at - horizon))
+            if not group.startswith(MARKER):
+                conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND at < ?",
+                             (rule, group, at - horizon))
 
     def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
                 ) -> list[tuple[str, float]]:
@@ -140,7 +145,8 @@ class RedisWindows(WindowState):
         pipe = self.client.pipeline()
         pipe.zadd(key, {member: at}, gt=keep == "latest", lt=keep == "earliest")
         pipe.zadd(key, {member: at}, nx=True)  # GT/LT do not add a member that is absent
-        pipe.zremrangebyscore(key, "-inf", f"({at - horizon}")
+        if not group.startswith(MARKER):
+            pipe.zremrangebyscore(key, "-inf", f"({at - horizon}")
         pipe.expire(key, max(1, int(horizon) + 3600))
         pipe.execute()
 
