@@ -1,0 +1,106 @@
+"""Rule types beyond one item on the real servers: state in Redis (shared by every `veille
+alert` process, surviving restarts), alerts in Elasticsearch. The same crafted streams as the
+embedded tests (tests/support/rule_streams.py): each type fires once with its reason and stays
+quiet on its twin; two engines (two hosts) share the counts; a mute set by one is obeyed by
+the other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+from sinks.alerts.rules import load_rules
+from sinks.alerts.stage import AlertEngine
+from sinks.alerts.store import ElasticsearchAlertStore
+from sinks.alerts.throttle import RedisThrottle
+from sinks.alerts.windows import RedisWindows
+from tests.support.rule_streams import REASONS, STREAMS, T0, feed, rules_file, spreading
+
+
+def _engine(services: dict[str, str], namespace: str, folder: Path, sent: list
+            ) -> tuple[AlertEngine, dict]:
+    url = services["VEILLE_REDIS_URL"]
+    clock = {"now": T0}
+    throttle = RedisThrottle(url, namespace)
+    engine = AlertEngine(load_rules(rules_file(folder)),
+                         ElasticsearchAlertStore(services["VEILLE_ES_URL"], namespace), throttle,
+                         lambda alert, channels: sent.append(alert), clock=lambda: clock["now"],
+                         windows=RedisWindows(url, namespace))
+    return engine, clock
+
+
+@pytest.fixture
+def es_cleanup(services: dict[str, str], namespace: str) -> Iterator[None]:
+    """Removes the alert indices and templates of the test's namespaces (and the Redis keys
+    of the second namespace the quiet twins use)."""
+    yield
+    from elasticsearch import Elasticsearch
+
+    from tests.support.services import cleanup_es
+
+    es = Elasticsearch(services["VEILLE_ES_URL"])
+    client = redis.Redis.from_url(services["VEILLE_REDIS_URL"])
+    for ns in (namespace, f"{namespace}q"):
+        cleanup_es(es, ns)
+    for key in client.scan_iter(match=f"{namespace}q:*"):
+        client.delete(key)
+    es.close()
+    client.close()
+
+
+@pytest.mark.parametrize("rule", sorted(STREAMS))
+def test_each_rule_type_fires_and_stays_quiet_with_state_in_redis(
+    services: dict[str, str], namespace: str, tmp_path: Path, es_cleanup: None, rule: str
+) -> None:
+    sent: list = []
+    engine, clock = _engine(services, namespace, tmp_path, sent)
+    fired = [a for a in feed(engine, STREAMS[rule](True), clock) if a.rule == rule]
+    engine.close()
+    assert [a.reasons[0] for a in fired] == [REASONS[rule]]
+    quiet_ns = f"{namespace}q"  # a slice of its own (es_cleanup removes it)
+    engine, clock = _engine(services, quiet_ns, tmp_path, [])
+    quiet = [a for a in feed(engine, STREAMS[rule](False), clock) if a.rule == rule]
+    engine.close()
+    assert quiet == []
+    client = redis.Redis.from_url(services["VEILLE_REDIS_URL"])
+    keys = list(client.scan_iter(match=f"{namespace}:windows:*"))
+    assert keys and all(client.ttl(k) > 0 for k in keys), "every window key expires"
+    client.close()
+
+
+def test_two_hosts_share_counts_and_a_restart_keeps_them(
+    services: dict[str, str], namespace: str, tmp_path: Path, es_cleanup: None
+) -> None:
+    first, second, third = spreading(True)
+    sent: list = []
+    a, clock_a = _engine(services, namespace, tmp_path, sent)
+    b, clock_b = _engine(services, namespace, tmp_path, sent)
+    assert feed(a, [first], clock_a) == [] and feed(b, [second], clock_b) == []
+    a.close()
+    b.close()
+    c, clock_c = _engine(services, namespace, tmp_path, sent)  # a restarted process
+    raised = [x for x in feed(c, [third], clock_c) if x.rule == "spreading"]
+    c.close()
+    assert [x.item_id for x in raised] == [third.id]
+    assert [x.id for x in sent if x.rule == "spreading"] == [raised[0].id]
+
+
+def test_a_mute_set_on_one_host_holds_on_another(
+    services: dict[str, str], namespace: str, tmp_path: Path, es_cleanup: None
+) -> None:
+    url = services["VEILLE_REDIS_URL"]
+    operator = RedisWindows(url, namespace)
+    until = datetime.now(UTC) + timedelta(hours=2)
+    operator.mute("spreading", until)
+    assert set(operator.mutes()) == {"spreading"}
+    sent: list = []
+    engine, clock = _engine(services, namespace, tmp_path, sent)
+    raised = [x for x in feed(engine, spreading(True), clock) if x.rule == "spreading"]
+    assert [x.status for x in raised] == ["suppressed"] and not sent
+    assert operator.unmute("spreading") and operator.mutes() == {}
+    operator.close()
+    engine.close()
