@@ -23,7 +23,8 @@ archive's bursts and silences, and live items measure the present.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -124,23 +125,37 @@ class FrequencyKind(RuleKind):
         member = f"{item.source}\x1f{item.id}"
         self.state.add(self.name, group, member, at, 2 * within)
         near = self.state.members(self.name, group, at - within, at + within)
-        best: list[tuple[str, float]] = []
-        for _, start in near:  # the window of length `within` holding the most, with this item
-            if not start <= at <= start + within:
-                continue
-            inside = [(m, t) for m, t in near if start <= t <= start + within]
-            counted = {m.split("\x1f")[0] if o.distinct == "source" else m for m, _ in inside}
-            if len(counted) > len({m.split("\x1f")[0] if o.distinct == "source" else m
-                                   for m, _ in best}):
-                best = inside
-        sources = sorted({m.split("\x1f")[0] for m, _ in best})
-        count = len(sources) if o.distinct == "source" else len(best)
+        best = _densest(near, at, within, (lambda m: m.split("\x1f")[0]) if o.distinct == "source"
+                        else (lambda m: m))
+        sources = sorted({m.split("\x1f")[0] for m in best})
+        count = len(set(best.values()))
         if count < o.count:
             return []
         what = "sources" if o.distinct == "source" else "reports"
         of = "of this story " if o.per == "story" else ""
         reason = (f"{count} {what} {of}within {format_duration(o.within)}: {_listed(sources)}")
         return [Firing(f"frequency:{story}", reason, item)]
+
+
+def _densest(rows: list[tuple[str, float]], at: float, within: float,
+             key: Callable[[str], str]) -> dict[str, str]:
+    """Member → counted key of the window of length `within` that holds time `at` and the
+    most distinct keys (rows sorted by time): one pass, two pointers."""
+    best: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    j = 0
+    for i, (_, start) in enumerate(rows):
+        if start > at:
+            break
+        while j < len(rows) and rows[j][1] <= start + within:
+            counts[key(rows[j][0])] += 1
+            j += 1
+        if start + within >= at and len(counts) > len(set(best.values())):
+            best = {m: key(m) for m, _ in rows[i:j]}
+        counts[key(rows[i][0])] -= 1
+        if not counts[key(rows[i][0])]:
+            del counts[key(rows[i][0])]
+    return best
 
 
 def _values(item: EnrichedItem, by: str) -> dict[str, str]:

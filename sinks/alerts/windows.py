@@ -128,7 +128,7 @@ class SqliteWindows(SqliteDatabase, WindowState):
 
 class RedisWindows(WindowState):
     """Keys: `<ns>:windows:<rule>:<group>` (sorted set: member → time) and
-    `<ns>:windows:mute:<rule>` (the mute's end, expiring with it)."""
+    `<ns>:windows:mutes` (hash: rule → end of its mute; ended mutes are dropped when read)."""
 
     def __init__(self, url: str | None, namespace: str, client: Any = None) -> None:
         import redis
@@ -158,21 +158,22 @@ class RedisWindows(WindowState):
         return [(m.decode() if isinstance(m, bytes) else m, float(t)) for m, t in rows]
 
     def mute(self, rule: str, until: datetime) -> None:
-        ms = int((until.timestamp() - time.time()) * 1000)
-        if ms > 0:
-            self.client.set(f"{self.prefix}mute:{rule}", until.timestamp(), px=ms)
+        self.client.hset(f"{self.prefix}mutes", rule, until.timestamp())
 
     def unmute(self, rule: str) -> bool:
-        return bool(self.client.delete(f"{self.prefix}mute:{rule}"))
+        return bool(self.client.hdel(f"{self.prefix}mutes", rule))
 
     def mutes(self, now: datetime | None = None) -> dict[str, datetime]:
         found: dict[str, datetime] = {}
-        for key in self.client.scan_iter(match=f"{self.prefix}mute:*", count=500):
-            key = key.decode() if isinstance(key, bytes) else key
-            value = self.client.get(key)
-            if value is not None and float(value) > _now(now):
-                found[key.removeprefix(f"{self.prefix}mute:")] = datetime.fromtimestamp(
-                    float(value), UTC)
+        ended: list[str] = []
+        for rule, value in self.client.hgetall(f"{self.prefix}mutes").items():
+            rule = rule.decode() if isinstance(rule, bytes) else rule
+            if float(value) > _now(now):
+                found[rule] = datetime.fromtimestamp(float(value), UTC)
+            elif float(value) < time.time():
+                ended.append(rule)
+        if ended:  # mutes over by the wall clock: one read of one hash per batch stays small
+            self.client.hdel(f"{self.prefix}mutes", *ended)
         return found
 
     def close(self) -> None:
