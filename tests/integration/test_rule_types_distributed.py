@@ -104,3 +104,35 @@ def test_a_mute_set_on_one_host_holds_on_another(
     assert operator.unmute("spreading") and operator.mutes() == {}
     operator.close()
     engine.close()
+
+
+def test_veille_alert_evaluates_rule_types_on_the_kafka_stream(distributed, tmp_path: Path) -> None:
+    """`veille alert` on `<ns>.enriched`: a story picked up by three sources raises the
+    frequency alert, and the clock tick between batches finds the source gone quiet."""
+    from tests.support.rule_streams import quiet_source
+    from veille.bus.base import ENRICHED
+    from veille.bus.kafka_bus import KafkaBus
+
+    env = {"VEILLE_RULES": str(rules_file(tmp_path))}
+    bus = KafkaBus(distributed.env["VEILLE_KAFKA_BOOTSTRAP"], distributed.namespace, 3)
+    for it in [*spreading(True), *quiet_source(True)]:
+        bus.publish(ENRICHED, "one-partition", it.model_dump_json().encode())  # in time order
+    bus.flush()
+    bus.close()
+    distributed.start("alert", "--no-deliver", env=env)
+    alias = f"{distributed.namespace}-alerts"
+
+    def alerts() -> list[dict]:
+        if not distributed.es.indices.exists_alias(name=alias):
+            return []
+        distributed.es.indices.refresh(index=alias)
+        return [h["_source"] for h in distributed.es.search(index=alias, size=100)["hits"]["hits"]]
+
+    distributed.wait_for(lambda: {"spreading", "quiet-source"} <= {a["rule"] for a in alerts()},
+                         "the frequency and flatline alerts", 180)
+    found = {(a["rule"], a["rule_type"], a["reasons"][0]) for a in alerts()
+             if a["rule"] in ("spreading", "quiet-source")}
+    assert ("spreading", "frequency", REASONS["spreading"]) in found
+    quiet = [why for rule, kind, why in found if rule == "quiet-source" and "wanep" in why]
+    assert len(quiet) == 1 and quiet[0].startswith("source wanep: no item for "), found
+    assert "(last: 2026-01-03 09:00 UTC; expected one within 2d)" in quiet[0]
