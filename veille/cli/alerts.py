@@ -53,6 +53,7 @@ def rules_check(
     path: Path = typer.Argument(None, help="rules file; default VEILLE_RULES or rules.yaml"),
     secrets: bool = typer.Option(True, help="also fail when a channel an enabled rule uses lacks "
                                  "its secret in this environment (--no-secrets: off)"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON line per valid rule"),
 ) -> None:
     """Validates the rules file (and the sources and labels it names) and, with --secrets (the
     default), that every channel an enabled rule sends to finds its secret in the environment;
@@ -62,6 +63,8 @@ def rules_check(
 
     ruleset = load_configured_rules(path)
     missing = ruleset.missing_secrets() if secrets else []
+    if as_json:
+        _print_json([r.model_dump(mode="json", exclude_none=True) for r in ruleset.rules])
     table = _table(f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid",
                    "rule", "on", "type", "when", "channels", "throttle", "mode")
     for rule in ruleset.rules:
@@ -73,7 +76,8 @@ def rules_check(
                       safe(rule.describe_when(), 2000, one_line=False),
                       safe(", ".join(rule.channels)), throttle,
                       f"digest every {duration(every)}" if every else "immediate")
-    console.print(table)
+    if not as_json:
+        console.print(table)
     if missing:
         raise ConfigError(ruleset.missing_secrets_message(missing))
 

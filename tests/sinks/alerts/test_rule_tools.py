@@ -82,6 +82,10 @@ def test_mute_is_listed_kept_and_lifted(home: Path, tmp_path: Path) -> None:
     listed = {r["rule"]: r for r in _json(runner.invoke(
         app, ["rules", "list", "--rules", rules, "--json"]).output)}
     assert listed["surge"]["muted_until"] is None
+    checked = _json(runner.invoke(app, ["rules", "check", rules, "--json", "--no-secrets"]).output)
+    assert [(r["name"], r["type"]) for r in checked] == [
+        ("spreading", "frequency"), ("surge", "spike"), ("new-group", "new_term"),
+        ("quiet-source", "flatline")]
     bad = runner.invoke(app, ["rules", "mute", "surge", "--for", "soon", "--rules", rules])
     assert bad.exit_code == 2 and "not a duration" in bad.output
 
