@@ -303,9 +303,9 @@ class AlertEngine:
         self._raise(alerts)
         for kind, firing in told:
             kind.raised(firing)
-        horizon = max((k.horizon() for k in self.kinds.values()), default=0.0)
-        if horizon:
-            self.windows.prune(stream_now - horizon)
+        for name, kind in self.kinds.items():
+            if kind.horizon():
+                self.windows.prune(name, kind.horizon())
         return alerts
 
     def flush_due(self, force: bool = False) -> list[Alert]:

@@ -8,9 +8,12 @@ SQLite in `$VEILLE_HOME/alerts.db` (tables `window_*`) in the embedded default, 
 sets under `<ns>:windows:` when `VEILLE_REDIS_URL` is set, so every `veille alert` process of
 a cluster counts the same reports, and the counts survive restarts in both modes.
 
-Bounded: every write names a horizon; members older than it are dropped from that group on the
-next write, Redis keys expire after the horizon (wall clock), and SQLite's stale groups are
-swept by `prune` (called on the alert stage's clock tick). Times are POSIX seconds.
+Bounded: every write names a horizon; members older than it (in item time) are dropped from
+that group on the next write, and a group not written for the horizon (wall clock) goes: Redis
+keys expire, SQLite's stale members are swept by `prune` on the alert stage's clock tick. Wall
+clock, not item time, for the sweep: a first crawl delivers archives out of time order (March's
+reports after September's), and an item-time sweep would drop March's first report before its
+second arrives. Times are POSIX seconds.
 
 Members are ids (an item's id, a source key), so re-processing an item after a crash writes
 the same member again and counts nothing twice.
@@ -61,9 +64,9 @@ class WindowState(ABC):
     def mutes(self, now: datetime | None = None) -> dict[str, datetime]:
         """Rule → end of its mute, for the mutes still running at `now`."""
 
-    def prune(self, before: float) -> int:  # noqa: B027 - Redis keys expire by themselves
-        """Drops every member older than `before` (SQLite), but those of MARKER groups;
-        how many."""
+    def prune(self, rule: str, horizon: float) -> int:  # noqa: B027 - Redis keys expire
+        """Drops the rule's members written more than `horizon` seconds ago (wall clock), but
+        those of MARKER groups (SQLite; Redis keys expire by themselves); how many."""
         return 0
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -78,9 +81,10 @@ class SqliteWindows(SqliteDatabase, WindowState):
     schema = """
     CREATE TABLE IF NOT EXISTS window_members (
         rule TEXT NOT NULL, grp TEXT NOT NULL, member TEXT NOT NULL, at REAL NOT NULL,
-        PRIMARY KEY (rule, grp, member)
+        written REAL NOT NULL, PRIMARY KEY (rule, grp, member)
     );
     CREATE INDEX IF NOT EXISTS window_members_at ON window_members(rule, grp, at);
+    CREATE INDEX IF NOT EXISTS window_members_written ON window_members(rule, written);
     CREATE TABLE IF NOT EXISTS window_mutes (rule TEXT PRIMARY KEY, until REAL NOT NULL);
     """
 
@@ -89,8 +93,9 @@ class SqliteWindows(SqliteDatabase, WindowState):
         pick = "max" if keep == "latest" else "min"
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO window_members VALUES (?, ?, ?, ?) ON CONFLICT(rule, grp, member) "
-                f"DO UPDATE SET at={pick}(at, excluded.at)", (rule, group, member, at))
+                "INSERT INTO window_members VALUES (?, ?, ?, ?, ?) ON CONFLICT(rule, grp, member) "
+                f"DO UPDATE SET at={pick}(at, excluded.at), written=excluded.written",
+                (rule, group, member, at, time.time()))
             if not group.startswith(MARKER):
                 conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND at < ?",
                              (rule, group, at - horizon))
@@ -105,9 +110,10 @@ class SqliteWindows(SqliteDatabase, WindowState):
         finally:
             cur.close()
 
-    def prune(self, before: float) -> int:
+    def prune(self, rule: str, horizon: float) -> int:
         cur = self._conn().execute(
-            "DELETE FROM window_members WHERE at < ? AND grp NOT LIKE '~%'", (before,))
+            "DELETE FROM window_members WHERE rule=? AND written < ? AND grp NOT LIKE '~%'",
+            (rule, time.time() - horizon))
         return cur.rowcount
 
     def mute(self, rule: str, until: datetime) -> None:

@@ -75,7 +75,21 @@ def test_window_state_is_bounded(tmp_path: Path) -> None:
     kept = state.members("r", "g")
     assert [m for m, _ in kept] == [f"m{k}" for k in range(89, 100)]
     state.add("r", "~last", "src", 0.0, horizon=1e9)
-    assert state.prune(before=1e9) == 11 and state.members("r", "~last") == [("src", 0.0)]
+    assert state.prune("r", horizon=3600) == 0  # written just now (wall clock)
+    state._conn().execute("UPDATE window_members SET written = written - 7200")
+    assert state.prune("r", horizon=3600) == 11 and state.members("r", "~last") == [("src", 0.0)]
+
+
+def test_reports_arriving_out_of_time_order_still_count(tmp_path: Path) -> None:
+    """A first crawl: the story's reports come after months of later items, one by one, with
+    clock ticks between them (which sweep old state)."""
+    engine, clock = _engine(tmp_path, [])
+    later = [item(f"x{k}", "oic", T0 + timedelta(days=200 + k)) for k in range(3)]
+    first, second, third = spreading(True)
+    raised = feed(engine, [*later, second, first], clock)
+    raised += feed(engine, [third], clock)
+    engine.close()
+    assert [a.item_id for a in raised if a.rule == "spreading"] == [third.id]
 
 
 def test_a_muted_rule_keeps_its_alerts_without_sending_them(tmp_path: Path) -> None:
