@@ -8,12 +8,14 @@ SQLite in `$VEILLE_HOME/alerts.db` (tables `window_*`) in the embedded default, 
 sets under `<ns>:windows:` when `VEILLE_REDIS_URL` is set, so every `veille alert` process of
 a cluster counts the same reports, and the counts survive restarts in both modes.
 
-Bounded: every write names a horizon; members older than it (in item time) are dropped from
-that group on the next write, and a group not written for the horizon (wall clock) goes: Redis
-keys expire, SQLite's stale members are swept by `prune` on the alert stage's clock tick. Wall
-clock, not item time, for the sweep: a first crawl delivers archives out of time order (March's
-reports after September's), and an item-time sweep would drop March's first report before its
-second arrives. Times are POSIX seconds.
+Bounded: every write names a horizon; members written more than a horizon ago (wall clock)
+are dropped from the group on its next write, a group not written for a horizon goes (Redis
+keys expire; SQLite's are swept by `prune` on the alert stage's clock tick). Wall clock, not
+item time: a first crawl delivers archives out of time order (March's reports after
+September's), and an item-time cut would drop March's first report when September's arrives,
+before March's second. Live, items are written about when they happen, so the two agree; a
+replay keeps at most a horizon's worth of wall time of what it wrote. Times are POSIX
+seconds.
 
 Members are ids (an item's id, a source key), so re-processing an item after a crash writes
 the same member again and counts nothing twice.
@@ -97,8 +99,8 @@ class SqliteWindows(SqliteDatabase, WindowState):
                 f"DO UPDATE SET at={pick}(at, excluded.at), written=excluded.written",
                 (rule, group, member, at, time.time()))
             if not group.startswith(MARKER):
-                conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND at < ?",
-                             (rule, group, at - horizon))
+                conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND written < ?",
+                             (rule, group, time.time() - horizon))
 
     def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
                 ) -> list[tuple[str, float]]:
@@ -133,7 +135,8 @@ class SqliteWindows(SqliteDatabase, WindowState):
 
 
 class RedisWindows(WindowState):
-    """Keys: `<ns>:windows:<rule>:<group>` (sorted set: member → time) and
+    """Keys: `<ns>:windows:<rule>:<group>` (sorted set: member → item time), beside it
+    `…:<group>:written` (member → wall time of its write, for the sweep), and
     `<ns>:windows:mutes` (hash: rule → end of its mute; ended mutes are dropped when read)."""
 
     def __init__(self, url: str | None, namespace: str, client: Any = None) -> None:
@@ -147,14 +150,25 @@ class RedisWindows(WindowState):
 
     def add(self, rule: str, group: str, member: str, at: float, horizon: float,
             keep: Keep = "latest") -> None:
-        key = self._key(rule, group)
+        key, written = self._key(rule, group), self._key(rule, group) + ":written"
+        now = time.time()
+        ttl = max(1, int(horizon) + 3600)
         pipe = self.client.pipeline()
         pipe.zadd(key, {member: at}, gt=keep == "latest", lt=keep == "earliest")
         pipe.zadd(key, {member: at}, nx=True)  # GT/LT do not add a member that is absent
-        if not group.startswith(MARKER):
-            pipe.zremrangebyscore(key, "-inf", f"({at - horizon}")
-        pipe.expire(key, max(1, int(horizon) + 3600))
-        pipe.execute()
+        pipe.expire(key, ttl)
+        if group.startswith(MARKER):
+            pipe.execute()
+            return
+        pipe.zadd(written, {member: now})
+        pipe.expire(written, ttl)
+        pipe.zrangebyscore(written, "-inf", f"({now - horizon}")
+        stale = pipe.execute()[-1]
+        if stale:
+            pipe = self.client.pipeline()
+            pipe.zrem(key, *stale)
+            pipe.zrem(written, *stale)
+            pipe.execute()
 
     def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
                 ) -> list[tuple[str, float]]:

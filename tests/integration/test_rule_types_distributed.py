@@ -136,3 +136,22 @@ def test_veille_alert_evaluates_rule_types_on_the_kafka_stream(distributed, tmp_
     quiet = [why for rule, kind, why in found if rule == "quiet-source" and "wanep" in why]
     assert len(quiet) == 1 and quiet[0].startswith("source wanep: no item for "), found
     assert "(last: 2026-01-03 09:00 UTC; expected one within 2d)" in quiet[0]
+
+
+def test_redis_window_state_is_bounded(services: dict[str, str], namespace: str) -> None:
+    """A write sweeps its group of members written more than a horizon ago (wall clock);
+    every key expires; marker groups keep their members."""
+    state = RedisWindows(services["VEILLE_REDIS_URL"], namespace)
+    for k in range(50):
+        state.add("r", "g", f"m{k}", float(k), horizon=3600)
+    assert len(state.members("r", "g")) == 50
+    written = f"{namespace}:windows:r:g:written"
+    state.client.zadd(written, {f"m{k}": 0.0 for k in range(49)})  # written long ago
+    state.add("r", "g", "m50", 50.0, horizon=3600)
+    assert [m for m, _ in state.members("r", "g")] == ["m49", "m50"]
+    assert state.client.zcard(written) == 2
+    state.add("r", "~last", "src", 0.0, horizon=3600)
+    state.add("r", "~last", "other", 1e9, horizon=3600)
+    assert dict(state.members("r", "~last")) == {"src": 0.0, "other": 1e9}
+    assert all(state.client.ttl(k) > 0 for k in state.client.scan_iter(match=f"{namespace}:windows:*"))
+    state.close()
