@@ -87,6 +87,8 @@ def dry_run(ruleset: Any, items: Iterable[EnrichedItem], rule: str | None = None
     titles: dict[str, str] = {}
 
     def record(outcome: str, alert: Alert) -> None:
+        # `owners` only names, for the reader, the report whose alert a throttled one lost
+        # to; the decision itself is the engine's throttle claim
         key = (alert.rule, alert.story_id)
         owner = owners.get(key) if outcome == "throttled" else None
         if outcome != "throttled":
