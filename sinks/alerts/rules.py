@@ -328,6 +328,15 @@ class NewTerm(_Strict):
     only: Texts = None
     lookback: Duration = timedelta(days=30)
 
+    @model_validator(mode="after")
+    def _known(self) -> NewTerm:
+        """Organisation ids and regions in `only` are checked as in `when` (a typo would
+        watch nothing)."""
+        check = {"orgs": _org, "admin1": _admin1}.get(self.field)
+        if check is not None and self.only:
+            self.only = [check(value) for value in self.only]
+        return self
+
 
 class Flatline(_Strict):
     """Fewer than one matching item for `within` (per source with `per: source`)."""

@@ -117,6 +117,7 @@ def test_a_muted_rule_keeps_its_alerts_without_sending_them(tmp_path: Path) -> N
     ("type: spike\n    spike: {window: 7d, baseline: 1d}", ["rule 'x'", "spike", "baseline"]),
     ("type: flatline\n    flatline: {within: 1w, per: host}", ["rule 'x'", "flatline.per", "'rule' or 'source'"]),
     ("type: burst", ["rule 'x'", "type", "'frequency'"]),
+    ("type: new_term\n    new_term: {only: [jnmi]}", ["rule 'x'", "new_term", "did you mean 'jnim'"]),
 ])
 def test_rule_type_errors_name_the_file_rule_and_key(tmp_path: Path, block: str, words: list[str]) -> None:
     path = tmp_path / "rules.yaml"
