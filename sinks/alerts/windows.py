@@ -4,7 +4,7 @@ Why one small primitive: `frequency` (reports of a story in 2 h), `spike` (repor
 in a day against the fortnight before), `new_term` (when JNIM was last named) and `flatline`
 (when a source last yielded) all keep "member → time" sets per rule and group, read by time
 range and pruned below a horizon. One interface, two backends chosen like the throttle's:
-SQLite in `$VEILLE_HOME/alerts.db` (tables `window_*`) in the embedded default, Redis sorted
+SQLite in `$VEILLE_HOME/alerts.db` (tables `rule_windows`, `window_mutes`) in the embedded default, Redis sorted
 sets under `<ns>:windows:` when `VEILLE_REDIS_URL` is set, so every `veille alert` process of
 a cluster counts the same reports, and the counts survive restarts in both modes.
 
@@ -81,12 +81,12 @@ def _now(now: datetime | None) -> float:
 
 class SqliteWindows(SqliteDatabase, WindowState):
     schema = """
-    CREATE TABLE IF NOT EXISTS window_members (
+    CREATE TABLE IF NOT EXISTS rule_windows (
         rule TEXT NOT NULL, grp TEXT NOT NULL, member TEXT NOT NULL, at REAL NOT NULL,
         written REAL NOT NULL, PRIMARY KEY (rule, grp, member)
     );
-    CREATE INDEX IF NOT EXISTS window_members_at ON window_members(rule, grp, at);
-    CREATE INDEX IF NOT EXISTS window_members_written ON window_members(rule, written);
+    CREATE INDEX IF NOT EXISTS rule_windows_at ON rule_windows(rule, grp, at);
+    CREATE INDEX IF NOT EXISTS rule_windows_written ON rule_windows(rule, written);
     CREATE TABLE IF NOT EXISTS window_mutes (rule TEXT PRIMARY KEY, until REAL NOT NULL);
     """
 
@@ -95,17 +95,17 @@ class SqliteWindows(SqliteDatabase, WindowState):
         pick = "max" if keep == "latest" else "min"
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO window_members VALUES (?, ?, ?, ?, ?) ON CONFLICT(rule, grp, member) "
+                "INSERT INTO rule_windows VALUES (?, ?, ?, ?, ?) ON CONFLICT(rule, grp, member) "
                 f"DO UPDATE SET at={pick}(at, excluded.at), written=excluded.written",
                 (rule, group, member, at, time.time()))
             if not group.startswith(MARKER):
-                conn.execute("DELETE FROM window_members WHERE rule=? AND grp=? AND written < ?",
+                conn.execute("DELETE FROM rule_windows WHERE rule=? AND grp=? AND written < ?",
                              (rule, group, time.time() - horizon))
 
     def members(self, rule: str, group: str, lo: float = -INF, hi: float = INF
                 ) -> list[tuple[str, float]]:
         cur = self._conn().execute(
-            "SELECT member, at FROM window_members WHERE rule=? AND grp=? AND at BETWEEN ? AND ? "
+            "SELECT member, at FROM rule_windows WHERE rule=? AND grp=? AND at BETWEEN ? AND ? "
             "ORDER BY at", (rule, group, max(lo, -1e18), min(hi, 1e18)))
         try:
             return [(m, float(t)) for m, t in cur.fetchall()]
@@ -114,7 +114,7 @@ class SqliteWindows(SqliteDatabase, WindowState):
 
     def prune(self, rule: str, horizon: float) -> int:
         cur = self._conn().execute(
-            "DELETE FROM window_members WHERE rule=? AND written < ? AND grp NOT LIKE '~%'",
+            "DELETE FROM rule_windows WHERE rule=? AND written < ? AND grp NOT LIKE '~%'",
             (rule, time.time() - horizon))
         return cur.rowcount
 

@@ -76,10 +76,10 @@ def test_window_state_is_bounded(tmp_path: Path) -> None:
     state.add("r", "~last", "src", 0.0, horizon=1e9)
     assert len(state.members("r", "g")) == 100  # all written just now: a replay keeps them
     assert state.prune("r", horizon=3600) == 0
-    state._conn().execute("UPDATE window_members SET written = written - 7200 WHERE member != 'm99'")
+    state._conn().execute("UPDATE rule_windows SET written = written - 7200 WHERE member != 'm99'")
     state.add("r", "g", "m100", 0.0, horizon=3600)  # a write sweeps its group
     assert [m for m, _ in state.members("r", "g")] == ["m100", "m99"]
-    state._conn().execute("UPDATE window_members SET written = written - 7200")
+    state._conn().execute("UPDATE rule_windows SET written = written - 7200")
     assert state.prune("r", horizon=3600) == 2 and state.members("r", "~last") == [("src", 0.0)]
 
 
