@@ -236,3 +236,43 @@ def deliver_now(alert: Alert, channel_name: str, channel_config: Any) -> str | N
     if not ledger().was_delivered(delivery_key(alert, channel_name)):
         return f"channel {channel_name!r}: being sent by another process; see `veille alerts list`"
     return None
+
+
+def retry_failed(ruleset: Any, key: str | None) -> list[tuple[str, bool]]:
+    """Sends failed deliveries again (`key`, or every one when None) with the channel as the
+    rules file defines it now: at once in this process in the embedded default, through the
+    delivery queue on Redis (VEILLE_REDIS_URL). Returns one (line saying what happened, whether
+    it failed again) per delivery; a key that is not failed or whose channel is gone is a
+    ConfigError."""
+    from sinks.alerts.ledger import open_ledger
+    from veille.settings import ConfigError, get_settings
+
+    book = open_ledger()
+    try:
+        failed = book.failed(1_000_000)
+        if key:
+            failed = [f for f in failed if f.key == key]
+            if not failed:
+                raise ConfigError(f"no failed delivery with key {key!r} (see `veille alerts failed`)")
+            if failed[0].channel not in ruleset.channels:
+                raise ConfigError(f"channel {failed[0].channel!r} is no longer defined in "
+                                  f"{ruleset.path}; define it again or leave the delivery failed")
+        todo = [f for f in failed if f.channel in ruleset.channels]
+        for f in todo:
+            book.clear_failed(f.key)
+    finally:
+        book.close()
+    done = [(f"skipped {f.key}: channel {f.channel} is no longer in {ruleset.path}", False)
+            for f in failed if f.channel not in ruleset.channels]
+    queued = bool(get_settings().redis_url)
+    for f in todo:
+        config = ruleset.channels[f.channel]
+        if queued:
+            enqueue_delivery(f.alert.model_copy(update={"channels": [f.channel]}), {f.channel: config})
+            done.append((f"queued {f.key} again on {f.channel} (`veille alert` workers deliver "
+                         "it)", False))
+        else:
+            error = deliver_now(f.alert, f.channel, config)
+            done.append((f"delivered {f.key} on {f.channel}" if error is None
+                         else f"failed again {f.key}: {error[:500]}", error is not None))
+    return done

@@ -71,6 +71,8 @@ def drain_deliveries(running: Any = None, timeout: float = 120.0) -> None:
 
 
 def finish_alerts(engine: AlertEngine, worker: Any, timeout: float = 120.0) -> None:
-    """End of a one-shot run: send the held digests, then drain the deliveries."""
+    """End of a one-shot run: what time passing raises (flatline), the held digests, then
+    drain the deliveries."""
+    engine.tick(force=True)
     engine.flush_due(force=True)
     drain_deliveries(worker, timeout)

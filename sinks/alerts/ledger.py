@@ -317,3 +317,25 @@ def open_ledger(settings: Settings | None = None) -> SqliteLedger | RedisLedger:
         return RedisLedger(settings.redis_url, settings.namespace)
     return SqliteLedger(settings.home / "alerts.db")
 
+
+
+def delivery_statuses(alerts: list[Alert], book: DeliveryLedger) -> dict[str, str]:
+    """Alert id → what became of it: delivered / failed / sending, or held / suppressed."""
+    from sinks.alerts.model import delivery_key
+
+    keys = {a.id: [delivery_key(a.digest_id or a.id, ch) for ch in a.channels] for a in alerts
+            if a.status == "pending"}
+    found = book.status([k for ks in keys.values() for k in ks]) if keys else {}
+    out: dict[str, str] = {}
+    for a in alerts:
+        if a.status != "pending":
+            out[a.id] = {"digest": "held for digest"}.get(a.status, a.status)
+            continue
+        states = [found.get(k, "unknown") for k in keys[a.id]]
+        if states and all(s == "delivered" for s in states):
+            out[a.id] = "delivered" + (" (digest)" if a.digest_id else "")
+        elif "failed" in states:
+            out[a.id] = f"failed ({states.count('failed')}/{len(states)} channels)"
+        else:
+            out[a.id] = "sending"
+    return out

@@ -114,6 +114,8 @@ class Alert(BaseModel):
 
     id: str
     rule: str
+    rule_type: str = Field(default="any", description="frequency, spike, new_term, flatline or "
+                           "any (one item); its reason is the first of `reasons`")
     item_id: str
     story_id: str
     created_at: datetime

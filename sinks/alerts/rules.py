@@ -288,15 +288,96 @@ class When(_Strict):
         return query.text if query is not None else None
 
 
+# -- rule types beyond one item (their evaluation: sinks.alerts.ruletypes) ---------------------
+RuleType = Literal["any", "frequency", "spike", "new_term", "flatline"]
+RULE_TYPES: tuple[str, ...] = get_args(RuleType)
+
+
+class Frequency(_Strict):
+    """`count` reports within `within`: of one story (`per: story`) or of every item the
+    conditions match (`per: rule`); `distinct: source` counts sources, not reports."""
+
+    count: int = Field(ge=2)
+    within: Duration
+    per: Literal["story", "rule"] = "story"
+    distinct: Literal["item", "source"] = "item"
+
+
+class Spike(_Strict):
+    """Reports per `by` value in the last `window` against their mean per `window` over the
+    `baseline` before it: at least `min_count` and `ratio` times the mean."""
+
+    by: Literal["admin1", "place", "country", "topic", "event_type", "source"] = "admin1"
+    ratio: float = Field(default=3.0, gt=1)
+    min_count: int = Field(default=5, ge=1)
+    window: Duration = timedelta(days=1)
+    baseline: Duration = timedelta(days=14)
+    alert_on_new: bool = Field(default=False, description="also when the baseline is empty")
+
+    @model_validator(mode="after")
+    def _longer(self) -> Spike:
+        if self.baseline < self.window:
+            raise ValueError("baseline: must be at least as long as window")
+        return self
+
+
+class NewTerm(_Strict):
+    """A value of `field` not named in any matching item of the `lookback` before."""
+
+    field: Literal["orgs", "admin1", "places", "issuers"] = "orgs"
+    only: Texts = None
+    lookback: Duration = timedelta(days=30)
+
+    @model_validator(mode="after")
+    def _known(self) -> NewTerm:
+        """Organisation ids and regions in `only` are checked as in `when` (a typo would
+        watch nothing)."""
+        check = {"orgs": _org, "admin1": _admin1}.get(self.field)
+        if check is not None and self.only:
+            self.only = [check(value) for value in self.only]
+        return self
+
+
+class Flatline(_Strict):
+    """Fewer than one matching item for `within` (per source with `per: source`)."""
+
+    within: Duration
+    per: Literal["rule", "source"] = "rule"
+
+
 class Rule(_Strict):
     name: Annotated[str, AfterValidator(_name)]
     description: str = ""
     enabled: bool = True
     when: When
+    type: RuleType = "any"
+    frequency: Frequency | None = None
+    spike: Spike | None = None
+    new_term: NewTerm | None = None
+    flatline: Flatline | None = None
     channels: list[str] = Field(default_factory=list)
     throttle: ThrottleConfig = Field(default_factory=ThrottleConfig)
     mode: Mode = "immediate"
     quiet_hours: QuietHours | None = None
+
+    @model_validator(mode="after")
+    def _type_block(self) -> Rule:
+        """The block of the rule's type is required, the others' are errors (a `spike:` block
+        on a `frequency` rule would be silently ignored)."""
+        for name in RULE_TYPES[1:]:
+            given = getattr(self, name) is not None
+            if name == self.type and not given:
+                raise ValueError(f"type {name} needs its options under '{name}:' "
+                                 "(see docs/alerts.md, \"Rule types\")")
+            if name != self.type and given:
+                raise ValueError(f"'{name}:' is for rules of type {name}; this rule's type is "
+                                 f"{self.type} (set type: {name}, or remove the block)")
+        return self
+
+    @property
+    def options(self) -> Frequency | Spike | NewTerm | Flatline | None:
+        """The options of the rule's type (None for `any`)."""
+        return getattr(self, self.type) if self.type != "any" else None
 
     @property
     def digest_every(self) -> timedelta | None:
@@ -306,6 +387,28 @@ class Rule(_Strict):
     @property
     def mode_name(self) -> Literal["immediate", "digest"]:
         return "immediate" if self.digest_every is None else "digest"
+
+    def describe_when(self) -> str:
+        """The conditions and the type's options, one per line, lists joined (for a table)."""
+
+        def flat(prefix: str, value: Any) -> list[str]:
+            if isinstance(value, dict):
+                return [line for k, v in value.items() for line in flat(f"{prefix}.{k}", v)]
+            if isinstance(value, list):
+                if value and isinstance(value[0], dict):
+                    return [line for v in value for line in flat(prefix, v)]
+                return [f"{prefix}: {', '.join(map(str, value))}"]
+            if isinstance(value, timedelta):
+                from veille.durations import format_duration
+
+                value = format_duration(value)
+            return [f"{prefix}: {value}"]
+
+        when = self.when.model_dump(exclude_none=True, exclude_defaults=True)
+        lines = [line for k, v in when.items() for line in flat(k, v)] or ["every item"]
+        if self.options is not None:
+            lines += flat(self.type, self.options.model_dump())
+        return "\n".join(lines)
 
     def in_quiet_hours(self, at: datetime) -> bool:
         """Whether `at` (naive = UTC) falls in the rule's quiet hours; False without any."""
@@ -410,11 +513,28 @@ class RuleSet:
         return [(channel, var, names) for channel, names in users.items()
                 for var in self.channel_secrets(channel) if not environ.get(var)]
 
+    def missing_secrets_message(self, missing: list[tuple[str, str, list[str]]]) -> str:
+        """One line naming each channel whose secret is unset, its variable and who sends there."""
+        parts = [f"channel {channel} needs {var} (used by {', '.join(users)})"
+                 for channel, var, users in missing]
+        return (f"{self.path}: secret not set: {'; '.join(parts)}. Set it in the environment of "
+                "the process that delivers (docker compose: .env, see .env.example), or disable "
+                "the rule; `veille rules check --no-secrets` checks the file alone")
+
     def get(self, name: str) -> Rule:
         for rule in self.rules:
             if rule.name == name:
                 return rule
         raise KeyError(f"no rule {name!r} in {self.path}")
+
+    def named(self, name: str) -> Rule:
+        """The rule called `name`; a ConfigError naming the file and the rules it has."""
+        try:
+            return self.get(name)
+        except KeyError:
+            names = [r.name for r in self.rules]
+            raise ConfigError(f"{self.path}: no rule {name!r} ({_suggest(name, names)}rules: "
+                              f"{', '.join(names)})") from None
 
     def match(self, item: EnrichedItem) -> list[RuleMatch]:
         """Every enabled rule that holds for the item, in file order."""

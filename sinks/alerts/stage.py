@@ -14,6 +14,12 @@ delivery messages → commit of the input. A crash anywhere replays the batch: t
 answers "mine" for the same item, the store keeps the first write, and the delivery ledger
 drops a delivery key already delivered.
 
+Rules of another type than `any` (frequency, spike, new_term, flatline: sinks.alerts.ruletypes)
+pass each matching item to their type, which says when the stream makes an alert and why; the
+alert then takes the same path (claim → store → topic → delivery). `tick` evaluates what
+depends on time passing (a source gone quiet) between batches. A muted rule (`veille rules
+mute`) still raises, but its alerts are kept as "suppressed" and not sent.
+
 The same engine raises veille's own alerts (`raise_source_broken`: a source whose health
 check says broken, crawlers.source_health), through the same path: throttle claim → store →
 topic → delivery. There is one way to raise an alert.
@@ -32,8 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 from sinks.alerts.message import alert_facts, digest_entries
 from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
+from sinks.alerts.ruletypes import Firing, RuleKind, StreamClock, item_time, rule_kind
 from sinks.alerts.store import AlertStore
 from sinks.alerts.throttle import Throttle
+from sinks.alerts.windows import WindowState, windows_beside
 from veille.bus.base import ALERTS, ENRICHED, Bus, Message
 from veille.metrics import ALERT_OUTCOMES
 from veille.schema import EnrichedItem
@@ -46,8 +54,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Enqueue = Callable[[Alert, dict[str, ChannelConfig]], None]
+Outcome = Callable[[str, Alert], None]
 SUMMARY_CHARS = 400
 FLUSH_CHECK_SECONDS = 5.0
+TICK_SECONDS = 5.0
 SOURCE_BROKEN = "source-broken"  # the built-in rule name (rules.yaml's `builtin:` section)
 SOURCE_BROKEN_WINDOW = timedelta(days=30)  # throttle window; the story id is per breakage anyway
 
@@ -66,19 +76,23 @@ def _summary(body: str) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def build_alert(item: EnrichedItem, match: Any, now: datetime) -> Alert:
+def build_alert(item: EnrichedItem, match: Any, now: datetime, firing: Firing | None = None
+                ) -> Alert:
+    """The alert of a rule on an item; with `firing` (a rule type's), its story is the
+    firing's and its reason comes first."""
     rule = match.rule
     e = item.enrichment
-    story = story_of(item)
+    story = firing.story if firing else story_of(item)
     return Alert(
         id=alert_id(rule.name, story, item.id),
         rule=rule.name,
+        rule_type=rule.type,
         item_id=item.id,
         story_id=story,
         created_at=now,
         severity=e.severity.score if e else 0,
         matched=list(match.matched),
-        reasons=list(match.reasons),
+        reasons=[firing.reason, *match.reasons] if firing else list(match.reasons),
         channels=list(rule.channels),
         mode=rule.mode_name,
         title=item.title,
@@ -92,6 +106,17 @@ def build_alert(item: EnrichedItem, match: Any, now: datetime) -> Alert:
         event_types=[lab.label for lab in e.event_types] if e else [],
         topics=[lab.label for lab in e.topics] if e else [],
         **alert_facts(e),
+    )
+
+
+def quiet_alert(rule: Any, firing: Firing, now: datetime) -> Alert:
+    """A flatline's alert: no item behind it; the story is the quiet spell."""
+    item = f"flatline:{firing.source or rule.name}"
+    return Alert(
+        id=alert_id(rule.name, firing.story, item), rule=rule.name, rule_type=rule.type,
+        item_id=item, story_id=firing.story, created_at=now, matched=["flatline"],
+        reasons=[firing.reason], channels=list(rule.channels), mode=rule.mode_name,
+        title=firing.title, source=firing.source, summary=firing.reason,
     )
 
 
@@ -155,10 +180,22 @@ class AlertEngine:
 
     def __init__(self, ruleset: RuleSet | None, store: AlertStore, throttle: Throttle,
                  enqueue: Enqueue, publish: Callable[[Alert], None] | None = None,
-                 clock: Callable[[], datetime] = now_utc) -> None:
+                 clock: Callable[[], datetime] = now_utc, windows: WindowState | None = None,
+                 on_outcome: Outcome | None = None) -> None:
         self.ruleset, self.store, self.throttle = ruleset, store, throttle
         self.enqueue, self.publish, self.clock = enqueue, publish, clock
+        self.windows = windows if windows is not None else windows_beside(throttle)
+        self.on_outcome = on_outcome
+        """Told of each decision ("raised", "throttled", "suppressed", "digest"): `rules test`."""
+        self.stream_clock = StreamClock(self.windows)
         self.rules = {r.name: r for r in ruleset.rules} if ruleset is not None else {}
+        self.kinds: dict[str, RuleKind] = {}
+        for rule in (ruleset.enabled if ruleset is not None else []):
+            kind = rule_kind(rule, self.windows)
+            if kind is not None:
+                self.kinds[rule.name] = kind
+        self._last_tick = float("-inf")
+        self._muted: dict[str, datetime] = {}
         self.channels: dict[str, ChannelConfig] = dict(ruleset.channels) if ruleset is not None else {}
         self.source_broken_channels = builtin_channels(ruleset, SOURCE_BROKEN)
         self.last_flush: dict[str, datetime] = {}
@@ -196,34 +233,82 @@ class AlertEngine:
         log.warning("source %s looks broken: %s", source.key, "; ".join(health.reasons))
         return alert
 
-    def decide(self, item: EnrichedItem, match: Any, now: datetime) -> Alert | None:
-        rule = match.rule
-        alert = build_alert(item, match, now)
+    def decide(self, item: EnrichedItem, match: Any, now: datetime,
+               firing: Firing | None = None) -> Alert | None:
+        """The alert of a match (or of a rule type's firing on it), None when throttled."""
+        return self._decide(match.rule, build_alert(item, match, now, firing), now)
+
+    def _decide(self, rule: Any, alert: Alert, now: datetime) -> Alert | None:
         claim = self.throttle.claim(rule.name, alert.story_id, alert.id, rule.throttle.window, now)
         if claim == "throttled":
             ALERT_OUTCOMES.labels(rule.name, "throttled").inc()
+            if self.on_outcome:
+                self.on_outcome("throttled", alert)
             return None
         cap = rule.throttle.max_per_hour
         quiet = rule.in_quiet_hours(now) and not rule.quiet_overridden(alert.severity)
-        if cap and self.throttle.count_in_hour(rule.name, alert.id, now) > cap:
+        muted = self._muted.get(rule.name)
+        if muted is not None and muted > now:
+            alert.status = "suppressed"
+            alert.reasons.append(f"not sent: rule muted until {muted:%Y-%m-%d %H:%M} UTC")
+        elif cap and self.throttle.count_in_hour(rule.name, alert.id, now) > cap:
             alert.status = "suppressed"
             alert.reasons.append(f"not sent: over the rule's cap of {cap} alerts per hour")
         elif rule.digest_every or quiet:
             alert.status = "digest"
             if quiet:
                 alert.reasons.append("held: quiet hours")
-        ALERT_OUTCOMES.labels(rule.name, alert.status if alert.status != "pending" else "raised").inc()
+        outcome = alert.status if alert.status != "pending" else "raised"
+        ALERT_OUTCOMES.labels(rule.name, outcome).inc()
+        if self.on_outcome:
+            self.on_outcome(outcome, alert)
         return alert
 
     def handle(self, items: Sequence[EnrichedItem]) -> list[Alert]:
         now = self.clock()
         alerts: list[Alert] = []
+        if self.ruleset is None or not items:
+            return alerts
+        self._muted = self.windows.mutes(now)
+        if self.kinds:
+            self.stream_clock.advance(max(item_time(i) for i in items), now.timestamp())
         for item in items:
             for match in self.ruleset.match(item):
-                alert = self.decide(item, match, now)
+                kind = self.kinds.get(match.rule.name)
+                firings = kind.observe(item) if kind is not None else [None]
+                for firing in firings:
+                    alert = self.decide(item, match, now, firing)
+                    if alert is not None:
+                        alerts.append(alert)
+        self._raise(alerts)
+        return alerts
+
+    def tick(self, force: bool = False) -> list[Alert]:
+        """What time passing raises (flatline rules), at most every TICK_SECONDS unless forced;
+        the stream's clock (sinks.alerts.ruletypes.StreamClock) says what "now" is."""
+        if not force and time.monotonic() - self._last_tick < TICK_SECONDS:
+            return []
+        self._last_tick = time.monotonic()
+        now = self.clock()
+        stream_now = self.stream_clock.now(now.timestamp()) if self.kinds else None
+        if stream_now is None:
+            return []
+        self._muted = self.windows.mutes(now)
+        alerts: list[Alert] = []
+        told: list[tuple[RuleKind, Firing]] = []
+        for name, kind in self.kinds.items():
+            rule = self.rules[name]
+            for firing in kind.tick(stream_now):
+                told.append((kind, firing))
+                alert = self._decide(rule, quiet_alert(rule, firing, now), now)
                 if alert is not None:
                     alerts.append(alert)
         self._raise(alerts)
+        for kind, firing in told:
+            kind.raised(firing)
+        for name, kind in self.kinds.items():
+            if kind.horizon():
+                self.windows.prune(name, kind.horizon())
         return alerts
 
     def flush_due(self, force: bool = False) -> list[Alert]:
@@ -286,6 +371,7 @@ class AlertEngine:
     def close(self) -> None:
         self.store.close()
         self.throttle.close()
+        self.windows.close()
 
 
 class AlertStage(Stage):
@@ -309,6 +395,7 @@ class AlertStage(Stage):
 
     def run_once(self, timeout: float = 0.5) -> int:
         took = super().run_once(timeout)
+        self.engine.tick()
         self.engine.flush_due()
         return took
 

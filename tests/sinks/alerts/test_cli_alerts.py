@@ -39,14 +39,17 @@ def test_rules_check_names_the_rule_and_key_and_exits_2(tmp_path: Path) -> None:
 
 
 def test_rules_test_is_a_dry_run_with_reasons_and_throttling(tmp_path: Path) -> None:
-    out = _veille(tmp_path, "rules", "test", "rules.yaml", str(STORY), "--json")
+    out = _veille(tmp_path, "rules", "test", str(STORY), "--rules", "rules.yaml", "--json")
     assert out.returncode == 0, out.stderr
-    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    *rows, summary = [json.loads(line) for line in out.stdout.splitlines()]
     violence = [r for r in rows if r["rule"] == "violence-centre-north"]
     assert [r["outcome"] for r in violence] == [
         "alert", "throttled (story of t-fr-1)", "throttled (story of t-fr-1)"]
     assert any("attack_on_civilians" in reason for reason in violence[0]["reasons"])
     assert not (tmp_path / "alerts.db").exists(), "a dry run stores nothing"
+    counts = summary["summary"]["per_rule"]["violence-centre-north"]
+    assert counts == {"raised": 1, "throttled": 2}
+    assert summary["summary"]["per_type"]["any"]["throttled"] >= 2
 
 
 def test_alerts_list_and_failed_on_a_fresh_home(tmp_path: Path) -> None:

@@ -400,7 +400,10 @@ def test_dry_run_yields_every_item_with_its_matches(tmp_path: Path) -> None:
 def test_bundled_rules_load_with_the_real_sources() -> None:
     registry = load_registry(REPO_ROOT / "sources.yaml")
     ruleset = load_rules(REPO_ROOT / "rules.yaml", sources=[s.key for s in registry.sources])
-    assert 4 <= len(ruleset.enabled) <= 6
+    assert 8 <= len(ruleset.enabled) <= 10
+    # one rule of each type beyond one item (the demo prints what they raised)
+    assert sorted(r.type for r in ruleset.enabled if r.type != "any") == [
+        "flatline", "frequency", "new_term", "spike"]
     # the demo runs offline: enabled rules deliver to the console only
     assert {c for r in ruleset.enabled for c in r.channels} == {"console"}
     assert any(r.when.query is not None for r in ruleset.enabled)

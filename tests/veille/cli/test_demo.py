@@ -58,6 +58,10 @@ def test_demo_prints_the_alerts_it_raised_with_their_reasons(demo_home):
     rules = {a["rule"] for a in alerts}
     assert {"violence-centre-north", "armed-groups", "un-peacekeeping"} <= rules
     assert "Alerts raised (rules.yaml)" in stdout
+    # one rule of each type beyond one item fires on the recorded sites, and is printed
+    assert {"frequency", "spike", "new_term", "flatline"} <= {a["rule_type"] for a in alerts}
+    assert "Raised by rules beyond one item" in stdout
+    assert all(name in stdout for name in ("story-spreading", "region-surge", "un-quiet"))
     # the console channel printed each delivered alert, its reasons with their evidence
     assert stdout.count("ALERT violence-centre-north") >= 5
     assert "- event_types: " in stdout and "- places: " in stdout

@@ -196,7 +196,7 @@ def test_rules_test_prints_hostile_items_as_text(home: Path, tmp_path: Path) -> 
     row = _item(1, HOSTILE + " attaque armée à Ménaka", body="Des hommes armés ont attaqué un poste à Ménaka, "
                 "tuant cinq soldats. [/] [/bold]")
     items.write_text(json.dumps(row) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["rules", "test", str(REPO_ROOT / "rules.yaml"), str(items)])
+    result = runner.invoke(app, ["rules", "test", str(items), "--rules", str(REPO_ROOT / "rules.yaml")])
     assert result.exit_code == 0, (result.output, repr(result.exception))
     _no_controls(result.output)
 
@@ -214,7 +214,7 @@ def test_rules_test_on_lines_that_are_not_items_names_the_line(
 ) -> None:
     items = tmp_path / "items.jsonl"
     items.write_bytes(content)
-    result = _veille("rules", "test", str(REPO_ROOT / "rules.yaml"), str(items),
+    result = _veille("rules", "test", str(items), "--rules", str(REPO_ROOT / "rules.yaml"),
                      env={"VEILLE_HOME": str(home), "COLUMNS": "500"})
     _one_line_error(result, "configuration error", *words)
 
