@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from processors.background import Background
-from processors.matcher import Matcher
+from processors.matcher import Matcher, MatcherGroup
 from processors.normalise import Analysis, analyse, phrase_norms, rules_for
 from veille.schema import EVENT_TYPES, TOPICS, Label
 
@@ -347,6 +347,8 @@ class LabelClassifier:
         _load_cues(lexicons / "cues.yaml", self.signals)
         self.events = _load_family(lexicons / "events.yaml", "event_types", EVENT_TYPES, self.signals)
         self.topics = _load_family(lexicons / "topics.yaml", "topics", TOPICS, self.signals)
+        # cues, event and topic phrases: one automaton pass over a text for the three
+        self._matchers = MatcherGroup(self.signals, self.events.matcher, self.topics.matcher)
 
     def classify(self, text: str, lang: str | None, title: str = "",
                  year: int | None = None, spans: list | None = None) -> tuple[list[Label], list[Label]]:
@@ -378,7 +380,8 @@ class LabelClassifier:
         before: dict[int, list[tuple[int, int]]] = defaultdict(list)
         after: dict[int, list[tuple[int, int]]] = defaultdict(list)
         breakers: dict[int, list[int]] = defaultdict(list)
-        for first, last, payloads in self.signals.scan(an):
+        cue_found, *families_found = self._matchers.scan(an)
+        for first, last, payloads in cue_found:
             sentence = bisect_left(breaks, first)
             for cue in payloads:
                 kind = cue.kind
@@ -393,10 +396,10 @@ class LabelClassifier:
                 elif kind == "breaker":
                     breakers[sentence].append(first)
         background: Background | None = None  # built at the first event phrase (it costs)
-        for family in (self.events, self.topics):
+        for family, found_here in zip((self.events, self.topics), families_found, strict=True):
             title_factor = family.title_factor if is_title else 1.0
             family_hits = hits[family.name]
-            for first, last, payloads in family.matcher.scan(an):
+            for first, last, payloads in found_here:
                 sentence = bisect_left(breaks, first)
                 found = context.get(sentence, ())
                 negated = None

@@ -450,27 +450,24 @@ class Gazetteer:
         return found
 
     def _mentions(self, text: str, lang: str | None, segment: int) -> list[_Mention]:
-        spans: dict[tuple[int, int], list[_Name | None]] = {}
-        matches: dict[tuple[int, int], Match] = {}
-        for match in self.matcher.find(text, lang):
-            key = (match.start, match.end)
-            spans.setdefault(key, []).append(match.payload)
-            matches.setdefault(key, match)
         an = analyse(text, lang, "fold")
+        found = self.matcher.scan(an)  # one (first, last, payloads) per span: one Match each
         out = []
-        for key, payloads in spans.items():
+        for first, last, payloads in found:
             if None in payloads:  # a stop phrase: the name inside it is not a place
                 continue
-            match = matches[key]
-            names = [n for n in payloads if n.arabic is None or _whole(match.surface, n)]
+            start, end = an.span(first)[0], an.span(last)[1]
+            surface = text[start:end]
+            names = [n for n in payloads if n.arabic is None or _whole(surface, n)]
             if not names:
                 continue
+            match = Match(payloads[0], start, end, surface, first, last)
             mention = _Mention(match, segment, _unique(names), an.norms)
             mention.cued = self._cued(mention, text)
             out.append(mention)
         if self.villages:
             covered = bytearray(len(an.norms))
-            for first, last in ((m.first_token, m.last_token) for m in matches.values()):
+            for first, last, _ in found:
                 covered[first:last + 1] = b"\x01" * (last - first + 1)
             out += self._village_mentions(an, segment, covered)
             self._cue_lists(out, an)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from processors.matcher import Match, Matcher
-from processors.normalise import tokens
+from processors.matcher import Match, Matcher, MatcherGroup
+from processors.normalise import analyse, tokens
 
 
 @pytest.fixture
@@ -100,3 +100,31 @@ def test_empty_inputs():
         m.add(" ... ", "en", 1)
     with pytest.raises(ValueError, match="level"):
         Matcher("lemma")
+
+
+def test_a_group_scans_as_each_matcher_alone():
+    """One pass for several matchers (the labels' cues, events, topics): each member's matches
+    as its own `scan` gives them, with overlaps resolved within the member only, a phrase
+    shared by members, case-sensitive phrases, and phrases added after the first scan."""
+    cues, events, topics = Matcher("stem"), Matcher("stem"), Matcher("stem")
+    cues.add("pas", "fr", "neg")
+    cues.add("AU", "fr", "org", case_sensitive=True)
+    events.add("attaque", "fr", "attack")
+    events.add("attaque armée", "fr", "armed-attack")
+    events.add("armée malienne", "fr", "army")
+    topics.add("armée", "fr", "security")
+    topics.add("attaque", "fr", "security")
+    group = MatcherGroup(cues, events, topics)
+    texts = ["Il n'y a pas eu d'attaque armée malienne au centre. AU et au Mali.",
+             "L'armée malienne dément une attaque armée ; pas d'attaque, dit l'AU."]
+    for text in texts:
+        an = analyse(text, "fr", "stem")
+        assert group.scan(an) == [cues.scan(an), events.scan(an), topics.scan(an)]
+    assert [p for _, _, ps in group.scan(analyse(texts[1], "fr", "stem"))[1] for p in ps] == [
+        "army", "armed-attack", "attack"]
+    topics.add("dément", "fr", "politics")  # added after the group was built
+    an = analyse(texts[1], "fr", "stem")
+    assert group.scan(an)[2] == topics.scan(an)
+    assert "politics" in [p for _, _, ps in group.scan(an)[2] for p in ps]
+    with pytest.raises(ValueError):
+        MatcherGroup(Matcher("stem"), Matcher("fold"))
