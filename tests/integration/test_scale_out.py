@@ -331,6 +331,7 @@ def test_kill_9_of_either_processor_mid_batch_keeps_one_story_and_one_alert(dist
             killed = owner[partition_of[target]]
             os.killpg(killed.proc.pid, signal.SIGKILL)
             killed.proc.wait()
+            assert _members(admin, d, "processor") == members, "the group changed before the kill"
             committed = _committed(admin, d, "processor", "raw").get(partition_of[target], 0)
             assert committed == 0, f"the batch holding {target} was committed before the kill: not mid-batch"
             total = len(EVENT) + len(filler)
