@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from processors.classify import Classifier
+from processors.language import load_models
 from veille.bus.base import ENRICHED, RAW, Bus, Message
 from veille.schema import EnrichedItem, Item, item_from_json
 from veille.stage import Stage
@@ -37,6 +38,8 @@ def enrich_many(items: Sequence[Item]) -> list[EnrichedItem]:
 
 
 def processor_stage(bus: Bus, classifier: Classifier | None = None) -> Stage:
+    # Before the stage's consumer joins its group (at its first poll): see load_models.
+    load_models()
     if classifier is None:
         from processors.stories_redis import open_story_index
         from veille.settings import get_settings

@@ -33,6 +33,15 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*_CANDIDATES).with_preloaded_language_models().build()
 
 
+def load_models() -> None:
+    """Builds lingua's detector now rather than at the first text. Loading its models holds
+    the GIL for seconds (5 s on this machine, 11 s when it is loaded): meanwhile no other
+    thread of the process runs, a Kafka consumer's heartbeat thread included, so a processor
+    does it before joining its consumer group (`processors.enrich_stage.processor_stage`),
+    not in its first batch, where it got the processor thrown out of the group."""
+    _detector()
+
+
 def identify(text: str, declared: str | None = None) -> LanguageResult:
     return identify_many([(text, declared)])[0]
 

@@ -28,3 +28,22 @@ def test_enrich_keeps_every_item_field():
     enriched = enrich(item)
     assert enriched.enrichment.language.code == "en"
     assert enriched.lang == "fr" and enriched.symbol == "S/2020/476"
+
+
+def test_a_processor_has_its_language_models_loaded_before_it_consumes(tmp_path):
+    """Loading lingua's models holds the GIL for seconds. In the first batch it kept a new
+    Kafka processor's heartbeat thread from running past the session timeout: the processor
+    was thrown out of its consumer group and its batch redone (issue 14,
+    tests/integration/test_scale_out.py). The stage is built with them loaded."""
+    from processors import language
+    from processors.enrich_stage import processor_stage
+    from veille.bus.sqlite_bus import SqliteBus
+
+    language._detector.cache_clear()
+    bus = SqliteBus(tmp_path / "bus.db")
+    stage = processor_stage(bus)
+    try:
+        assert stage.handled == 0 and language._detector.cache_info().currsize == 1
+    finally:
+        stage.close()
+        bus.close()
