@@ -122,6 +122,24 @@ def test_module_name(key: str) -> str:
     return f"test_source_{key.replace('-', '_')}.py"
 
 
+class InvalidKey(ConfigError):
+    """A text that cannot be a source key. A ConfigError for `veille sources new` (which refuses
+    the request as a whole); `veille sources check KEY` shows it as a usage error."""
+
+
+def check_key(key: str | None) -> str:
+    """The one check of a source key's shape (length first: a 300-character key is not echoed
+    whole); returns the key, or raises InvalidKey saying what a key may hold."""
+    key = key or ""
+    if len(key) > KEY_MAX:
+        raise InvalidKey(f"invalid key {key[:20]!r}… ({len(key)} characters): at most {KEY_MAX} "
+                         "lower-case letters, digits and '-' (like caj-news)")
+    if not KEY_PATTERN.match(key):
+        raise InvalidKey(f"invalid key {key!r}: use lower-case letters, digits and '-', "
+                         "starting with a letter or digit (like caj-news)")
+    return key
+
+
 def plan(
     key: str,
     kind: str,
@@ -134,12 +152,7 @@ def plan(
     root: Path = REPO_ROOT,
 ) -> NewSource:
     """Checks the request against the registry and the disk; raises ConfigError saying why."""
-    if len(key or "") > KEY_MAX:
-        raise ConfigError(f"invalid key {key[:20]!r}… ({len(key)} characters): at most {KEY_MAX} "
-                          "lower-case letters, digits and '-' (like caj-news)")
-    if not KEY_PATTERN.match(key or ""):
-        raise ConfigError(f"invalid key {key!r}: use lower-case letters, digits and '-', "
-                          "starting with a letter or digit (like caj-news)")
+    check_key(key)
     if kind not in KINDS:
         raise ConfigError(f"unknown kind {kind!r}: choose rss (a feed), html (listing pages) or api "
                           "(a JSON API); `documents` sources need their own spider (docs/adding-a-source.md)")

@@ -39,7 +39,7 @@ from sinks.alerts.query import (
     Query,
     QueryError,
     Term,
-    _positive_terms,  # the same walk as a rule's evidence
+    positive_terms,  # the same walk as a rule's evidence
 )
 from veille.durations import EXAMPLES, parse_duration
 
@@ -71,7 +71,7 @@ class SearchQuery:
 
     def terms(self) -> list[Term]:
         """The terms a hit contains (those outside a NOT), in query order."""
-        return _positive_terms(self.root) if self.root is not None else []
+        return positive_terms(self.root) if self.root is not None else []
 
 
 def search_query(text: str | None, *, since: str | None = None, sources: list[str] | None = None,

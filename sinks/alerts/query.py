@@ -266,7 +266,7 @@ class Query:
         if not _holds(self.root, doc):
             return None
         evidence: list[str] = []
-        for term in _positive_terms(self.root):
+        for term in positive_terms(self.root):
             surface = doc.find(term)
             if surface is None:
                 continue
@@ -288,9 +288,11 @@ def _holds(node: Node, doc: Document) -> bool:
     return any(_holds(c, doc) for c in node.children)
 
 
-def _positive_terms(node: Node) -> list[Term]:
+def positive_terms(node: Node) -> list[Term]:
+    """The terms a match can show as evidence: every term not under a NOT (a rule's evidence,
+    and the words `veille search` highlights)."""
     if isinstance(node, Term):
         return [node]
     if isinstance(node, Not):
         return []
-    return [t for c in node.children for t in _positive_terms(c)]
+    return [t for c in node.children for t in positive_terms(c)]

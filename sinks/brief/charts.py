@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from sinks.alerts.wording import label_name
 from sinks.brief.labels import Label, Placed, place
 
 OUTLINE_FILE = Path(__file__).with_name("data") / "mali_outline.yaml"
@@ -85,12 +86,14 @@ def week_chart_png(
     days: Sequence[date],
     primary_types: Sequence[tuple[date, str | None]],
     topics: Sequence[tuple[date, Sequence[str]]],
+    language: str = "en",
 ) -> bytes:
     """Items per day over `days`: stacked bars by each item's most likely event type (one item
     counts once, so a bar's height is the day's item count), and below, lines of the week's
     most frequent topics (an item counts for each of its topics).
 
-    `primary_types` holds (day, event type or None) per item; `topics` (day, topic labels).
+    `primary_types` holds (day, event type or None) per item; `topics` (day, topic labels);
+    the legends name labels in `language` (sinks.alerts.wording).
     """
     index = {d: i for i, d in enumerate(days)}
     type_totals = Counter(t or NO_EVENT for d, t in primary_types if d in index)
@@ -119,7 +122,7 @@ def week_chart_png(
     bottom = [0] * len(days)
     for i, name in enumerate(series):
         colour = "#bbbbbb" if name == NO_EVENT else "#777777" if name == OTHER else PALETTE[i % len(PALETTE)]
-        bars.bar(x, counts[name], bottom=bottom, color=colour, label=name.replace("_", " "),
+        bars.bar(x, counts[name], bottom=bottom, color=colour, label=label_name("event_types", name, language),
                  edgecolor="white", linewidth=0.5)
         bottom = [b + c for b, c in zip(bottom, counts[name], strict=True)]
     bars.set_ylabel("items")
@@ -132,7 +135,7 @@ def week_chart_png(
     bars.set_ylim(0, max([*bottom, 1]) * 1.35)
     for i, t in enumerate(top_topics):
         lines.plot(x, topic_counts[t], marker="o", markersize=3.5, linewidth=1.6,
-                   color=PALETTE[(i + 1) % len(PALETTE)], label=t.replace("_", " "))
+                   color=PALETTE[(i + 1) % len(PALETTE)], label=label_name("topics", t, language))
     lines.set_ylabel("items")
     lines.set_title("Items per day mentioning each frequent topic", fontsize=11, loc="left")
     if top_topics:

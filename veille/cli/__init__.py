@@ -15,7 +15,7 @@ import typer
 from veille.cli import classifiers, demo, doctor, items, repair, stages
 from veille.cli.alerts import alerts_app, rules_app
 from veille.cli.brief import brief
-from veille.cli.common import err, safe
+from veille.cli.common import OneLineUsageErrors, err, safe
 from veille.cli.errors import ServerUnreachable
 from veille.cli.kibana import kibana_app
 from veille.cli.sources import sources_app
@@ -23,7 +23,7 @@ from veille.settings import ConfigError
 from veille.sqlite_db import StorageError
 
 # `-h` as well as `--help`: click passes help_option_names down to every group and command.
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(cls=OneLineUsageErrors, add_completion=False, no_args_is_help=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Monitoring of statements and news about Mali and the Sahel.")
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from veille.settings import get_settings, reset_settings
 from veille.textsafe import clean
@@ -32,6 +36,33 @@ def usage_error(message: object) -> NoReturn:
     file or variable that is wrong is a ConfigError instead (`veille.cli.main`)."""
     err.print(f"[red]usage error[/red]: {safe(message, 2000)}", soft_wrap=True)
     raise typer.Exit(2)
+
+
+class OneLineUsageErrors(TyperGroup):
+    """The root group of `veille` (`typer.Typer(cls=…)`): click's own parse errors (an unknown
+    option or command, `--limit x`, a missing argument), raised while this group or any command
+    below it parses its arguments, end in `usage_error` like the commands' own usage errors,
+    instead of Typer's boxed "Error" panel. One place, so every command gets it, also under
+    CliRunner (which does not go through `veille.cli.main`). A bare group still prints its help."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "veille"
+        usage_error(f"{exc.format_message()} (see {where} -h)")
 
 
 def setup_logging(level: str | None = None) -> None:

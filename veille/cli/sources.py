@@ -20,9 +20,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from veille.cli.common import configured_registry, console, err, safe
+from veille.cli.common import configured_registry, console, err, safe, usage_error
 from veille.durations import format_duration
-from veille.settings import ConfigError, get_settings
+from veille.settings import get_settings
 from veille.textsafe import clean
 
 sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")
@@ -83,13 +83,17 @@ def sources_check(
         console.print(f"[green]ok[/green]: {len(registry.sources)} sources, {len(registry.enabled())} enabled")
         return
     from crawlers.mirror import FIXTURES
-    from crawlers.new_source import KEY_MAX
+    from crawlers.new_source import InvalidKey, check_key
     from crawlers.source_check import collect, report
 
-    if len(target) > KEY_MAX:
-        raise ConfigError(f"{clean(target, 24)} ({len(target)} characters) is neither a file nor a source "
-                          f"key (keys are at most {KEY_MAX} characters; see `veille sources list`)")
-    configured_registry().get(target)  # an unknown key fails here, listing the known ones
+    try:
+        check_key(target)
+    except InvalidKey as exc:
+        usage_error(f"neither a file nor a source key: {exc}; see `veille sources list`")
+    registry = configured_registry()
+    if target not in {s.key for s in registry.sources}:
+        usage_error(f"no source {target!r}: give one of {', '.join(s.key for s in registry.sources)} "
+                    "(`veille sources list`), or a sources file")
     fixtures = root / "tests" / "fixtures" / "sites" if root else FIXTURES
     where = "the live site" if live else f"the offline mirror ({fixtures})"
     err.print(f"fetching up to {limit} items of {safe(target)} from {safe(where)}…")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sinks.alerts.query import And, Document, Not, Query, QueryError, Term
+from sinks.alerts.query import And, Document, Not, Query, QueryError, Term, positive_terms
 
 
 def shape(node) -> object:
@@ -148,3 +148,9 @@ def test_one_document_serves_several_queries() -> None:
     assert Query("attaques OR drone").match(doc) == ["attaques (attaque)"]
     assert Query("drone").match(doc) is None
     assert Query("attaque").match(doc) == ["attaque"]
+
+
+def test_positive_terms_are_the_words_a_match_can_show() -> None:
+    """What a rule's evidence and `veille search` highlight: every term but those under NOT."""
+    root = Query('(Kidal OR "camp militaire") AND NOT Gao AND attaque').root
+    assert [t.text for t in positive_terms(root)] == ["Kidal", "camp militaire", "attaque"]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from sinks.alerts.wording import label_names
 from sinks.brief.page import (
     build_brief,
     in_window,
@@ -28,6 +27,7 @@ from sinks.brief.page import (
     week_days,
 )
 from sinks.brief.stories import rank_stories
+from tests.support.chromium import probed
 from tests.support.sites import crawl
 from veille.cli.brief import brief
 from veille.durations import parse_duration
@@ -96,7 +96,8 @@ def test_window_counts_tables(items: list[dict], page: str) -> None:
     expected: dict[str, int] = {}
     for item in in_day:
         for label in {e["label"] for e in item["enrichment"]["event_types"]}:
-            expected[label.replace("_", " ")] = expected.get(label.replace("_", " "), 0) + 1
+            name = label_names("event_types")[label]["en"]  # by name, not id: "Attack on civilians"
+            expected[name] = expected.get(name, 0) + 1
     assert expected, "the classifier found no event type in the test texts"
     assert {k: v for k, v in rows.items() if k != "(no event type)"} == expected
     regions = {tr[0].text_content(): int(tr[1].text_content())
@@ -105,6 +106,23 @@ def test_window_counts_tables(items: list[dict], page: str) -> None:
     assert regions.get("Ménaka") == 1 and regions.get("Gao") == 2 and regions.get("Kidal") == 1
     assert "Tombouctou" not in regions  # outside the window
     assert list(regions)[:3] == sorted(list(regions)[:3])  # equal counts: alphabetical
+
+
+def test_labels_are_shown_by_their_english_names(items: list[dict], page: str) -> None:
+    """Chips and the topic table name labels as sinks.alerts.wording does (the one home of
+    label names), in the brief's language, English: never an id like `attack_on_civilians`."""
+    doc = _doc(page)
+    chips = {c.text_content() for c in doc.xpath("//span[contains(@class, 'chip')]")}
+    topics = [tr[0].text_content() for tr in doc.get_element_by_id("counts-topics").xpath(".//tbody/tr")]
+    named = {names["en"] for kind in ("event_types", "topics") for names in label_names(kind).values()}
+    assert topics and set(topics) <= named, topics
+    assert chips & named and not any("_" in c for c in chips), chips
+    # Outside the severity reasons (the classifier's own words, shown as it wrote them), no id.
+    for reasons in doc.xpath("//p[@class='reasons']"):
+        reasons.drop_tree()
+    ids = {e["label"] for i in items for e in i["enrichment"]["event_types"] + i["enrichment"]["topics"]}
+    assert [label for label in ids if "_" in label], "the test texts name no label with an underscore"
+    assert not [label for label in ids if "_" in label and label in doc.text_content()]
 
 
 def test_item_text_is_escaped_and_inert(page: str) -> None:
@@ -230,30 +248,13 @@ window.addEventListener("load", () => {
 </script>"""
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("headless Chromium is needed to check the brief renders: apt-get install chromium",
-                    pytrace=False)
-    return found
-
-
 def _rendered_images(page: str, tmp_path: Path, name: str) -> dict[str, str]:
     """Opens the page (plus a probe script: the page itself has none) in headless Chromium and
     returns {img id: "W"x"H","opaque share","non-white share" or "broken"} as it rendered them."""
-    probe = tmp_path / name
-    probe.write_text(page.replace("</body>", CHECK_IMAGES + "</body>"), encoding="utf-8")
-    proc = subprocess.run(
-        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--user-data-dir=" + str(tmp_path / "chromium-profile"), "--virtual-time-budget=10000",
-         "--allow-file-access-from-files",  # pictures as files (a mail's cid: parts) may be read back
-         "--dump-dom", probe.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    body = lxml.html.document_fromstring(proc.stdout).body
-    assert body.get("data-images") is not None, "the probe did not run:\n" + proc.stderr[-2000:]
-    return dict(entry.split("=", 1) for entry in body.get("data-images").split())
+    shown = tmp_path / name
+    shown.write_text(page, encoding="utf-8")
+    images = probed(shown, CHECK_IMAGES, "data-images", budget_ms=10000)
+    return dict(entry.split("=", 1) for entry in images.split())
 
 
 def _fill_store(home: Path, mirror_map: str) -> int:

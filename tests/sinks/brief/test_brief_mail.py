@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +26,8 @@ from sinks.brief.page import render_brief
 from sinks.brief.produce import FALLBACK_SPAN, default_window
 from sinks.brief.schedule import parse_schedule
 from sinks.brief.stories import rank_stories
-from tests.sinks.brief.test_brief import _chromium, _fill_store, _rendered_images
+from tests.sinks.brief.test_brief import _fill_store, _rendered_images
+from tests.support.chromium import screenshot
 from veille.cli.brief import brief
 
 END = datetime(2024, 3, 13, tzinfo=UTC)
@@ -155,15 +155,6 @@ def test_empty_brief_does_not_replace_a_brief(home: Path, tmp_path: Path) -> Non
 
 
 # -- end to end: a local SMTP server receives it, Chromium renders it -------------------------------
-def _screenshot(html: Path, png: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--hide-scrollbars", "--user-data-dir=" + str(tmp_path / "shot-profile"),
-         "--virtual-time-budget=10000", "--window-size=760,4400", f"--screenshot={png}", html.as_uri()],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and png.exists(), proc.stderr[-2000:]
-
-
 def test_mailed_brief_is_received_and_renders(home: Path, mirror, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from aiosmtpd.controller import Controller
@@ -215,7 +206,7 @@ def test_mailed_brief_is_received_and_renders(home: Path, mirror, tmp_path: Path
         assert int(size.split("x")[0]) >= 300 and float(opaque) == 1.0 and float(ink) > 0.05, (name, state)
 
     shot = tmp_path / "mail-screenshot.png"
-    _screenshot(shown / "brief.html", shot, tmp_path)
+    screenshot(shown / "brief.html", shot, 760, 4400, budget_ms=10000)
     import matplotlib.image
 
     pixels = matplotlib.image.imread(shot)

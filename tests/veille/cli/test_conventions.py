@@ -101,3 +101,41 @@ def test_usage_errors_are_called_usage_errors(embedded: Path, args: list[str]) -
     assert result.exit_code == 2, result.output
     assert result.output.startswith("usage error: ") and "configuration error" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--bogus"], ["No such option: --bogus", "veille -h"]),
+    (["nosuch"], ["No such command 'nosuch'", "veille -h"]),
+    (["search", "Kidal", "--limit", "x"], ["'--limit'", "veille search -h"]),
+    (["sources", "list", "--bogus"], ["No such option: --bogus", "veille sources list -h"]),
+    (["sources", "status", "--source"], ["'--source' requires an argument", " -h)"]),
+    (["sources", "new"], ["Missing argument 'key'", "veille sources new -h"]),
+])
+def test_parse_errors_are_one_line_usage_errors(args: list[str], words: list[str]) -> None:
+    """Click's own parse errors, on any command, come out as the commands' usage errors do:
+    one line, no boxed panel, a hint to -h, exit 2."""
+    result = runner.invoke(app, args, prog_name="veille")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("usage error: "), result.output
+    assert len(result.output.strip().splitlines()) == 1 and "╭" not in result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
+def test_a_bare_group_still_shows_its_help() -> None:
+    for args in ([], ["sources"]):
+        result = runner.invoke(app, args, prog_name="veille")
+        assert "Usage:" in result.output and "usage error" not in result.output
+
+
+@pytest.mark.parametrize(("key", "words"), [
+    ("k" * 80, ["invalid key", "80 characters", "at most 64"]),
+    ("Bad Key!", ["invalid key 'Bad Key!'", "lower-case letters"]),
+    ("no-such-source", ["no source 'no-such-source'", "un-news"]),
+])
+def test_sources_check_of_a_bad_key_is_a_usage_error(embedded: Path, key: str, words: list[str]) -> None:
+    result = runner.invoke(app, ["sources", "check", key])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("usage error: ") and "configuration error" not in result.output
+    for word in words:
+        assert word in " ".join(result.output.split()), result.output

@@ -222,5 +222,5 @@ def test_rules_test_on_lines_that_are_not_items_names_the_line(
 # -- over-long keys ------------------------------------------------------------------------
 def test_sources_check_of_an_over_long_key_is_one_line(home: Path) -> None:
     result = _veille("sources", "check", "k" * 300, env={"VEILLE_HOME": str(home), "COLUMNS": "2000"})
-    message = _one_line_error(result, "neither a file nor a source key", "at most 64")
+    message = _one_line_error(result, "usage error: neither a file nor a source key", "at most 64")
     assert "OSError" not in message and "File name too long" not in message
