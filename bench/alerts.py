@@ -44,7 +44,17 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.elastalert import ElastAlertRun, percentile
-from bench.pipeline import cleanup, services_env, start_stage, stop_stages, wait_groups
+from bench.pipeline import (
+    cleanup,
+    cpu_by_process,
+    cpu_used,
+    fmt_load,
+    load_averages,
+    services_env,
+    start_stage,
+    stop_stages,
+    wait_groups,
+)
 from tests.support.items import synthetic_items
 from tests.support.receiver import WebhookReceiver
 from veille.bus.base import RAW
@@ -95,6 +105,21 @@ def latencies(deliveries, published: dict[str, float], key) -> dict[str, float]:
     return first
 
 
+def stages_of(deliveries, published: dict[str, float]) -> tuple[list[float], list[float]]:
+    """Each first delivery split at the alert's `created_at` (when the alert stage decided):
+    publish → raised, and raised → arrival at the receiver."""
+    raised, delivery, seen = [], [], set()
+    for d in deliveries:
+        item = _id(d.body)
+        if item not in published or item in seen or not isinstance(d.body, dict):
+            continue
+        seen.add(item)
+        at = datetime.fromisoformat(str(d.body.get("created_at"))).timestamp()
+        raised.append(at - published[item])
+        delivery.append(d.at - at)
+    return raised, delivery
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
             "max": max(values) if values else float("nan"),
@@ -115,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         stage_env = {**os.environ, **env, "VEILLE_NAMESPACE": ns, "VEILLE_HOME": str(home),
                      "VEILLE_RULES": str(rules), "VEILLE_LOG_LEVEL": "WARNING"}
         try:
+            # The topics exist before any stage subscribes (see wait_groups).
+            bus = KafkaBus(env["VEILLE_KAFKA_BOOTSTRAP"], ns, 3)
             console.print(f"namespace {ns}: starting veille process / index / alert …")
             procs += [start_stage("process", stage_env, home, 0, ["--batch", "50"]),
                       start_stage("index", stage_env, home, 0, ["--batch", "200"]),
@@ -125,7 +152,6 @@ def run(args: argparse.Namespace) -> int:
                                {"query_string": {"query": f"title:{KEYWORD}"}}, "collected_at",
                                ea_rx.url + "/elastalert", run_every=args.run_every,
                                buffer_time=args.buffer) as ea:
-                bus = KafkaBus(env["VEILLE_KAFKA_BOOTSTRAP"], ns, 3)
                 # Warm-up: the stages load their models and lexicons on the first batch.
                 warm, warm_matching = make_items(3 * args.every, args.every, prefix="warm")
                 for item in warm:
@@ -138,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
                 veille_rx.clear()
                 ea_rx.clear()
                 published: dict[str, float] = {}
+                load_before = load_averages()
+                cpu_before = cpu_by_process()
                 start = time.time()
                 console.print(f"publishing {len(items)} items at {args.rate}/s, {len(matching)} match the rule …")
                 for k, item in enumerate(items):
@@ -152,12 +180,19 @@ def run(args: argparse.Namespace) -> int:
                 want = len(matching)
                 for rx in (veille_rx, ea_rx):
                     rx.wait_for(lambda ds: len({_id(d.body) for d in ds} & matching) >= want, args.timeout)
+                window = time.time() - start
+                cpu_after = cpu_by_process()
+                load_after = load_averages()
                 ea_version = ea.version
         finally:
             stop_stages(procs)
             cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], ns)
         ours = latencies(veille_rx.deliveries, {k: published[k] for k in matching}, _id)
         theirs = latencies(ea_rx.deliveries, {k: published[k] for k in matching}, _id)
+        raised, delivery = stages_of(veille_rx.deliveries, {k: published[k] for k in matching})
+        stage_cpu = {name: (cpu_after.get(p.pid, (0.0, ""))[0] - cpu_before.get(p.pid, (0.0, ""))[0])
+                     for name, p in zip(("process", "index", "alert"), procs, strict=True)}
+        cores = cpu_used(cpu_before, cpu_after, window, {os.getpid(), *(p.pid for p in procs)})
         last = max((d.at for d in veille_rx.deliveries), default=start)
         rate = len(ours) / (last - start) if last > start else float("nan")
 
@@ -170,8 +205,17 @@ def run(args: argparse.Namespace) -> int:
     table.add_row(f"ElastAlert2 {ea_version or ''} (run_every {args.run_every}s)", str(s_theirs["n"]),
                   f"{s_theirs['p50']:.2f}", f"{s_theirs['p95']:.2f}", f"{s_theirs['max']:.2f}", "")
     console.print(table)
-    console.print(f"ratio ElastAlert2 / veille: p50 {s_theirs['p50'] / s_ours['p50']:.2f}, "
-                  f"p95 {s_theirs['p95'] / s_ours['p95']:.2f}")
+    ratio = {"p50": s_theirs["p50"] / s_ours["p50"], "p95": s_theirs["p95"] / s_ours["p95"]}
+    console.print(f"ratio ElastAlert2 / veille: p50 {ratio['p50']:.2f}, p95 {ratio['p95']:.2f}")
+    s_raised, s_delivery = summary(raised), summary(delivery)
+    console.print(f"veille, where the time goes: publish → alert raised (Kafka, processor, alert stage) "
+                  f"p50 {s_raised['p50']:.3f} s, p95 {s_raised['p95']:.3f} s; raised → webhook (alert "
+                  f"store, Dramatiq on Redis, POST) p50 {s_delivery['p50']:.3f} s, p95 {s_delivery['p95']:.3f} s")
+    per_item = {k: v / len(items) * 1000 for k, v in stage_cpu.items()}
+    console.print("CPU per published item (ms): " + ", ".join(f"veille {k} {v:.2f}" for k, v in per_item.items())
+                  + f"; cores busy during the run: bench+stages {cores['bench+stages']:.2f}, "
+                  f"servers {cores['servers']:.2f}, other {cores['other']:.2f}")
+    console.print(f"load average (1, 5, 15 min) before {fmt_load(load_before)}, after {fmt_load(load_after)}")
     extra = len(veille_rx.deliveries) - len(ours)
     console.print(f"veille deliveries beyond one per matching item: {extra}; "
                   f"ElastAlert2: {len(ea_rx.deliveries) - len(theirs)}")
@@ -182,6 +226,9 @@ def run(args: argparse.Namespace) -> int:
         console.print("ElastAlert2, in publish order: " + " ".join(f"{theirs[i]:.2f}" for i in order))
     if args.json:
         print(json.dumps({"veille": s_ours, "elastalert2": s_theirs, "alerts_per_s": rate,
+                          "ratio_elastalert2": ratio, "publish_to_raised": s_raised,
+                          "raised_to_delivered": s_delivery, "cpu_ms_per_item": per_item,
+                          "cores": cores, "load_before": load_before, "load_after": load_after,
                           "items": len(items), "matching": len(matching), "rate": args.rate}))
     return 0
 

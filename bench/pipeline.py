@@ -116,6 +116,15 @@ def cpu_by_process() -> dict[int, tuple[float, str]]:
     return out
 
 
+def load_averages() -> tuple[float, float, float]:
+    """`uptime`'s load averages (1, 5, 15 min): how busy the box was, written beside figures."""
+    return os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+
+
+def fmt_load(load: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in load)
+
+
 def cpu_used(before: dict, after: dict, seconds: float, ours: set[int]) -> dict[str, float]:
     """Cores used in the window by: the bench and its stages, the servers, anything else."""
     used = {"bench+stages": 0.0, "servers": 0.0, "other": 0.0}
@@ -268,7 +277,17 @@ def start_stage(cmd: str, env: dict[str, str], home: Path, n: int, extra: list[s
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout: float = 120) -> None:
+def assigned(group: dict) -> int:
+    """Partitions handed out to the members of a described consumer group."""
+    return sum(len(t.get("partitions", [])) for m in group.get("members", [])
+               for t in (m.get("member_assignment") or {}).get("assigned_partitions", []))
+
+
+def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout: float = 120,
+                partitions: int = 3) -> None:
+    """Until each consumer group is stable with its `members` and holds all `partitions`: a
+    consumer that joined while its topic was being created can sit in a stable group with
+    no partition until its next metadata refresh (5 min), and would then consume nothing."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{ns}-admin")
     try:
         deadline = time.monotonic() + timeout
@@ -276,6 +295,7 @@ def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout
             described = admin.describe_groups([f"{ns}.{m}" for m in members])
             if all(described.get(f"{ns}.{m}", {}).get("group_state") == "Stable"
                    and len(described[f"{ns}.{m}"].get("members", [])) == k
+                   and assigned(described[f"{ns}.{m}"]) == partitions
                    for m, k in members.items()):
                 return
             if any(p.poll() is not None for p in procs):
@@ -319,7 +339,8 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
             procs.append(start_stage("process", stage_env, home, k, p_extra))
         for k in range(args.indexers):
             procs.append(start_stage("index", stage_env, home, k, i_extra))
-        wait_groups(bootstrap, ns, {"processor": args.processors, "indexer": args.indexers}, procs)
+        wait_groups(bootstrap, ns, {"processor": args.processors, "indexer": args.indexers}, procs,
+                    partitions=args.partitions)
 
         # Warm-up: lingua's models loaded, templates and the index created, every partition used.
         alias = f"{ns}-items"
