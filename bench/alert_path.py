@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bench.alerts import KEYWORD, make_items
-    from bench.pipeline import fmt_load, load_averages, services_env
+    from bench.pipeline import cleanup_redis, fmt_load, load_averages, services_env
 
     env = services_env()
     if "VEILLE_REDIS_URL" not in env:
@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     reset_settings()  # read again, with this run's namespace and home
 
     import dramatiq
-    import redis
     from elasticsearch import Elasticsearch
 
     import veille.broker
@@ -116,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             worker.stop()
             engine.close()
             cleanup_es(Elasticsearch(env["VEILLE_ES_URL"]), ns)
-            client = redis.Redis.from_url(env["VEILLE_REDIS_URL"])
-            for key in client.scan_iter(match=f"{ns}*", count=1000):
-                client.delete(key)
-            client.close()
+            cleanup_redis(env["VEILLE_REDIS_URL"], ns)
     poll = getattr(veille.broker, "REDIS_IDLE_POLL_MS", 1000)  # 1000: Dramatiq's worker_timeout, uncapped
     print(f"alert path, {len(enriched)} alerts {args.gap:g} s apart, Redis idle poll ≤ {poll} ms, "
           f"load {fmt_load(load_before)} → {fmt_load(load_averages())}")

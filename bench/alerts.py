@@ -53,6 +53,7 @@ from rich.table import Table
 from bench.elastalert import ElastAlertRun, percentile
 from bench.pipeline import (
     cleanup,
+    cleanup_redis,
     cpu_by_process,
     cpu_used,
     fmt_load,
@@ -219,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             stop_stages(procs)
             cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], ns)
+            cleanup_redis(env["VEILLE_REDIS_URL"], ns)
         ours = latencies(veille_rx.deliveries, {k: published[k] for k in matching}, _id)
         theirs = latencies(ea_rx.deliveries, {k: published[k] for k in matching}, _id)
         raised, delivery = stages_of(veille_rx.deliveries, {k: published[k] for k in matching})

@@ -98,6 +98,21 @@ def services_env() -> dict[str, str]:
     return env
 
 
+def cleanup_redis(url: str, prefix: str) -> int:
+    """Deletes the Redis keys whose name starts with `prefix` (a bench namespace: the story
+    index, throttle, delivery ledger and Dramatiq queues); returns how many."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+        return len(keys)
+    finally:
+        client.close()
+
+
 # -- CPU accounting (the box is small and may be shared) --------------------------------------
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -572,12 +587,7 @@ def main(argv: list[str] | None = None) -> int:
                 for space in (ns, *run_ns.values()):
                     cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], space)
                 if env.get("VEILLE_REDIS_URL"):  # the shared story index
-                    import redis
-
-                    client = redis.Redis.from_url(env["VEILLE_REDIS_URL"])
-                    for key in client.scan_iter(match=f"{ns}*", count=1000):  # ns and ns<p…>
-                        client.delete(key)
-                    client.close()
+                    cleanup_redis(env["VEILLE_REDIS_URL"], ns)  # ns and ns<p…>
             except Exception as exc:
                 console.print(f"[yellow]cleanup of {ns} incomplete:[/yellow] {exc}")
             if code == 0:
