@@ -17,6 +17,12 @@ What it measures, in one run on the same items:
   receiver) on the same `<ns>-items*` indices that veille's indexer fills, timestamp field
   `collected_at`, `run_every` `--run-every` seconds. Same latency definition.
 
+With `--enriched` the items are enriched in the bench beforehand (outside the clock) and
+published to `veille.enriched`: no `veille process`, so the figures are those of the alert
+stage and delivery alone (and of the indexer and refresh for ElastAlert2), whatever CPU the
+processor would get on a busy machine. The breakdown printed splits veille's latency at the
+alert's `created_at` (when the alert stage decided): publish → raised, raised → webhook.
+
 Both see every item: veille's rule has a 1 s throttle window and every item its own story,
 so nothing is held back by design on either side. The ratio printed is ElastAlert2's p50 and
 p95 over veille's. Exits non-zero only on errors, never because of a threshold.
@@ -33,6 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,10 +51,21 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.elastalert import ElastAlertRun, percentile
-from bench.pipeline import cleanup, services_env, start_stage, stop_stages, wait_groups
+from bench.pipeline import (
+    cleanup,
+    cleanup_redis,
+    cpu_by_process,
+    cpu_used,
+    fmt_load,
+    load_averages,
+    services_env,
+    start_stage,
+    stop_stages,
+    wait_groups,
+)
 from tests.support.items import synthetic_items
 from tests.support.receiver import WebhookReceiver
-from veille.bus.base import RAW
+from veille.bus.base import ENRICHED, RAW
 from veille.bus.kafka_bus import KafkaBus
 
 console = Console()
@@ -95,6 +113,46 @@ def latencies(deliveries, published: dict[str, float], key) -> dict[str, float]:
     return first
 
 
+def sender(bus: KafkaBus, items: list[dict], enriched: bool) -> Callable[[dict], None]:
+    """Publishes an item with `collected_at` = now: raw to `veille.raw`, or with `enriched`,
+    enriched here beforehand (outside the clock) and published to `veille.enriched`, so the
+    latency is the alert stage's and delivery's alone (the processor's CPU left out)."""
+    done: dict[str, dict] = {}
+    if enriched:
+        from processors.enrich_stage import enrich_many
+        from veille.schema import item_from_json
+
+        for start in range(0, len(items), 200):
+            for e in enrich_many([item_from_json(i) for i in items[start:start + 200]]):
+                done[e.id] = e.model_dump(mode="json")
+
+    def send(item: dict) -> None:
+        now = datetime.now(UTC).isoformat()
+        if enriched:
+            bus.publish(ENRICHED, item["id"], json.dumps({**done[item["id"]], "collected_at": now},
+                                                         ensure_ascii=False).encode())
+        else:
+            item["collected_at"] = now
+            bus.publish(RAW, item["id"], json.dumps(item, ensure_ascii=False).encode())
+
+    return send
+
+
+def stages_of(deliveries, published: dict[str, float]) -> tuple[list[float], list[float]]:
+    """Each first delivery split at the alert's `created_at` (when the alert stage decided):
+    publish → raised, and raised → arrival at the receiver."""
+    raised, delivery, seen = [], [], set()
+    for d in deliveries:
+        item = _id(d.body)
+        if item not in published or item in seen or not isinstance(d.body, dict):
+            continue
+        seen.add(item)
+        at = datetime.fromisoformat(str(d.body.get("created_at"))).timestamp()
+        raised.append(at - published[item])
+        delivery.append(d.at - at)
+    return raised, delivery
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
             "max": max(values) if values else float("nan"),
@@ -115,22 +173,24 @@ def run(args: argparse.Namespace) -> int:
         stage_env = {**os.environ, **env, "VEILLE_NAMESPACE": ns, "VEILLE_HOME": str(home),
                      "VEILLE_RULES": str(rules), "VEILLE_LOG_LEVEL": "WARNING"}
         try:
-            console.print(f"namespace {ns}: starting veille process / index / alert …")
-            procs += [start_stage("process", stage_env, home, 0, ["--batch", "50"]),
-                      start_stage("index", stage_env, home, 0, ["--batch", "200"]),
-                      start_stage("alert", stage_env, home, 0, ["--batch", "50"])]
-            wait_groups(env["VEILLE_KAFKA_BOOTSTRAP"], ns, {"processor": 1, "indexer": 1, "alerter": 1}, procs)
+            # The topics exist before any stage subscribes (see wait_groups).
+            bus = KafkaBus(env["VEILLE_KAFKA_BOOTSTRAP"], ns, 3)
+            names = ["index", "alert"] if args.enriched else ["process", "index", "alert"]
+            console.print(f"namespace {ns}: starting veille {' / '.join(names)} …")
+            batches = {"process": "50", "index": "200", "alert": "50"}
+            procs += [start_stage(name, stage_env, home, 0, ["--batch", batches[name]]) for name in names]
+            groups = {"process": "processor", "index": "indexer", "alert": "alerter"}
+            wait_groups(env["VEILLE_KAFKA_BOOTSTRAP"], ns, {groups[n]: 1 for n in names}, procs)
             console.print("starting ElastAlert2 (installs into its own virtualenv the first time) …")
             with ElastAlertRun(env["VEILLE_ES_URL"], f"{ns}-items*",
                                {"query_string": {"query": f"title:{KEYWORD}"}}, "collected_at",
                                ea_rx.url + "/elastalert", run_every=args.run_every,
                                buffer_time=args.buffer) as ea:
-                bus = KafkaBus(env["VEILLE_KAFKA_BOOTSTRAP"], ns, 3)
                 # Warm-up: the stages load their models and lexicons on the first batch.
                 warm, warm_matching = make_items(3 * args.every, args.every, prefix="warm")
+                send = sender(bus, [*warm, *items], args.enriched)
                 for item in warm:
-                    item["collected_at"] = datetime.now(UTC).isoformat()
-                    bus.publish(RAW, item["id"], json.dumps(item, ensure_ascii=False).encode())
+                    send(item)
                 bus.flush()
                 for rx in (veille_rx, ea_rx):
                     if not rx.wait_for(lambda ds: {_id(d.body) for d in ds} >= warm_matching, args.timeout):
@@ -138,30 +198,41 @@ def run(args: argparse.Namespace) -> int:
                 veille_rx.clear()
                 ea_rx.clear()
                 published: dict[str, float] = {}
+                load_before = load_averages()
+                cpu_before = cpu_by_process()
                 start = time.time()
                 console.print(f"publishing {len(items)} items at {args.rate}/s, {len(matching)} match the rule …")
                 for k, item in enumerate(items):
                     ahead = start + k / args.rate - time.time()
                     if ahead > 0:
                         time.sleep(ahead)
-                    item["collected_at"] = datetime.now(UTC).isoformat()
-                    bus.publish(RAW, item["id"], json.dumps(item, ensure_ascii=False).encode())
+                    send(item)
                     bus.flush()
                     published[item["id"]] = time.time()
                 bus.close()
                 want = len(matching)
                 for rx in (veille_rx, ea_rx):
                     rx.wait_for(lambda ds: len({_id(d.body) for d in ds} & matching) >= want, args.timeout)
+                window = time.time() - start
+                cpu_after = cpu_by_process()
+                load_after = load_averages()
                 ea_version = ea.version
         finally:
             stop_stages(procs)
             cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], ns)
+            cleanup_redis(env["VEILLE_REDIS_URL"], ns)
         ours = latencies(veille_rx.deliveries, {k: published[k] for k in matching}, _id)
         theirs = latencies(ea_rx.deliveries, {k: published[k] for k in matching}, _id)
+        raised, delivery = stages_of(veille_rx.deliveries, {k: published[k] for k in matching})
+        stage_cpu = {name: (cpu_after.get(p.pid, (0.0, ""))[0] - cpu_before.get(p.pid, (0.0, ""))[0])
+                     for name, p in zip(names, procs, strict=True)}
+        cores = cpu_used(cpu_before, cpu_after, window, {os.getpid(), *(p.pid for p in procs)})
         last = max((d.at for d in veille_rx.deliveries), default=start)
         rate = len(ours) / (last - start) if last > start else float("nan")
 
-    table = Table(title=f"publish → webhook, {len(items)} items at {args.rate}/s, {len(matching)} matching")
+    topic = "veille.enriched (no processor)" if args.enriched else "veille.raw"
+    table = Table(title=f"publish → webhook, {len(items)} items at {args.rate}/s to {topic}, "
+                        f"{len(matching)} matching")
     for col in ("system", "alerts", "p50 s", "p95 s", "max s", "alerts/s"):
         table.add_column(col, justify="right")
     s_ours, s_theirs = summary(list(ours.values())), summary(list(theirs.values()))
@@ -170,8 +241,17 @@ def run(args: argparse.Namespace) -> int:
     table.add_row(f"ElastAlert2 {ea_version or ''} (run_every {args.run_every}s)", str(s_theirs["n"]),
                   f"{s_theirs['p50']:.2f}", f"{s_theirs['p95']:.2f}", f"{s_theirs['max']:.2f}", "")
     console.print(table)
-    console.print(f"ratio ElastAlert2 / veille: p50 {s_theirs['p50'] / s_ours['p50']:.2f}, "
-                  f"p95 {s_theirs['p95'] / s_ours['p95']:.2f}")
+    ratio = {"p50": s_theirs["p50"] / s_ours["p50"], "p95": s_theirs["p95"] / s_ours["p95"]}
+    console.print(f"ratio ElastAlert2 / veille: p50 {ratio['p50']:.2f}, p95 {ratio['p95']:.2f}")
+    s_raised, s_delivery = summary(raised), summary(delivery)
+    console.print(f"veille, where the time goes: publish → alert raised (Kafka, processor, alert stage) "
+                  f"p50 {s_raised['p50']:.3f} s, p95 {s_raised['p95']:.3f} s; raised → webhook (alert "
+                  f"store, Dramatiq on Redis, POST) p50 {s_delivery['p50']:.3f} s, p95 {s_delivery['p95']:.3f} s")
+    per_item = {k: v / len(items) * 1000 for k, v in stage_cpu.items()}
+    console.print("CPU per published item (ms): " + ", ".join(f"veille {k} {v:.2f}" for k, v in per_item.items())
+                  + f"; cores busy during the run: bench+stages {cores['bench+stages']:.2f}, "
+                  f"servers {cores['servers']:.2f}, other {cores['other']:.2f}")
+    console.print(f"load average (1, 5, 15 min) before {fmt_load(load_before)}, after {fmt_load(load_after)}")
     extra = len(veille_rx.deliveries) - len(ours)
     console.print(f"veille deliveries beyond one per matching item: {extra}; "
                   f"ElastAlert2: {len(ea_rx.deliveries) - len(theirs)}")
@@ -182,7 +262,11 @@ def run(args: argparse.Namespace) -> int:
         console.print("ElastAlert2, in publish order: " + " ".join(f"{theirs[i]:.2f}" for i in order))
     if args.json:
         print(json.dumps({"veille": s_ours, "elastalert2": s_theirs, "alerts_per_s": rate,
-                          "items": len(items), "matching": len(matching), "rate": args.rate}))
+                          "ratio_elastalert2": ratio, "publish_to_raised": s_raised,
+                          "raised_to_delivered": s_delivery, "cpu_ms_per_item": per_item,
+                          "cores": cores, "load_before": load_before, "load_after": load_after,
+                          "items": len(items), "matching": len(matching), "rate": args.rate,
+                          "published_to": "veille.enriched" if args.enriched else "veille.raw"}))
     return 0
 
 
@@ -200,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-every", type=float, default=1.0, help="ElastAlert2's run_every (s)")
     parser.add_argument("--buffer", type=float, default=60.0, help="ElastAlert2's buffer_time (s)")
     parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--enriched", action="store_true",
+                        help="publish items enriched beforehand to veille.enriched: no processor on the path")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="print every latency in publish order")
     return run(parser.parse_args(argv))

@@ -21,13 +21,18 @@ news-length, Arabic/French/English):
   beforehand (outside the clock), into a fresh index made from the store's own templates
   (same mappings and settings); N / (bulk + final refresh). Run before and after the
   pipeline (`--bulk-runs`); the median is reported.
-* enrichment alone: the processor's code (`enrich_many`, batches of 200) in this process,
-  with neither Kafka nor Elasticsearch: the ceiling of one processor. The pipeline's
-  throughput is also given as a ratio to it (`ratio_enrich`).
+* enrichment alone: the processor's code (`enrich_many`, batches of 200, warmed up on 60
+  other items) in this process, with neither Kafka nor Elasticsearch: the ceiling of one
+  processor, as items/s and as CPU time per item. The pipeline's throughput is also given as
+  a ratio to it (`ratio_enrich`), and the processors' CPU per item too.
 * stages: each `veille process` / `veille index` has a VEILLE_HOME of its own, as on hosts
   of their own; with `VEILLE_REDIS_URL` (deploy/local/services sets it) the processors share
-  the story index in Redis. `--processors 2` thus measures scale-out; the processors' CPU per
-  item (all processors' CPU seconds over the run / items) shows what a second one costs.
+  the story index in Redis. `--processors N` (N > 1) measures scale-out: the pipeline runs
+  with 1 processor, then with N, each in a namespace of its own (`<ns>p1`, `<ns>pN`), on the
+  same items; printed side by side with the ratio N / 1. The processors' CPU per item (all
+  processors' CPU seconds over the run, from /proc, / items) shows what the bus, the shared
+  index and a second process cost, and holds on a loaded machine where throughput does not.
+* load: `uptime`'s load averages before and after each run, to be written beside the figures.
 * CPU: cores used during the pipeline run by the bench and its stages, by the servers and by
   anything else (a warning when other processes disturbed the run).
 
@@ -93,6 +98,21 @@ def services_env() -> dict[str, str]:
     return env
 
 
+def cleanup_redis(url: str, prefix: str) -> int:
+    """Deletes the Redis keys whose name starts with `prefix` (a bench namespace: the story
+    index, throttle, delivery ledger and Dramatiq queues); returns how many."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+        return len(keys)
+    finally:
+        client.close()
+
+
 # -- CPU accounting (the box is small and may be shared) --------------------------------------
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -114,6 +134,15 @@ def cpu_by_process() -> dict[int, tuple[float, str]]:
         fields = stat[stat.rindex(")") + 2:].split()
         out[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / _HZ, cmd)
     return out
+
+
+def load_averages() -> tuple[float, float, float]:
+    """`uptime`'s load averages (1, 5, 15 min): how busy the box was, written beside figures."""
+    return os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+
+
+def fmt_load(load: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in load)
 
 
 def cpu_used(before: dict, after: dict, seconds: float, ours: set[int]) -> dict[str, float]:
@@ -268,7 +297,17 @@ def start_stage(cmd: str, env: dict[str, str], home: Path, n: int, extra: list[s
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout: float = 120) -> None:
+def assigned(group: dict) -> int:
+    """Partitions handed out to the members of a described consumer group."""
+    return sum(len(t.get("partitions", [])) for m in group.get("members", [])
+               for t in (m.get("member_assignment") or {}).get("assigned_partitions", []))
+
+
+def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout: float = 120,
+                partitions: int = 3) -> None:
+    """Until each consumer group is stable with its `members` and holds all `partitions`: a
+    consumer that joined while its topic was being created can sit in a stable group with
+    no partition until its next metadata refresh (5 min), and would then consume nothing."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{ns}-admin")
     try:
         deadline = time.monotonic() + timeout
@@ -276,6 +315,7 @@ def wait_groups(bootstrap: str, ns: str, members: dict[str, int], procs, timeout
             described = admin.describe_groups([f"{ns}.{m}" for m in members])
             if all(described.get(f"{ns}.{m}", {}).get("group_state") == "Stable"
                    and len(described[f"{ns}.{m}"].get("members", [])) == k
+                   and assigned(described[f"{ns}.{m}"]) == partitions
                    for m, k in members.items()):
                 return
             if any(p.poll() is not None for p in procs):
@@ -303,7 +343,9 @@ def publish_all(bus, payloads: list[tuple[str, bytes]], times: dict[str, float],
 
 
 def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, bytes]],
-                 es: Elasticsearch, home: Path) -> dict[str, Any]:
+                 es: Elasticsearch, home: Path, processors: int) -> dict[str, Any]:
+    """One pipeline run with `processors` `veille process` in namespace `ns`, each stage in a
+    VEILLE_HOME of its own under `home`."""
     from veille.bus.kafka_bus import KafkaBus
 
     bootstrap = env["VEILLE_KAFKA_BOOTSTRAP"]
@@ -315,11 +357,12 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
     p_extra = ["--batch", str(args.process_batch)] if args.process_batch else []
     i_extra = ["--batch", str(args.index_batch)] if args.index_batch else []
     try:
-        for k in range(args.processors):
+        for k in range(processors):
             procs.append(start_stage("process", stage_env, home, k, p_extra))
         for k in range(args.indexers):
             procs.append(start_stage("index", stage_env, home, k, i_extra))
-        wait_groups(bootstrap, ns, {"processor": args.processors, "indexer": args.indexers}, procs)
+        wait_groups(bootstrap, ns, {"processor": processors, "indexer": args.indexers}, procs,
+                    partitions=args.partitions)
 
         # Warm-up: lingua's models loaded, templates and the index created, every partition used.
         alias = f"{ns}-items"
@@ -346,6 +389,7 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
 
         want = {key for key, _ in payloads}
         thread = threading.Thread(target=publisher, daemon=True)
+        load_before = load_averages()
         cpu_before = cpu_by_process()
         start = time.perf_counter()
         thread.start()
@@ -366,7 +410,8 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
         cpu = cpu_used(cpu_before, cpu_after, time.perf_counter() - start,
                        {os.getpid(), *(p.pid for p in procs)})
         processor_cpu = sum(cpu_after.get(p.pid, (0.0, ""))[0] - cpu_before.get(p.pid, (0.0, ""))[0]
-                            for p in procs[:args.processors])
+                            for p in procs[:processors])
+        load_after = load_averages()
         thread.join()
         first = min(published.values())
         last = max(watcher.seen[k] for k in want)
@@ -383,6 +428,9 @@ def run_pipeline(args, env: dict[str, str], ns: str, payloads: list[tuple[str, b
             "max_s": latencies[-1],
             "cpu_cores": cpu,
             "processor_cpu_ms_per_item": processor_cpu / len(want) * 1000,
+            "processors": processors,
+            "load_before": load_before,
+            "load_after": load_after,
         }
     finally:
         stop_stages(procs)
@@ -425,19 +473,30 @@ def main(argv: list[str] | None = None) -> int:
     items = synthetic_items(args.items, prefix="bench")
     raw_payloads = [(i["id"], json.dumps(i, ensure_ascii=False).encode()) for i in items]
     # The processor's own code on batches of 200, timed: the ceiling the pipeline cannot beat.
-    t0 = time.perf_counter()
+    # Its CPU time per item (this process's, lingua's threads included) holds on a loaded box.
+    # Warmed up first, as the stages are: models and lexicons loaded, the first batch's costs paid.
+    enrich_many([item_from_json(i) for i in synthetic_items(60, prefix="warmup")])
+    load_enrich = load_averages()
+    t0, c0 = time.perf_counter(), time.process_time()
     enriched = []
     for start in range(0, len(items), 200):
         enriched += enrich_many([item_from_json(json.loads(v)) for _, v in raw_payloads[start:start + 200]])
     enrich_rate = len(items) / (time.perf_counter() - t0)
+    enrich_cpu_ms = (time.process_time() - c0) / len(items) * 1000
     docs = [(doc_id(e.id), to_document(e)) for e in enriched]
     del enriched
     console.print(f"enrichment alone (processor code, batches of 200, this process): "
-                  f"{enrich_rate:,.0f} items/s")
+                  f"{enrich_rate:,.0f} items/s, {enrich_cpu_ms:.2f} ms CPU per item (load {fmt_load(load_enrich)})")
     mean_kb = sum(len(v) for _, v in raw_payloads) / len(raw_payloads) / 1024
+    # With --processors N > 1, a 1-processor run first: scale-out is N against 1, same items.
+    counts = [1, args.processors] if args.processors > 1 else [1]
+    run_ns = {k: f"{ns}p{k}" for k in counts}
 
     figures: dict[str, Any] = {"items": args.items, "rate": args.rate, "processors": args.processors,
-                               "indexers": args.indexers, "mean_item_kb": round(mean_kb, 2)}
+                               "indexers": args.indexers, "mean_item_kb": round(mean_kb, 2),
+                               "enrich_alone_items_per_s": enrich_rate,
+                               "enrich_alone_cpu_ms_per_item": enrich_cpu_ms,
+                               "load_during_enrichment": load_enrich}
     code = 0
     try:
         bulk_ns = f"{ns}-rawbulk"
@@ -447,50 +506,74 @@ def main(argv: list[str] | None = None) -> int:
         kafka_rate = raw_kafka(env["VEILLE_KAFKA_BOOTSTRAP"], ns,
                                [(k.encode(), v) for k, v in raw_payloads], args.partitions)
         console.print(f"raw kafka-python: {kafka_rate:,.0f} items/s")
-        time.sleep(3)  # let the broker and the node settle (segment flushes, index deletion)
-        pipe = run_pipeline(args, env, ns, raw_payloads, es, home)
-        console.print(f"pipeline: {pipe['items_per_s']:,.0f} items/s")
+        pipes: dict[int, dict[str, Any]] = {}
+        for k in counts:
+            time.sleep(3)  # let the broker and the node settle (segment flushes, index deletion)
+            pipes[k] = run_pipeline(args, env, run_ns[k], raw_payloads, es, home / f"p{k}", k)
+            console.print(f"pipeline, {k} processor(s): {pipes[k]['items_per_s']:,.0f} items/s, "
+                          f"processor CPU {pipes[k]['processor_cpu_ms_per_item']:.2f} ms per item "
+                          f"(load {fmt_load(pipes[k]['load_after'])})")
         for run in range(1, args.bulk_runs):
             time.sleep(3)
             bulk_rates.append(raw_bulk(es, f"{bulk_ns}-items-run{run}", docs))
             console.print(f"raw bulk (after): {bulk_rates[-1]:,.0f} items/s")
         bulk_rate = statistics.median(bulk_rates)
+        for pipe in pipes.values():
+            pipe.update(ratio_enrich=pipe["items_per_s"] / enrich_rate,
+                        ratio_bulk=pipe["items_per_s"] / bulk_rate,
+                        ratio_kafka=pipe["items_per_s"] / kafka_rate,
+                        processor_cpu_ratio_enrich=pipe["processor_cpu_ms_per_item"] / enrich_cpu_ms)
+            pipe["cpu_ms_per_item"] = {k: round(v * pipe["elapsed_s"] / args.items * 1000, 3)
+                                       for k, v in pipe["cpu_cores"].items()}
+        pipe = pipes[args.processors]
         figures.update(pipeline=pipe, raw_kafka_items_per_s=kafka_rate,
                        raw_bulk_items_per_s=bulk_rate, raw_bulk_runs=bulk_rates,
-                       enrich_alone_items_per_s=enrich_rate,
-                       ratio_enrich=pipe["items_per_s"] / enrich_rate,
-                       ratio_bulk=pipe["items_per_s"] / bulk_rate,
-                       ratio_kafka=pipe["items_per_s"] / kafka_rate)
+                       ratio_enrich=pipe["ratio_enrich"], ratio_bulk=pipe["ratio_bulk"],
+                       ratio_kafka=pipe["ratio_kafka"], cpu_ms_per_item=pipe["cpu_ms_per_item"])
+        if len(pipes) > 1:
+            figures["runs"] = {str(k): v for k, v in pipes.items()}
+            figures["scale_out"] = pipe["items_per_s"] / pipes[1]["items_per_s"]
         pace = f"published at {args.rate:g}/s" if args.rate else "published at once"
         table = Table(title=f"veille pipeline, {args.items} items (~{mean_kb:.1f} kB, {pace}), "
-                            f"{args.processors} processor(s), {args.indexers} indexer(s)")
+                            f"{args.indexers} indexer(s)")
         table.add_column("measure")
-        table.add_column("value", justify="right")
-        table.add_row("pipeline throughput", f"{pipe['items_per_s']:,.0f} items/s")
-        table.add_row("  first publish → last searchable", f"{pipe['elapsed_s']:.2f} s")
-        table.add_row("  publishing took", f"{pipe['publish_s']:.2f} s")
-        table.add_row("latency publish → searchable p50", f"{pipe['p50_s']:.2f} s")
-        table.add_row("latency p95", f"{pipe['p95_s']:.2f} s")
-        table.add_row("latency max", f"{pipe['max_s']:.2f} s")
-        cpu = pipe["cpu_cores"]
-        table.add_row("CPU during the run (cores)", f"stages+bench {cpu['bench+stages']:.2f}, "
-                      f"servers {cpu['servers']:.2f}, other {cpu['other']:.2f}")
-        per_item = {k: v * pipe["elapsed_s"] / args.items * 1000 for k, v in cpu.items()}
-        figures["cpu_ms_per_item"] = {k: round(v, 3) for k, v in per_item.items()}
-        table.add_row("CPU per item (ms)", f"stages+bench {per_item['bench+stages']:.2f}, "
-                      f"servers {per_item['servers']:.2f}")
-        table.add_row("raw kafka-python produce+consume", f"{kafka_rate:,.0f} items/s")
-        table.add_row("raw helpers.bulk (median of runs)",
-                      f"{bulk_rate:,.0f} items/s  ({', '.join(f'{r:,.0f}' for r in bulk_rates)})")
-        table.add_row("CPU per item of the processor(s), all of them", f"{pipe['processor_cpu_ms_per_item']:.2f} ms")
-        table.add_row("enrichment alone (no Kafka, no ES)", f"{enrich_rate:,.0f} items/s")
-        table.add_row("ratio pipeline / enrichment alone", f"{figures['ratio_enrich']:.2f}")
-        table.add_row("[bold]ratio pipeline / raw bulk[/bold]", f"[bold]{figures['ratio_bulk']:.2f}[/bold]")
-        table.add_row("ratio pipeline / raw kafka", f"{figures['ratio_kafka']:.2f}")
+        for k in counts:
+            table.add_column(f"{k} processor{'s' if k > 1 else ''}", justify="right")
+
+        def row(label: str, show) -> None:
+            table.add_row(label, *(show(pipes[k]) for k in counts))
+
+        row("pipeline throughput", lambda p: f"{p['items_per_s']:,.0f} items/s")
+        row("  first publish → last searchable", lambda p: f"{p['elapsed_s']:.2f} s")
+        row("  publishing took", lambda p: f"{p['publish_s']:.2f} s")
+        row("latency publish → searchable p50", lambda p: f"{p['p50_s']:.2f} s")
+        row("latency p95", lambda p: f"{p['p95_s']:.2f} s")
+        row("latency max", lambda p: f"{p['max_s']:.2f} s")
+        row("CPU during the run (cores)", lambda p: f"stages+bench {p['cpu_cores']['bench+stages']:.2f}, "
+            f"servers {p['cpu_cores']['servers']:.2f}, other {p['cpu_cores']['other']:.2f}")
+        row("CPU per item (ms)", lambda p: f"stages+bench {p['cpu_ms_per_item']['bench+stages']:.2f}, "
+            f"servers {p['cpu_ms_per_item']['servers']:.2f}")
+        row("[bold]processor CPU per item, all processors[/bold]",
+            lambda p: f"[bold]{p['processor_cpu_ms_per_item']:.2f} ms[/bold]")
+        row("  / enrichment alone's CPU per item", lambda p: f"{p['processor_cpu_ratio_enrich']:.2f}")
+        row("[bold]ratio pipeline / enrichment alone[/bold]", lambda p: f"[bold]{p['ratio_enrich']:.2f}[/bold]")
+        row("ratio pipeline / raw bulk", lambda p: f"{p['ratio_bulk']:.2f}")
+        row("ratio pipeline / raw kafka", lambda p: f"{p['ratio_kafka']:.2f}")
+        row("load average 1/5/15 min (after)", lambda p: fmt_load(p["load_after"]))
         Console().print(table)
-        if cpu["other"] > 0.2:
-            console.print(f"[yellow]other processes used {cpu['other']:.2f} cores during the "
-                          "pipeline run: figures are disturbed, run again on a quiet machine[/yellow]")
+        console.print(f"enrichment alone (no Kafka, no ES, one process): {enrich_rate:,.0f} items/s, "
+                      f"{enrich_cpu_ms:.2f} ms CPU per item; raw kafka-python produce+consume "
+                      f"{kafka_rate:,.0f} items/s; raw helpers.bulk (median) {bulk_rate:,.0f} items/s "
+                      f"({', '.join(f'{r:,.0f}' for r in bulk_rates)})")
+        if len(pipes) > 1:
+            console.print(f"[bold]scale-out: {args.processors} processors / 1 = "
+                          f"{figures['scale_out']:.2f}[/bold] (throughput), processor CPU per item "
+                          f"{pipe['processor_cpu_ms_per_item'] / pipes[1]['processor_cpu_ms_per_item']:.2f}")
+        for k, p in pipes.items():
+            if p["cpu_cores"]["other"] > 0.2:
+                console.print(f"[yellow]{k} processor(s): other processes used {p['cpu_cores']['other']:.2f} "
+                              "cores during the run: throughput is disturbed (CPU per item holds better); "
+                              "run again on a quiet machine[/yellow]")
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))
     except Exception as exc:
@@ -501,14 +584,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             try:
-                cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], ns)
+                for space in (ns, *run_ns.values()):
+                    cleanup(es, env["VEILLE_KAFKA_BOOTSTRAP"], space)
                 if env.get("VEILLE_REDIS_URL"):  # the shared story index
-                    import redis
-
-                    client = redis.Redis.from_url(env["VEILLE_REDIS_URL"])
-                    for key in client.scan_iter(match=f"{ns}:*", count=1000):
-                        client.delete(key)
-                    client.close()
+                    cleanup_redis(env["VEILLE_REDIS_URL"], ns)  # ns and ns<p…>
             except Exception as exc:
                 console.print(f"[yellow]cleanup of {ns} incomplete:[/yellow] {exc}")
             if code == 0:

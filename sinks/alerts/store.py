@@ -116,7 +116,11 @@ class ElasticsearchAlertStore(AlertStore):
 
         from sinks.es_templates import alert_index
 
-        self.refresh()  # a replay must see what the crashed run wrote
+        # No refresh first (it cost 50–400 ms per batch with alerts on a busy node, on the
+        # way to every delivery): what a crashed run wrote over a refresh interval (1 s) ago
+        # is found by the search, anywhere under the alias; what it wrote since is in the
+        # index of the same month, where `create` answers 409. Only a replay within 1 s
+        # across a month boundary could store an alert twice (in two months' indices).
         found = self.items.locate([a.id for a in alerts], self.alias)
         actions = [
             {"_op_type": "create", "_index": alert_index(self.namespace, a.created_at), "_id": a.id,
