@@ -8,7 +8,6 @@ import pytest
 from elasticsearch import BadRequestError
 
 from sinks.es_store import doc_id, error_reason, es_query, from_document, to_document
-from sinks.search import parse_words
 from sinks.es_templates import (
     component_templates,
     detect_language_analyzers,
@@ -17,6 +16,7 @@ from sinks.es_templates import (
     items_mappings,
     text_fields,
 )
+from sinks.search import parse_words
 from veille.schema import SCHEMA_VERSION, EnrichedItem
 
 ALL = {"arabic", "french", "english"}
