@@ -151,6 +151,9 @@ class KafkaBusConsumer(Consumer):
             # A batch includes the downstream write; Elasticsearch may be slow to come back.
             max_poll_interval_ms=600_000,
             fetch_max_bytes=32 * 1024 * 1024,
+            # A stage started before its topics exist (a fresh cluster, a new namespace) sees
+            # their partitions at the next metadata refresh: 10 s, not kafka-python's 5 min.
+            metadata_max_age_ms=10_000,
         )
 
     def poll(self, max_records: int = 100, timeout: float = 1.0) -> list[Message]:
