@@ -28,7 +28,7 @@ from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from crawlers.dates import parse_date
-from veille.ids import same_site
+from crawlers.ids import same_site
 from veille.schema import primary_language
 from veille.sources import Selectors
 

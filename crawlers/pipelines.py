@@ -16,10 +16,10 @@ from __future__ import annotations
 from pydantic import ValidationError
 from scrapy.exceptions import DropItem
 
+from crawlers.ids import canonical_url, owned_id
+from crawlers.metrics import ITEMS_DROPPED
 from crawlers.state import content_digest, open_state
 from veille.bus import RAW, open_bus
-from veille.ids import canonical_url, owned_id
-from veille.metrics import ITEMS_DROPPED
 from veille.schema import Item
 from veille.settings import ConfigError
 from veille.textsafe import is_safe_url

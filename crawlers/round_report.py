@@ -12,8 +12,8 @@ import uuid
 
 from twisted.python.failure import Failure
 
+from crawlers.metrics import COLLECT_ERRORS, ITEMS_COLLECTED, ITEMS_DROPPED
 from crawlers.state import CrawlState
-from veille.metrics import COLLECT_ERRORS, ITEMS_COLLECTED, ITEMS_DROPPED
 
 log = logging.getLogger("veille.collect")
 

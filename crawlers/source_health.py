@@ -333,7 +333,7 @@ def check_sources(registry: Registry, state: CrawlState, store: ItemStore | None
 
     Alerts go first: a crash before the record makes the next check see the same transition
     and raise the same alert (same story and id), which throttle, store and ledger absorb."""
-    from veille.metrics import (
+    from crawlers.metrics import (
         SOURCE_BROKEN,
         SOURCE_COMPLETENESS,
         SOURCE_ITEMS_PER_DAY,

@@ -1,4 +1,7 @@
-"""Prometheus metrics shared by every stage, so one scrape config covers them all.
+"""Prometheus plumbing shared by every stage, so one scrape config covers them all: the
+/metrics and /healthz endpoint, the multiprocess registry, and the stage metrics that
+`veille.stage` updates. Each room declares its own metrics next to their use
+(`crawlers/metrics.py`, `sinks.alerts.stage.ALERT_OUTCOMES`).
 
 Collection rounds run in child processes; with `PROMETHEUS_MULTIPROC_DIR` set (as `veille run`
 does when `VEILLE_METRICS_PORT` is given) every process writes its counters there and the
@@ -24,43 +27,11 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
-ITEMS_COLLECTED = Counter("veille_items_collected_total", "Items published by collectors", ["source"])
-ITEMS_DROPPED = Counter(
-    "veille_items_dropped_total", "Items dropped by the collection pipeline", ["source", "reason"]
-)
-COLLECT_ERRORS = Counter(
-    "veille_collect_errors_total", "Errors while collecting, by kind", ["source", "kind"]
-)
 STAGE_MESSAGES = Counter(
     "veille_stage_messages_total", "Messages handled by a stage", ["stage", "outcome"]
 )
 STAGE_LAG = Gauge("veille_stage_lag", "Messages waiting for a stage", ["stage"], multiprocess_mode="max")
-ALERT_OUTCOMES = Counter(
-    "veille_alerts_total", "Rule matches by what became of them", ["rule", "outcome"]
-)
 STAGE_BATCH_SECONDS = Histogram("veille_stage_batch_seconds", "Time to handle one batch", ["stage"])
-# Source health (crawlers.source_health), set by each check; errors by kind are COLLECT_ERRORS.
-SOURCE_LAST_SUCCESS = Gauge(
-    "veille_source_last_success_timestamp", "Unix time the source's last successful round ended",
-    ["source"], multiprocess_mode="max",
-)
-SOURCE_LAST_NEW_ITEM = Gauge(
-    "veille_source_last_new_item_timestamp", "Unix time the source last gave a new item",
-    ["source"], multiprocess_mode="max",
-)
-SOURCE_ITEMS_PER_DAY = Gauge(
-    "veille_source_items_per_day", "New items per day over the last 7 days", ["source"],
-    multiprocess_mode="mostrecent",
-)
-SOURCE_COMPLETENESS = Gauge(
-    "veille_source_completeness",
-    "Share of the source's recent items with title, date, body and language", ["source"],
-    multiprocess_mode="mostrecent",
-)
-SOURCE_BROKEN = Gauge(
-    "veille_source_broken", "1 while the source's health status is broken", ["source"],
-    multiprocess_mode="mostrecent",
-)
 
 
 HealthCheck = Callable[[], tuple[bool, dict]]

@@ -147,20 +147,6 @@ class Source(BaseModel):
     def interval(self) -> timedelta:
         return parse_duration(self.schedule)
 
-    @property
-    def article_limit(self) -> int:
-        """Article pages fetched per feed per round; the entries beyond wait for the next."""
-        from veille.settings import get_settings
-
-        return self.max_articles_per_round or get_settings().max_articles_per_round
-
-    @property
-    def round_seconds(self) -> float:
-        """Wall time of a round of this source; what is left waits for the next round."""
-        from veille.settings import get_settings
-
-        return self.max_round_seconds or get_settings().max_round_seconds
-
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
 # Link-local holds cloud metadata services (169.254.169.254, fd00:ec2::254): never allowed.

@@ -19,9 +19,9 @@ from twisted.python.failure import Failure
 
 from crawlers.doc_types import infer_doc_type
 from crawlers.extract import Article, ExtractionError, decode_html, extract_article
+from crawlers.ids import canonical_url
 from crawlers.round_report import RoundReport, failure_kind
 from crawlers.state import open_state
-from veille.ids import canonical_url
 from veille.schema import DocType
 from veille.settings import get_settings
 from veille.sources import Registry, Source, load_registry
@@ -58,7 +58,8 @@ class VeilleSpider(scrapy.Spider):
         if self.sources:
             from scrapy.utils.asyncio import call_later
 
-            seconds = min(s.round_seconds for s in self.sources)
+            # the sources' own `max_round_seconds`, else the setting; the shortest bounds the round
+            seconds = min(s.max_round_seconds or get_settings().max_round_seconds for s in self.sources)
             self._round_deadline = time.monotonic() + seconds
             self._round_timer = call_later(seconds, self._out_of_time, seconds)
 

@@ -17,9 +17,10 @@ import feedparser
 from scrapy.http import Request, Response
 
 from crawlers.extract import html_to_text
+from crawlers.ids import canonical_url, same_site
 from crawlers.spiders.base import VeilleSpider
-from veille.ids import canonical_url, same_site
 from veille.schema import primary_language
+from veille.settings import get_settings
 from veille.sources import Source
 
 # Below this many characters a feed's content is taken for a teaser, not the article.
@@ -98,7 +99,8 @@ class FeedSpider(VeilleSpider):
         # At most `max_articles_per_round` article fetches per feed: the entries beyond are
         # neither fetched nor marked seen, and the feed's validators are not kept, so the next
         # round reads the feed again, skips what is stored and fetches the next ones.
-        limit, fetches, left = source.article_limit, 0, 0
+        limit = source.max_articles_per_round or get_settings().max_articles_per_round
+        fetches, left = 0, 0
         for entry in parsed.entries:
             for out in self.entry(source, entry, feed_lang, bool(configured), not_permalinks):
                 if isinstance(out, Request):

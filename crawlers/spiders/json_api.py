@@ -37,8 +37,8 @@ from scrapy.http import Request, Response
 
 from crawlers.dates import parse_date
 from crawlers.extract import html_to_text
+from crawlers.ids import canonical_url
 from crawlers.spiders.base import VeilleSpider
-from veille.ids import canonical_url
 from veille.schema import primary_language
 from veille.settings import get_settings
 from veille.sources import Source

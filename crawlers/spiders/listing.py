@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from scrapy.http import Request, Response
 
+from crawlers.ids import canonical_url
 from crawlers.spiders.base import VeilleSpider
-from veille.ids import canonical_url
 from veille.settings import get_settings
 from veille.sources import Source
 

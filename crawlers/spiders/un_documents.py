@@ -29,9 +29,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawlers.dates import parse_date
+from crawlers.ids import document_id, normalise_symbol
 from crawlers.pdf_text import PdfTextError, extract_pdf_text
 from crawlers.spiders.base import VeilleSpider
-from veille.ids import document_id, normalise_symbol
 from veille.schema import DocType
 from veille.settings import get_settings
 from veille.sources import Source

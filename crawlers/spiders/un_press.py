@@ -3,7 +3,7 @@
 The English RSS feed lists the same meeting twice, as `/en/2024/sc15577.doc.htm` and as the
 blog post `/en/blog/sc15577` (another Drupal node, another guid, a shorter body), so URLs and
 guids cannot identify a statement: the document code can (`SC/15577`, `SG/SM/22100`, read from
-the page's `dcterms.identifier`). Items are keyed on it (`veille.ids.press_id`) and the full
+the page's `dcterms.identifier`). Items are keyed on it (`crawlers.ids.press_id`) and the full
 `.doc.htm` page is what is read; a blog post is followed to the full coverage it links to.
 French versions are not in any feed: each English page's language switcher (hreflang) leads to
 it. French Security Council codes are `CS/…` for the English `SC/…`: the ids use the English
@@ -20,8 +20,8 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawlers.ids import canonical_url, normalise_symbol, press_id
 from crawlers.spiders.feed import FeedSpider
-from veille.ids import canonical_url, normalise_symbol, press_id
 from veille.schema import DocType
 from veille.sources import Source
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
@@ -45,6 +46,13 @@ class FailedDelivery:
     error: str
     attempts: int
     failed_at: datetime
+
+    def as_json(self) -> dict:
+        """One line of `veille alerts failed --json`."""
+        return {"key": self.key, "channel": self.channel, "channel_type": self.channel_type,
+                "attempts": self.attempts, "failed_at": self.failed_at.isoformat(),
+                "rule": self.alert.rule, "alert": self.alert.id, "title": self.alert.title,
+                "error": self.error}
 
 
 class DeliveryLedger(Protocol):
@@ -339,3 +347,25 @@ def delivery_statuses(alerts: list[Alert], book: DeliveryLedger) -> dict[str, st
         else:
             out[a.id] = "sending"
     return out
+
+
+def recent_with_delivery(limit: int, rule: str | None = None) -> tuple[list[Alert], dict[str, str]]:
+    """The newest alerts (of `rule`, if given) and what became of each (`delivery_statuses`),
+    from the configured alert store and ledger, both closed afterwards."""
+    from sinks.alerts.store import open_alert_store
+
+    store, ledger = open_alert_store(), open_ledger()
+    try:
+        alerts = store.recent(limit, rule=rule)
+        return alerts, delivery_statuses(alerts, ledger)
+    finally:
+        store.close()
+        ledger.close()
+
+
+def outcomes_per_rule(alerts: list[Alert], statuses: dict[str, str]) -> dict[str, Counter]:
+    """Rule → how many of its alerts became each status, rules in name order."""
+    by_rule: dict[str, Counter] = {}
+    for a in alerts:
+        by_rule.setdefault(a.rule, Counter())[statuses.get(a.id, a.status)] += 1
+    return dict(sorted(by_rule.items()))

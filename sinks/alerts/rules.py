@@ -388,6 +388,14 @@ class Rule(_Strict):
     def mode_name(self) -> Literal["immediate", "digest"]:
         return "immediate" if self.digest_every is None else "digest"
 
+    def describe_throttle(self) -> str:
+        """The throttle in words, for a table: its window, and its hourly cap if any."""
+        from veille.durations import format_duration
+
+        cap = self.throttle.max_per_hour
+        return f"1 per story / {format_duration(self.throttle.window)}" + (
+            f"\nat most {cap}/hour" if cap else "")
+
     def describe_when(self) -> str:
         """The conditions and the type's options, one per line, lists joined (for a table)."""
 

@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prometheus_client import Counter
+
 from sinks.alerts.message import alert_facts, digest_entries
 from sinks.alerts.model import Alert, ChannelConfig, alert_id, delivery_key
 from sinks.alerts.ruletypes import Firing, RuleKind, StreamClock, item_time, rule_kind
@@ -43,7 +45,6 @@ from sinks.alerts.store import AlertStore
 from sinks.alerts.throttle import Throttle
 from sinks.alerts.windows import WindowState, windows_beside
 from veille.bus.base import ALERTS, ENRICHED, Bus, Message
-from veille.metrics import ALERT_OUTCOMES
 from veille.schema import EnrichedItem
 from veille.sources import Source
 from veille.stage import Stage
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
     from sinks.alerts.rules import RuleSet
 
 log = logging.getLogger(__name__)
+
+ALERT_OUTCOMES = Counter(
+    "veille_alerts_total", "Rule matches by what became of them", ["rule", "outcome"]
+)
 
 Enqueue = Callable[[Alert, dict[str, ChannelConfig]], None]
 Outcome = Callable[[str, Alert], None]

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from veille.sqlite_db import SqliteDatabase
+
+T = TypeVar("T")
 
 Keep = Literal["latest", "earliest"]
 """Which time a member keeps when written again: its latest (ZADD GT) or its earliest (LT)."""
@@ -219,3 +222,13 @@ def open_windows(settings: Any = None) -> WindowState:
     if settings.redis_url:
         return RedisWindows(settings.redis_url, settings.namespace)
     return SqliteWindows(Path(settings.home) / "alerts.db")
+
+
+def with_windows(use: Callable[[WindowState], T]) -> T:
+    """`use(windows)` on the configured window state, closed afterwards: what the commands
+    that list, mute and unmute rules need, in one call."""
+    windows = open_windows()
+    try:
+        return use(windows)
+    finally:
+        windows.close()

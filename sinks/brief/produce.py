@@ -75,6 +75,43 @@ def default_window(end: datetime, last: datetime | None, newest: datetime | None
     return Window(end, FALLBACK_SPAN, "the last 7 days (nothing in the last 24 hours)")
 
 
+class WindowOptionError(ValueError):
+    """A --since or --until the brief cannot read; `option` names which."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+def choose_window(export: Any, home: Path, kind: str, since: str | None, until: str,
+                  now: datetime) -> tuple[Window, bool]:
+    """The window `veille brief --since/--until` asks for: `until` is now, latest (the newest
+    item's date: for old data such as the demo's), an ISO datetime or a date; without `since`,
+    from the last brief of this kind that ended now (`default_window`). Also whether the window
+    ends now: only such a brief is recorded as the next default's start. WindowOptionError
+    names the option it cannot read."""
+    from sinks.brief.page import latest_time, parse_instant
+    from veille.durations import parse_duration
+
+    mode = until.strip().lower()
+    if mode == "now":
+        end = now
+    elif mode == "latest":
+        end = latest_time(export(), now) or now
+    else:
+        try:
+            end = parse_instant(until)
+        except ValueError as exc:
+            raise WindowOptionError("--until", str(exc)) from None
+    if since:
+        try:
+            return Window(end, parse_duration(since), "--since"), mode == "now"
+        except ValueError as exc:
+            raise WindowOptionError("--since", str(exc)) from None
+    last = last_brief(home, kind) if mode == "now" else None
+    return default_window(end, last, newest_time(export(), end)), mode == "now"
+
+
 def newest_time(items: Iterable[dict[str, Any]], end: datetime) -> datetime | None:
     times = [t for t in map(item_time, items) if t is not None and t < end]
     return max(times) if times else None

@@ -13,8 +13,8 @@ import time
 import pytest
 import yaml
 
+from crawlers.ids import canonical_url
 from tests.support.sites import crawl, expected_items
-from veille.ids import canonical_url
 
 FEEDS = ["mixed", "malformed", "truncated", "not-a-feed", "rate-limited", "slow"]
 

@@ -9,10 +9,10 @@ import pytest
 from crawlers.address_guard import BlockedAddress, check_url
 from crawlers.dates import parse_date
 from crawlers.extract import decode_html, extract_article
+from crawlers.ids import canonical_url, document_id, press_id
 from crawlers.middlewares import retry_after_seconds
 from crawlers.scheduler import due_sources
 from crawlers.state import RoundStats
-from veille.ids import canonical_url, document_id, press_id
 from veille.sources import Source
 
 

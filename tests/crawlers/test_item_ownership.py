@@ -14,10 +14,10 @@ import http.server
 
 import pytest
 
+from crawlers.ids import owned_id
 from crawlers.spiders.json_api import JsonApiSpider
 from tests.support.net import serving
 from tests.support.stub_dns import stub_dns_round
-from veille.ids import owned_id
 from veille.sources import Registry
 
 

@@ -17,10 +17,10 @@ import pytest
 import yaml
 from lxml import etree
 
+from crawlers.ids import document_id
 from crawlers.mirror import FIXTURES, Mirror
 from crawlers.spiders.un_documents import doc_type_for, marc_date, parse_record, pdf_body
 from tests.support.sites import crawl
-from veille.ids import document_id
 from veille.schema import DocType
 from veille.settings import REPO_ROOT
 

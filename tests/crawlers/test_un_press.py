@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from crawlers.ids import press_id
 from crawlers.spiders.un_press import code_series, doc_type_for, english_code
 from tests.support.sites import crawl
-from veille.ids import press_id
 from veille.schema import DocType
 
 

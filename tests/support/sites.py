@@ -56,7 +56,7 @@ def expected_items(source_key: str) -> dict:
 
 def expected_id(entry: dict) -> str:
     """The id an expected.yaml entry must get: given, or its canonical URL."""
-    from veille.ids import canonical_url
+    from crawlers.ids import canonical_url
 
     return entry.get("id") or canonical_url(entry["url"])
 

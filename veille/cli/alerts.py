@@ -7,36 +7,22 @@ and the answers printed. Every listing takes `--json` (one JSON object per line)
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from sinks.alerts.ledger import delivery_statuses
+from veille.cli import output
 from veille.cli.common import safe
 from veille.settings import ConfigError
 
-__all__ = ["alerts_app", "alerts_summary", "delivery_statuses", "rules_app"]
+__all__ = ["alerts_app", "alerts_summary", "rules_app"]
 
 rules_app = typer.Typer(no_args_is_help=True, help="Alert rules (rules.yaml).")
 alerts_app = typer.Typer(no_args_is_help=True, help="Alerts raised and their delivery.")
 console = Console()
 RULES_OPTION = typer.Option(None, "--rules", help="rules file; default VEILLE_RULES or rules.yaml")
-
-
-def _print_json(rows: list[dict]) -> None:
-    for row in rows:
-        print(json.dumps(row, ensure_ascii=False, default=str))
-
-
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    return table
 
 
 def _duration(text: str) -> object:
@@ -64,17 +50,14 @@ def rules_check(
     ruleset = load_configured_rules(path)
     missing = ruleset.missing_secrets() if secrets else []
     if as_json:
-        _print_json([r.model_dump(mode="json", exclude_none=True) for r in ruleset.rules])
-    table = _table(f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid",
+        output.print_json([r.model_dump(mode="json", exclude_none=True) for r in ruleset.rules])
+    table = output.table(f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid",
                    "rule", "on", "type", "when", "channels", "throttle", "mode")
     for rule in ruleset.rules:
         every = rule.digest_every
-        cap = rule.throttle.max_per_hour
-        throttle = f"1 per story / {duration(rule.throttle.window)}" + (
-            f"\nat most {cap}/hour" if cap else "")
         table.add_row(safe(rule.name), "yes" if rule.enabled else "no", rule.type,
                       safe(rule.describe_when(), 2000, one_line=False),
-                      safe(", ".join(rule.channels)), throttle,
+                      safe(", ".join(rule.channels)), rule.describe_throttle(),
                       f"digest every {duration(every)}" if every else "immediate")
     if not as_json:
         console.print(table)
@@ -89,20 +72,16 @@ def rules_list(
 ) -> None:
     """The rules, their type and channels, and which are muted (until when)."""
     from sinks.alerts.stage import load_configured_rules
-    from sinks.alerts.windows import open_windows
+    from sinks.alerts.windows import with_windows
 
     ruleset = load_configured_rules(rules)
-    windows = open_windows()
-    try:
-        muted = windows.mutes()
-    finally:
-        windows.close()
+    muted = with_windows(lambda windows: windows.mutes())
     rows = [{"rule": r.name, "type": r.type, "enabled": r.enabled, "channels": r.channels,
              "mode": r.mode_name, "muted_until": muted[r.name].isoformat() if r.name in muted
              else None, "description": r.description} for r in ruleset.rules]
     if as_json:
-        return _print_json(rows)
-    table = _table(f"{len(rows)} rules in {safe(ruleset.path)}", "rule", "type", "on", "channels",
+        return output.print_json(rows)
+    table = output.table(f"{len(rows)} rules in {safe(ruleset.path)}", "rule", "type", "on", "channels",
                    "muted until", "description")
     for row in rows:
         until = row["muted_until"]
@@ -120,15 +99,11 @@ def rules_mute(
 ) -> None:
     """Stops a rule's deliveries for a while (its alerts are still kept, as "suppressed")."""
     from sinks.alerts.stage import load_configured_rules
-    from sinks.alerts.windows import open_windows
+    from sinks.alerts.windows import with_windows
 
     name = load_configured_rules(rules).named(rule).name
     until = datetime.now(UTC) + _duration(for_)
-    windows = open_windows()
-    try:
-        windows.mute(name, until)
-    finally:
-        windows.close()
+    with_windows(lambda windows: windows.mute(name, until))
     console.print(f"muted {safe(name)} until {until:%Y-%m-%d %H:%M} UTC")
 
 
@@ -136,13 +111,9 @@ def rules_mute(
 def rules_unmute(rule: str = typer.Argument(..., help="rule name")) -> None:
     """Delivers a muted rule's alerts again (from now on; what it raised while muted stays
     suppressed)."""
-    from sinks.alerts.windows import open_windows
+    from sinks.alerts.windows import with_windows
 
-    windows = open_windows()
-    try:
-        was = windows.unmute(rule)
-    finally:
-        windows.close()
+    was = with_windows(lambda windows: windows.unmute(rule))
     console.print(f"unmuted {safe(rule)}" if was else f"{safe(rule)} was not muted")
 
 
@@ -169,11 +140,11 @@ def rules_test(
     tested = items_to_test(items, _duration(since) if since else None)
     result = dry_run(ruleset, tested, rule)
     if as_json:
-        _print_json([o.as_json() for o in result.outcomes])
-        _print_json([{"summary": {"items": result.items, "alerts": result.alerts(),
+        output.print_json([o.as_json() for o in result.outcomes])
+        output.print_json([{"summary": {"items": result.items, "alerts": result.alerts(),
                                   "per_rule": result.per_rule(), "per_type": result.per_type()}}])
         return
-    table = _table(f"Dry run of {safe(ruleset.path)} on {result.items} items", "item", "rule",
+    table = output.table(f"Dry run of {safe(ruleset.path)} on {result.items} items", "item", "rule",
                    "outcome", "why")
     for o in result.outcomes[:limit]:
         table.add_row(f"{safe(o.item_id)}\n{safe(o.title, 80)}", f"{safe(o.rule)}\n({o.rule_type})",
@@ -182,7 +153,7 @@ def rules_test(
         table.caption = f"{len(result.outcomes) - limit} more decisions not shown (--limit)"
     console.print(table)
     for title, counts in (("per rule", result.per_rule()), ("per rule type", result.per_type())):
-        summary = _table(f"Counts {title}", title.removeprefix("per "), "alerts", "throttled",
+        summary = output.table(f"Counts {title}", title.removeprefix("per "), "alerts", "throttled",
                          "other outcomes")
         for key, c in counts.items():
             other = ", ".join(f"{n} {k}" for k, n in c.items() if k not in ("raised", "throttled"))
@@ -194,7 +165,7 @@ def rules_test(
 
 def print_alerts(alerts: list, title: str = "Alerts", statuses: dict[str, str] | None = None) -> None:
     """A table of alerts with their reasons; `statuses` maps alert id → delivery status."""
-    table = _table(f"{title}: {len(alerts)}", "when", "rule", "sev", "item", "why", "status")
+    table = output.table(f"{title}: {len(alerts)}", "when", "rule", "sev", "item", "why", "status")
     for a in alerts:
         status = (statuses or {}).get(a.id, a.status)
         table.add_row(a.created_at.strftime("%Y-%m-%d %H:%M:%S"), safe(a.rule), str(a.severity),
@@ -210,18 +181,11 @@ def alerts_list(
     as_json: bool = typer.Option(False, "--json", help="one JSON line per alert"),
 ) -> None:
     """Recent alerts with their reasons and delivery status."""
-    from sinks.alerts.ledger import open_ledger
-    from sinks.alerts.store import open_alert_store
+    from sinks.alerts.ledger import recent_with_delivery
 
-    store, ledger = open_alert_store(), open_ledger()
-    try:
-        alerts = store.recent(limit, rule=rule)
-        statuses = delivery_statuses(alerts, ledger)
-    finally:
-        store.close()
-        ledger.close()
+    alerts, statuses = recent_with_delivery(limit, rule)
     if as_json:
-        return _print_json([{**a.model_dump(mode="json"), "delivery": statuses[a.id]} for a in alerts])
+        return output.print_json([{**a.model_dump(mode="json"), "delivery": statuses[a.id]} for a in alerts])
     print_alerts(alerts, title="Recent alerts", statuses=statuses)
 
 
@@ -240,11 +204,8 @@ def alerts_failed(
     finally:
         ledger.close()
     if as_json:
-        return _print_json([{"key": f.key, "channel": f.channel, "channel_type": f.channel_type,
-                             "attempts": f.attempts, "failed_at": f.failed_at.isoformat(),
-                             "rule": f.alert.rule, "alert": f.alert.id, "title": f.alert.title,
-                             "error": f.error} for f in failed])
-    table = _table(f"Failed deliveries: {len(failed)}", "failed at", "key", "channel", "attempts",
+        return output.print_json([f.as_json() for f in failed])
+    table = output.table(f"Failed deliveries: {len(failed)}", "failed at", "key", "channel", "attempts",
                    "alert", "error")
     key_width = max((len(safe(f.key)) for f in failed), default=3)
     table.columns[1].no_wrap, table.columns[1].min_width = True, key_width  # copy-paste whole
@@ -280,20 +241,17 @@ def alerts_retry(
 def alerts_summary(alerts: list, statuses: dict[str, str], rules_path: Path) -> None:
     """Per rule, what its alerts became: the end of `veille demo`, whose console channel has
     already printed each delivered alert with its reasons; rule-type alerts with their reason."""
-    from collections import Counter
+    from sinks.alerts.ledger import outcomes_per_rule
 
-    by_rule: dict[str, Counter] = {}
-    for a in alerts:
-        by_rule.setdefault(a.rule, Counter())[statuses.get(a.id, a.status)] += 1
-    table = _table(f"Alerts raised ({rules_path.name}): {len(alerts)}", "rule", "alerts",
+    table = output.table(f"Alerts raised ({rules_path.name}): {len(alerts)}", "rule", "alerts",
                    "what became of them")
-    for rule, counts in sorted(by_rule.items()):
+    for rule, counts in outcomes_per_rule(alerts, statuses).items():
         table.add_row(safe(rule), str(sum(counts.values())),
                       safe(", ".join(f"{n} {status}" for status, n in counts.most_common())))
     console.print(table)
     typed = [a for a in alerts if a.rule_type != "any"]
     if typed:
-        table = _table(f"Raised by rules beyond one item: {len(typed)}", "rule", "type", "why")
+        table = output.table(f"Raised by rules beyond one item: {len(typed)}", "rule", "type", "why")
         for a in sorted(typed, key=lambda a: (a.rule, a.created_at)):
             table.add_row(safe(a.rule), a.rule_type, safe(a.reasons[0] if a.reasons else a.title, 300))
         console.print(table)

@@ -37,32 +37,16 @@ def brief(
     from sinks.alerts.channels import ChannelConfigError, DeliveryError
     from sinks.brief import produce
     from sinks.brief.mail import BriefMailError
-    from sinks.brief.page import latest_time, parse_instant
-    from veille.durations import parse_duration
     from veille.settings import get_settings
 
     settings = get_settings()
     export = produce.store_export(settings)
     now = datetime.now(UTC)
-    mode = until.strip().lower()
-    if mode == "now":
-        end = now
-    elif mode == "latest":
-        end = latest_time(export(), now) or now
-    else:
-        try:
-            end = parse_instant(until)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--until") from None
     kind = "mail" if mail else "page"
-    if since:
-        try:
-            window = produce.Window(end, parse_duration(since), "--since")
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--since") from None
-    else:
-        last = produce.last_brief(settings.home, kind) if mode == "now" else None
-        window = produce.default_window(end, last, produce.newest_time(export(), end))
+    try:
+        window, ends_now = produce.choose_window(export, settings.home, kind, since, until, now)
+    except produce.WindowOptionError as exc:
+        raise typer.BadParameter(str(exc), param_hint=exc.option) from None
     made = produce.make_brief(export, window, top=top, title=title, now=now,
                               alerts=produce.period_alerts(settings),
                               health=last_health(settings))
@@ -81,7 +65,7 @@ def brief(
     except (DeliveryError, ChannelConfigError, BriefMailError) as exc:
         err.print(f"[red]brief not mailed: {safe(exc)}[/red]")
         raise typer.Exit(1) from None
-    if mode == "now":
-        produce.record_brief(settings.home, kind, end)
+    if ends_now:
+        produce.record_brief(settings.home, kind, window.end)
     if not made.items:
         err.print("[yellow]no item in the window[/yellow]; for old data try --until latest or a longer --since")

@@ -9,17 +9,15 @@ from pathlib import Path
 
 import typer
 from rich.live import Live
-from rich.table import Table
 
+from veille.cli import output
 from veille.cli.common import configured_registry, console, err, safe, setup_logging, use_home
 from veille.settings import ConfigError, get_settings, reset_settings
 
 
-def _round_table(title: str, registry, stats, stored) -> Table:
-    table = Table(title=title)
-    for col, justify in (("source", "left"), ("status", "left"), ("new", "right"), ("unchanged", "right"),
-                         ("stored", "right"), ("languages", "left"), ("errors", "right")):
-        table.add_column(col, justify=justify)
+def _round_table(title: str, registry, stats, stored) -> output.Table:
+    table = output.table(title, "source", "status", "new", "unchanged", "stored", "languages",
+                         "errors", right=("new", "unchanged", "stored", "errors"))
     for source in registry.enabled():
         st = stats.get(source.key)
         kept = stored.get(source.key, {"items": 0, "languages": {}})
@@ -90,11 +88,10 @@ def demo(
     console.print(_round_table(f"Round {round_id} in {elapsed:.1f}s", registry, stats, store.counts_by_source()))
     dead = bus.count("veille.dlq") if hasattr(bus, "count") else 0
     total_errors = sum(s.error_count for s in stats.values())
-    from sinks.alerts.ledger import open_ledger
-    from veille.cli.alerts import alerts_summary, delivery_statuses
+    from sinks.alerts.ledger import recent_with_delivery
+    from veille.cli.alerts import alerts_summary
 
-    alerts = engine.store.recent(limit=10_000)
-    alerts_summary(alerts, delivery_statuses(alerts, open_ledger()), get_settings().rules_path())
+    alerts_summary(*recent_with_delivery(10_000), get_settings().rules_path())
     console.print(f"{store.count()} items stored, {dead} dead letters. Try: [bold]veille search Kidal[/bold], "
                   f"[bold]veille alerts list[/bold] (with VEILLE_HOME={safe(get_settings().home)})")
     if child.returncode != 0 or total_errors:

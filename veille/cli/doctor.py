@@ -7,8 +7,8 @@ host accepts a connection: `sinks/alerts/channel_check.py`). Exit 1 when a check
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
+from veille.cli import output
 from veille.cli.common import console, safe
 
 OK, FAIL, SKIP = "[green]ok[/green]", "[red]FAIL[/red]", "[dim]-[/dim]"
@@ -68,9 +68,7 @@ def doctor(
 
 
 def _print(rows: list[tuple[str, str, str]]) -> None:
-    table = Table(title="veille doctor")
-    for col in ("check", "status", "detail"):
-        table.add_column(col, overflow="fold")
+    table = output.table("veille doctor", "check", "status", "detail")
     for check, status, detail in rows:
         table.add_row(safe(check), status, safe(detail, 1000))
     console.print(table)

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+from veille.cli import output
 from veille.cli.common import console, err, safe, usage_error
 from veille.textsafe import clean
 
@@ -51,7 +52,7 @@ def search(
         raise typer.Exit(1)
     for hit in hits:
         if as_json:
-            typer.echo(json.dumps(hit.document(), ensure_ascii=False))
+            output.print_json([hit.document()])
             continue
         item = hit.item
         line = _marked(hit.title, 300, "bold")

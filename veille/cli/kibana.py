@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from veille.cli import output
 from veille.cli.common import safe
 from veille.settings import ConfigError, get_settings
 
@@ -66,9 +66,8 @@ def kibana_import(
     except KibanaImportError as exc:
         err.print(f"[red]error[/red]: {safe(exc, 1000)}")
         raise typer.Exit(1) from None
-    table = Table(title=f"Kibana import: {result.success_count} of {len(objects)} imported")
-    for col in ("type", "id", "title", "result"):
-        table.add_column(col, overflow="fold")
+    table = output.table(f"Kibana import: {result.success_count} of {len(objects)} imported",
+                         "type", "id", "title", "result")
     for obj in result.objects:
         table.add_row(safe(obj.type), safe(obj.id), safe(obj.title),
                       f"[green]{safe(obj.detail)}[/green]" if obj.ok else f"[red]{safe(obj.detail)}[/red]")
