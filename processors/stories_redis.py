@@ -27,7 +27,10 @@ decision computed in Python, and written in one transaction that Redis refuses i
 watched key changed in between; the assignment is then recomputed from what the other
 processor wrote. Two reports of one event (same place key, days within the window) watch a
 common event set, and two copies of one text a common bucket, so racing processors give one
-story id and one original. Re-processing an item returns its stored answer. Everything is
+story id and one original. A report that matches reports of two stories names the other
+(`merged_stories`, as in SQLite) but does not rewrite their packed candidate members here: a
+later report may still join the older story id (the alert rules count both through the
+report that named them). Re-processing an item returns its stored answer. Everything is
 written when `assign` returns (`flush` has nothing to do); it survives processor restarts,
 and Redis restarts as far as the server's persistence (RDB/AOF) is configured.
 """
@@ -60,13 +63,13 @@ from processors.stories import (
     MAX_CANDIDATES,
     MAX_STORY_CANDIDATES,
     SCHEMA,
-    STORY_THRESHOLD,
+    StoryAnswer,
     StoryIndex,
     _features,
     _h64,
+    chosen_stories,
     publication_and_expiry,
     story_name,
-    story_scores,
 )
 from veille.schema import Figures
 
@@ -126,7 +129,14 @@ class RedisStoryIndex:
         """Nothing to do: keys expire (EXPIREAT) and buckets drop expired members on reads."""
         return 0
 
-    def assign(
+    def assign(self, item_id: str, text: str, lang: str, published_at: datetime | None,
+               event_types: list[str], places: list[tuple[str, str]], orgs: list[str],
+               figures: Figures) -> tuple[str | None, str]:
+        """(duplicate_of, story_id) of one item; the same answer every time for the same id."""
+        return self.assign_story(item_id, text, lang, published_at, event_types, places, orgs,
+                                 figures)[:2]
+
+    def assign_story(
         self,
         item_id: str,
         text: str,
@@ -136,8 +146,8 @@ class RedisStoryIndex:
         places: list[tuple[str, str]],
         orgs: list[str],
         figures: Figures,
-    ) -> tuple[str | None, str]:
-        """(duplicate_of, story_id) of one item; the same answer every time for the same id,
+    ) -> StoryAnswer:
+        """The item's `StoryAnswer`; the same duplicate and story every time for the same id,
         whichever processor asks (see the module doc)."""
         return self._assign(_h64(item_id), item_id, signature(text), published_at,
                             event_types, places, orgs, figures)
@@ -153,7 +163,7 @@ class RedisStoryIndex:
         places: list[tuple[str, str]],
         orgs: list[str],
         figures: Figures,
-    ) -> tuple[str | None, str]:
+    ) -> StoryAnswer:
         import redis
 
         published, expires = publication_and_expiry(published_at, self.window_days)
@@ -183,7 +193,7 @@ class RedisStoryIndex:
 
     def _decide(self, tx: Any, key: int, item_id: str, sig: bytes | None, hashes: list[int],
                 bands: list[str], features: tuple | None, events: list[str],
-                expires: int) -> tuple[str | None, str]:
+                expires: int) -> StoryAnswer:
         """Reads (after WATCH), decides, writes in MULTI/EXEC (raises WatchError on a race)."""
         p = self.prefix
         reads = self._redis.pipeline(transaction=False)
@@ -197,18 +207,18 @@ class RedisStoryIndex:
         stored_dup, stored_story = results[0]
         if stored_story is not None:
             tx.unwatch()
-            return (stored_dup.decode() or None), story_name(int(stored_story))
+            return StoryAnswer(stored_dup.decode() or None, story_name(int(stored_story)))
         buckets = results[1 : 1 + len(bands)]
         day_rows = results[1 + len(bands) : 1 + len(bands) + len(events)]
         slot = int(results[-1])
-        duplicate_of, story, dead = None, None, []
+        duplicate_of, story, dead, merged = None, None, [], []
         if sig is not None and any(buckets):
             found, dead = self._original(sig, buckets)
             if found is not None:
                 duplicate_of, story = found
         store_bands = sig is not None and duplicate_of is None
         if story is None and features is not None:
-            story = self._story(features, day_rows)
+            story, merged = self._story(features, day_rows)
         own_story = key if story is None else story
         tx.multi()
         tx.hset(f"{p}item:{key}", mapping={
@@ -231,7 +241,8 @@ class RedisStoryIndex:
             tx.expireat(event, expires, gt=True)
             tx.expireat(event, expires, nx=True)
         tx.execute()
-        return duplicate_of, story_name(own_story)
+        return StoryAnswer(duplicate_of, story_name(own_story),
+                           tuple(story_name(m) for m in merged))
 
     def _original(self, sig: bytes, buckets: list[list[tuple[bytes, float]]]
                   ) -> tuple[tuple[str, int] | None, list[bytes]]:
@@ -263,7 +274,7 @@ class RedisStoryIndex:
         return ((dup.decode() or item_id.decode()), int(story)), dead
 
     @staticmethod
-    def _story(features: tuple, day_rows: list[list[bytes]]) -> int | None:
+    def _story(features: tuple, day_rows: list[list[bytes]]) -> tuple[int | None, list[int]]:
         day, types = features[1], features[2]
         rows: list[tuple[int, ...]] = []
         for offset, members in zip(_DAY_ORDER, day_rows, strict=True):
@@ -275,11 +286,7 @@ class RedisStoryIndex:
                     taken += 1
                     if taken == MAX_STORY_CANDIDATES:
                         break
-        if not rows:
-            return None
-        scores = story_scores(features[1:], np.array([row[1:] for row in rows], dtype=np.int64))
-        best = int(np.argmax(scores))  # on a tie: the closest day, then the most recent
-        return rows[best][0] if scores[best] >= STORY_THRESHOLD else None
+        return chosen_stories(features, rows)
 
 
 def _redacted(url: str) -> str:

@@ -170,6 +170,10 @@ class Enrichment(BaseModel):
     severity: Severity = Field(default_factory=Severity)
     duplicate_of: str | None = Field(default=None, description="id of the earlier same text")
     story_id: str | None = Field(default=None, description="same event across sources/languages")
+    merged_stories: list[str] = Field(
+        default_factory=list,
+        description="earlier stories this report showed to be its own event (it matched a report "
+                    "of each): their reports now count with story_id")
     processed_at: datetime = Field(default_factory=utcnow)
 
 

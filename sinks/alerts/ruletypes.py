@@ -121,20 +121,41 @@ class FrequencyKind(RuleKind):
         o = self.options
         at, within = item_time(item), o.within.total_seconds()
         story = story_of(item) if o.per == "story" else "rule"
-        group = f"f:{story}"
         member = f"{item.source}\x1f{item.id}"
-        self.state.add(self.name, group, member, at, 2 * within)
-        near = self.state.members(self.name, group, at - within, at + within)
-        best = _densest(near, at, within, (lambda m: m.split("\x1f")[0]) if o.distinct == "source"
-                        else (lambda m: m))
-        sources = sorted({m.split("\x1f")[0] for m in best})
-        count = len(set(best.values()))
-        if count < o.count:
-            return []
-        what = "sources" if o.distinct == "source" else "reports"
-        of = "of this story " if o.per == "story" else ""
-        reason = (f"{count} {what} {of}within {format_duration(o.within)}: {_listed(sources)}")
-        return [Firing(f"frequency:{story}", reason, item)]
+        stories = [story]
+        if o.per == "story":
+            stories += self._merge(story, item, 2 * within)
+        firings: list[Firing] = []
+        for counted in stories:
+            group = f"f:{counted}"
+            self.state.add(self.name, group, member, at, 2 * within)
+            near = self.state.members(self.name, group, at - within, at + within)
+            best = _densest(near, at, within, (lambda m: m.split("\x1f")[0])
+                            if o.distinct == "source" else (lambda m: m))
+            sources = sorted({m.split("\x1f")[0] for m in best})
+            count = len(set(best.values()))
+            if count < o.count:
+                continue
+            what = "sources" if o.distinct == "source" else "reports"
+            of = "of this story " if o.per == "story" else ""
+            reason = (f"{count} {what} {of}within {format_duration(o.within)}: {_listed(sources)}")
+            firings.append(Firing(f"frequency:{counted}", reason, item))
+            break  # one alert per report: the first story it completes
+        return firings
+
+    def _merge(self, story: str, item: EnrichedItem, horizon: float) -> list[str]:
+        """Stories merged by the story index count as one: the reports of the stories this
+        item showed to be its own (`merged_stories`: it matched a report of each) join its
+        story's group, and each of them remembers it (`m:<story>`), so a report of theirs that
+        comes later (items need not arrive in assignment order) counts there too; returns the
+        stories the item also counts in. Without it, three sources of one event split over
+        two story ids by the order they arrived in (a region-only report and a town report
+        below the story threshold together, both above it with a third) make no alert."""
+        for other in item.enrichment.merged_stories if item.enrichment else []:
+            self.state.add(self.name, f"m:{other}", story, item_time(item), horizon)
+            for member, at in self.state.members(self.name, f"f:{other}"):
+                self.state.add(self.name, f"f:{story}", member, at, horizon)
+        return [m for m, _ in self.state.members(self.name, f"m:{story}") if m != story]
 
 
 def _densest(rows: list[tuple[str, float]], at: float, within: float,
