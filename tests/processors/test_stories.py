@@ -257,24 +257,36 @@ def test_an_index_of_other_parameters_is_set_aside_and_rebuilt(tmp_path):
     assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='params'").fetchone()[0] != "3:128:9x13:1"
 
 
-def test_a_report_matching_two_stories_merges_them(index: StoryIndex) -> None:
+
+MENAKA_REGION = {"event_types": ["attack_on_civilians"], "places": [("Ménaka", "Ménaka")],
+                 "orgs": ["isgs", "fama", "minusma"], "figures": Figures(killed=9)}
+
+
+def _menaka(index):
     """The demo's Ménaka operation: maliweb names only the region (0.71 with anadolu's town
     report, below the threshold; 0.79 with rfi's), so maliweb then anadolu make two stories,
-    and rfi (0.88 with anadolu) joins anadolu's and names maliweb's as the same event. A later
-    report like maliweb's then joins the merged story, not maliweb's."""
-    region = {"event_types": ["attack_on_civilians"], "places": [("Ménaka", "Ménaka")],
-              "orgs": ["isgs", "fama", "minusma"], "figures": Figures(killed=9)}
+    and rfi (0.88 with anadolu) joins anadolu's and names maliweb's as the same event."""
     town = [("Andéramboukane", "Ménaka"), ("Ménaka", "Ménaka")]
-    maliweb = index.assign_story("maliweb", "m", "fr", DAY, **region)
+    maliweb = index.assign_story("maliweb", "m", "fr", DAY, **MENAKA_REGION)
     anadolu = index.assign_story(
         "anadolu", "a", "en", DAY, ["armed_clash", "air_strike", "attack_on_civilians"], town,
         ["fama", "islamic-state", "isgs", "al-qaeda", "un", "minusma"], Figures())
     rfi = index.assign_story("rfi", "r", "fr", DAY, ["attack_on_civilians", "air_strike"], town,
                              ["fama", "isgs", "minusma", "mali-government"], Figures())
+    return maliweb, anadolu, rfi
+
+
+def test_a_report_matching_two_stories_names_the_other(index) -> None:
+    maliweb, anadolu, rfi = _menaka(index)
     assert maliweb.story_id != anadolu.story_id
     assert rfi.story_id == anadolu.story_id
     assert rfi.merged_stories == (maliweb.story_id,)
     assert maliweb.merged_stories == anadolu.merged_stories == ()
-    assert index.assign_story("later", "l", "fr", DAY, **region).story_id == anadolu.story_id
     # stored answers do not change
-    assert index.assign("maliweb", "m", "fr", DAY, **region)[1] == maliweb.story_id
+    assert index.assign("maliweb", "m", "fr", DAY, **MENAKA_REGION)[1] == maliweb.story_id
+
+
+def test_a_later_report_joins_the_merged_story(index: StoryIndex) -> None:
+    """The SQLite index points the merged story's candidate rows at the story it joined."""
+    _, anadolu, _ = _menaka(index)
+    assert index.assign_story("later", "l", "fr", DAY, **MENAKA_REGION).story_id == anadolu.story_id
