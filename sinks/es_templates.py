@@ -205,6 +205,7 @@ def alerts_mappings(analyzers: Iterable[str]) -> dict[str, Any]:
         "properties": {
             "id": {"type": "keyword"},
             "rule": _KW,
+            "rule_type": _KW,  # any, frequency, spike, new_term, flatline: a Kibana filter
             "item_id": _KW_URL,
             "story_id": _KW,
             "digest_id": _KW,

@@ -136,6 +136,8 @@ def test_veille_alert_evaluates_rule_types_on_the_kafka_stream(distributed, tmp_
     quiet = [why for rule, kind, why in found if rule == "quiet-source" and "wanep" in why]
     assert len(quiet) == 1 and quiet[0].startswith("source wanep: no item for "), found
     assert "(last: 2026-01-03 09:00 UTC; expected one within 2d)" in quiet[0]
+    by_type = distributed.es.count(index=alias, query={"term": {"rule_type": "frequency"}})
+    assert by_type["count"] >= 1  # searchable by rule type (a keyword in the alerts mapping)
 
 
 def test_redis_window_state_is_bounded(services: dict[str, str], namespace: str) -> None:

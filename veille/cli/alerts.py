@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from veille.cli import output
-from veille.cli.common import safe
+from veille.cli.common import safe, usage_error
 from veille.settings import ConfigError
 
 __all__ = ["alerts_app", "alerts_summary", "rules_app"]
@@ -228,7 +228,7 @@ def alerts_retry(
     from sinks.alerts.stage import load_configured_rules
 
     if bool(key) == all_failed:
-        raise ConfigError("name one delivery KEY or give --all (see `veille alerts failed`)")
+        usage_error("name one delivery KEY or give --all (see `veille alerts failed`)")
     done = retry_failed(load_configured_rules(), key)
     if not done and all_failed:
         console.print("no failed delivery to retry")

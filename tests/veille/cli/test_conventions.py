@@ -95,7 +95,8 @@ def test_export_writes_with_out_and_still_takes_the_old_output(embedded: Path, t
 
 @pytest.mark.parametrize("args", [["export", "--format", "csv"],
                                   ["export", "--out", "x", "--output", "y"],
-                                  ["search", "Kidal AND"]])
+                                  ["search", "Kidal AND"],
+                                  ["alerts", "retry"]])
 def test_usage_errors_are_called_usage_errors(embedded: Path, args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
