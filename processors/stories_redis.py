@@ -65,6 +65,7 @@ from processors.stories import (
     SCHEMA,
     StoryAnswer,
     StoryIndex,
+    StoryIndexBase,
     _features,
     _h64,
     chosen_stories,
@@ -86,7 +87,7 @@ MAX_ATTEMPTS = 200
 _EVENT = struct.Struct(">7q")  # story, types, name, level, orgs, killed, key
 
 
-class RedisStoryIndex:
+class RedisStoryIndex(StoryIndexBase):
     """Duplicate and story assignment over a sliding window, shared in Redis."""
 
     def __init__(self, url: str, namespace: str = "veille", window_days: int = 30,
@@ -116,25 +117,12 @@ class RedisStoryIndex:
     def close(self) -> None:
         self._redis.close()
 
-    def __enter__(self) -> RedisStoryIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __len__(self) -> int:
         return sum(1 for _ in self._redis.scan_iter(match=f"{self.prefix}item:*", count=1000))
 
     def prune(self, now: datetime) -> int:
         """Nothing to do: keys expire (EXPIREAT) and buckets drop expired members on reads."""
         return 0
-
-    def assign(self, item_id: str, text: str, lang: str, published_at: datetime | None,
-               event_types: list[str], places: list[tuple[str, str]], orgs: list[str],
-               figures: Figures) -> tuple[str | None, str]:
-        """(duplicate_of, story_id) of one item; the same answer every time for the same id."""
-        return self.assign_story(item_id, text, lang, published_at, event_types, places, orgs,
-                                 figures)[:2]
 
     def assign_story(
         self,
