@@ -148,17 +148,7 @@ def _minimal_pdf(content: bytes = b"") -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    return _pdf(objs)
 
 
 def test_pdf_without_text_raises():
@@ -292,32 +282,10 @@ def test_unreadable_pdf_keeps_its_kind():
 
 def test_a_bomb_in_a_round_is_pdf_too_large_and_the_round_goes_on(tmp_path):
     """The French PDF of a record is a bomb: reported as pdf_too_large, Arabic and English kept."""
-    import shutil
+    from crawlers.mirror import Mirror
+    from tests.support.sites import crawl, un_documents_site
 
-    import yaml
-
-    from crawlers.mirror import FIXTURES, Mirror
-    from tests.support.sites import crawl
-
-    site_root = FIXTURES / "un-documents"
-    site = tmp_path / "sites/un-documents"
-    (site / "files").mkdir(parents=True)
-    shutil.copy(site_root / "digitallibrary.un.org/search-symbol-S_2020_476.xml", site / "files/search.xml")
-    shutil.copy(FILES / "S_2020_476-EN.pdf", site / "files/en.pdf")
-    shutil.copy(FILES / "S_2020_476-AR.pdf", site / "files/ar.pdf")
-    (site / "files/fr.pdf").write_bytes(flate_bomb(400))
-    routes = [{"url": "https://digitallibrary.un.org/search?p=S/2020/476&of=xm", "file": "files/search.xml"}]
-    for lang in ("en", "fr", "ar"):
-        routes.append({
-            "url": f"https://documents.un.org/api/symbol/access?s=S/2020/476&l={lang}&t=pdf",
-            "file": f"files/{lang}.pdf",
-            "content_type": "application/pdf",
-        })
-    (site / "site.yaml").write_text(yaml.safe_dump({"routes": routes}), encoding="utf-8")
-    registry = yaml.safe_load((ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    entry = next(s for s in registry["sources"] if s["key"] == "un-documents")
-    entry["urls"] = ["https://digitallibrary.un.org/search?p=S/2020/476&f=symbol&of=xm"]
-    (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    un_documents_site(tmp_path, flate_bomb(400))
     with Mirror(root=tmp_path / "sites") as mirror:
         stats, items, errors = crawl(tmp_path / "home", mirror.env_value(), "un-documents",
                                      tmp_path / "sources.yaml",

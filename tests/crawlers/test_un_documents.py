@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import difflib
 import re
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from lxml import etree
 
 from crawlers.ids import document_id
 from crawlers.mirror import FIXTURES, Mirror
 from crawlers.spiders.un_documents import doc_type_for, marc_date, parse_record, pdf_body
-from tests.support.sites import crawl
+from tests.support.sites import crawl, un_documents_site
 from veille.schema import DocType
 from veille.settings import REPO_ROOT
 
@@ -81,28 +79,8 @@ def test_reports_are_reports(documents_round):
 @pytest.fixture
 def corrupt_site(tmp_path: Path) -> Path:
     """A one-record search whose French PDF is corrupt; English and Arabic are fine."""
-    root = tmp_path / "sites"
-    site = root / "un-documents"
-    (site / "files").mkdir(parents=True)
-    marc = (SITE / "digitallibrary.un.org/search-symbol-S_2020_476.xml").read_bytes()
-    (site / "files/search.xml").write_bytes(marc)
-    shutil.copy(SITE / "documents.un.org/files/S_2020_476-EN.pdf", site / "files/en.pdf")
-    shutil.copy(SITE / "documents.un.org/files/S_2020_476-AR.pdf", site / "files/ar.pdf")
     good = (SITE / "documents.un.org/files/S_2020_476-FR.pdf").read_bytes()
-    (site / "files/fr.pdf").write_bytes(good[:400] + b"\x00garbage" * 50)
-    routes = [{"url": "https://digitallibrary.un.org/search?p=S/2020/476&of=xm", "file": "files/search.xml"}]
-    for lang in ("en", "fr", "ar"):
-        routes.append({
-            "url": f"https://documents.un.org/api/symbol/access?s=S/2020/476&l={lang}&t=pdf",
-            "file": f"files/{lang}.pdf",
-            "content_type": "application/pdf",
-        })
-    (site / "site.yaml").write_text(yaml.safe_dump({"routes": routes}), encoding="utf-8")
-    registry = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    entry = next(s for s in registry["sources"] if s["key"] == "un-documents")
-    entry["urls"] = ["https://digitallibrary.un.org/search?p=S/2020/476&f=symbol&of=xm"]
-    (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
-    return tmp_path
+    return un_documents_site(tmp_path, good[:400] + b"\x00garbage" * 50)
 
 
 def test_corrupt_pdf_is_reported_and_other_languages_go_through(corrupt_site):

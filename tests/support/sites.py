@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,30 @@ def expected_id(entry: dict) -> str:
 def all_source_keys() -> list[str]:
     data = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
     return [s["key"] for s in data["sources"]]
+
+
+def un_documents_site(root: Path, french_pdf: bytes) -> Path:
+    """A one-record un-documents site under `root/sites` (S/2020/476, its recorded English
+    and Arabic PDFs) whose French PDF is `french_pdf`, and `root/sources.yaml` holding only
+    that source pointed at it: for the tests of a bad PDF in a round. Returns `root`."""
+    recorded = FIXTURES / "un-documents"
+    site = root / "sites" / "un-documents"
+    (site / "files").mkdir(parents=True)
+    shutil.copy(recorded / "digitallibrary.un.org/search-symbol-S_2020_476.xml", site / "files/search.xml")
+    for lang in ("en", "ar"):
+        shutil.copy(recorded / f"documents.un.org/files/S_2020_476-{lang.upper()}.pdf",
+                    site / f"files/{lang}.pdf")
+    (site / "files/fr.pdf").write_bytes(french_pdf)
+    routes = [{"url": "https://digitallibrary.un.org/search?p=S/2020/476&of=xm", "file": "files/search.xml"}]
+    for lang in ("en", "fr", "ar"):
+        routes.append({
+            "url": f"https://documents.un.org/api/symbol/access?s=S/2020/476&l={lang}&t=pdf",
+            "file": f"files/{lang}.pdf",
+            "content_type": "application/pdf",
+        })
+    (site / "site.yaml").write_text(yaml.safe_dump({"routes": routes}), encoding="utf-8")
+    registry = yaml.safe_load((REPO_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    entry = next(s for s in registry["sources"] if s["key"] == "un-documents")
+    entry["urls"] = ["https://digitallibrary.un.org/search?p=S/2020/476&f=symbol&of=xm"]
+    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    return root
