@@ -42,13 +42,8 @@ def demo(
     """Serves the offline mirror on localhost and runs one full round over every source."""
     from crawlers.crawl_round import start_round
     from crawlers.mirror import Mirror
-    from veille.cli.wiring import (
-        CONSUMING,
-        build_stages,
-        delivery_worker,
-        finish_alerts,
-        recover_deliveries,
-    )
+    from sinks.alerts.in_process import delivery_worker, finish_alerts, recover_deliveries
+    from veille.cli.wiring import CONSUMING, build_stages
 
     use_home(home or get_settings().home / "demo")
     setup_logging("INFO" if verbose else "WARNING")

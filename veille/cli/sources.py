@@ -158,8 +158,9 @@ def sources_status(
     last new item, items per day, extraction completeness, errors by kind, and why."""
     from crawlers.source_health import check_sources
     from crawlers.state import open_state
+    from sinks.alerts.in_process import drain_deliveries
+    from sinks.alerts.source_broken import SourceBrokenAlerts
     from sinks.store import open_store
-    from veille.cli.wiring import SourceBrokenAlerts, drain_deliveries
 
     sources = configured_registry()
     for key in source or []:

@@ -27,12 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sinks.alerts.in_process import (  # noqa: F401 - drain_deliveries: commands find it here too
-    delivery_worker,
-    drain_deliveries,
-    finish_alerts,
-    recover_deliveries,
-)
+from sinks.alerts.in_process import delivery_worker, finish_alerts, recover_deliveries
 from sinks.alerts.source_broken import SourceBrokenAlerts
 from veille.cli.errors import preflight
 from veille.settings import Settings, get_settings
