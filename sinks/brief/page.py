@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sinks.alerts.wording import Kind, label_name
+from sinks.alerts.wording import Kind, label_name, label_names
 from sinks.brief.stories import Story, rank_stories
 
 WEEK_DAYS = 7
@@ -309,6 +309,18 @@ def _flags(story: Story) -> str:
     return " ".join(out)
 
 
+_LABEL_REASON = re.compile(r"^([a-z_]+) \(([0-9.e+-]+)\)$")
+
+
+def _reason(reason: str) -> str:
+    """Severity names the event label by its id ("armed_clash (0.85)"); an analyst reads
+    "Armed clash (0.85)". Casualty reasons ("12 killed") are already words and stay."""
+    m = _LABEL_REASON.match(reason)
+    if not m or m.group(1) not in label_names("event_types"):
+        return reason
+    return f"{label_name('event_types', m.group(1), LANGUAGE)} ({m.group(2)})"
+
+
 def _story_html(story: Story) -> str:
     item, others = story.lead, story.items[1:]
     enr = _enrichment(item)
@@ -330,7 +342,7 @@ def _story_html(story: Story) -> str:
              + _chips((label_name("topics", x, LANGUAGE) for x in _labels(item, "topics")), "tp")
              + _chips(places, "pl")
              + _chips((o.get("name") or o.get("id") for o in enr.get("orgs") or []), "org"))
-    reasons = (enr.get("severity") or {}).get("reasons") or []
+    reasons = [_reason(r) for r in (enr.get("severity") or {}).get("reasons") or []]
     also = ""
     if others:
         refs = [_link(o.get("url"), _e(o.get("source") or "?"), o.get("title")) for o in others[:6]]

@@ -117,9 +117,9 @@ def test_labels_are_shown_by_their_english_names(items: list[dict], page: str) -
     named = {names["en"] for kind in ("event_types", "topics") for names in label_names(kind).values()}
     assert topics and set(topics) <= named, topics
     assert chips & named and not any("_" in c for c in chips), chips
-    # Outside the severity reasons (the classifier's own words, shown as it wrote them), no id.
-    for reasons in doc.xpath("//p[@class='reasons']"):
-        reasons.drop_tree()
+    # The severity reasons too: "Armed clash (0.85)", not the classifier's "armed_clash (0.85)".
+    reasons = [r.text_content() for r in doc.xpath("//p[@class='reasons']")]
+    assert any(name in r for r in reasons for name in named), reasons
     ids = {e["label"] for i in items for e in i["enrichment"]["event_types"] + i["enrichment"]["topics"]}
     assert [label for label in ids if "_" in label], "the test texts name no label with an underscore"
     assert not [label for label in ids if "_" in label and label in doc.text_content()]
