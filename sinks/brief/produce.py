@@ -65,11 +65,15 @@ def record_brief(home: Path, kind: str, end: datetime) -> None:
     tmp.replace(path)
 
 
-def default_window(end: datetime, last: datetime | None, newest: datetime | None) -> Window:
+def default_window(end: datetime, last: datetime | None, newest: datetime | None,
+                   first: timedelta | None = None) -> Window:
     """The window when none is given (see the module doc). `last`: the previous brief's end
-    (None if unknown or not wanted); `newest`: the newest item time not after `end`."""
+    (None if unknown or not wanted); `newest`: the newest item time not after `end`; `first`:
+    a scheduled brief's span when there is no recent last brief (its schedule's period)."""
     if last is not None and timedelta(0) < end - last <= FALLBACK_SPAN:
         return Window(end, end - last, "since the last brief")
+    if first is not None:
+        return Window(end, min(first, FALLBACK_SPAN), "first brief")
     if newest is not None and end - newest <= DEFAULT_SPAN:
         return Window(end, DEFAULT_SPAN, "the last 24 hours")
     return Window(end, FALLBACK_SPAN, "the last 7 days (nothing in the last 24 hours)")

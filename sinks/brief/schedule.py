@@ -134,10 +134,8 @@ class ScheduledBrief:
         home = self.settings.home
         try:
             last = produce.last_brief(home, "mail")
-            first_span = min(self.schedule.every or produce.DEFAULT_SPAN, produce.FALLBACK_SPAN)
-            window = (produce.Window(now, now - last, "since the last brief")
-                      if last and timedelta(0) < now - last <= produce.FALLBACK_SPAN
-                      else produce.Window(now, first_span, "first brief"))
+            window = produce.default_window(now, last, None,
+                                            first=self.schedule.every or produce.DEFAULT_SPAN)
             brief = produce.make_brief(produce.store_export(self.settings), window, top=self.brief.top,
                                        alerts=produce.period_alerts(self.settings),
                                        health=self.health(), now=now)

@@ -58,6 +58,11 @@ def test_default_window() -> None:
     assert default_window(now, None, now - timedelta(days=3)).span == FALLBACK_SPAN
     assert default_window(now, now - timedelta(days=9), now - timedelta(hours=2)).span == timedelta(hours=24)
     assert default_window(now, None, None).span == FALLBACK_SPAN
+    # a scheduled brief: since its last one, else its own period (at most a week), never newest
+    scheduled = default_window(now, None, now - timedelta(days=3), first=timedelta(hours=6))
+    assert (scheduled.span, scheduled.why) == (timedelta(hours=6), "first brief")
+    assert default_window(now, now - timedelta(hours=5), None, first=timedelta(hours=6)).span == timedelta(hours=5)
+    assert default_window(now, None, None, first=timedelta(days=30)).span == FALLBACK_SPAN
 
 
 def test_growing_and_new_flags() -> None:
