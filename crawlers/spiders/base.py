@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawlers.config import crawler_settings
 from crawlers.doc_types import infer_doc_type
 from crawlers.extract import Article, ExtractionError, decode_html, extract_article
 from crawlers.ids import canonical_url
@@ -59,7 +60,7 @@ class VeilleSpider(scrapy.Spider):
             from scrapy.utils.asyncio import call_later
 
             # the sources' own `max_round_seconds`, else the setting; the shortest bounds the round
-            seconds = min(s.max_round_seconds or get_settings().max_round_seconds for s in self.sources)
+            seconds = min(s.max_round_seconds or crawler_settings().max_round_seconds for s in self.sources)
             self._round_deadline = time.monotonic() + seconds
             self._round_timer = call_later(seconds, self._out_of_time, seconds)
 

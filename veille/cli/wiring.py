@@ -125,10 +125,12 @@ def build_stages(names: Sequence[str] = EVERY_STAGE, batch_size: int | None = No
         if batch_size:
             pipeline.stages[-1].batch_size = batch_size
     if "collector" in names or health:
+        from crawlers.config import crawler_settings
         from crawlers.source_health import HealthChecker
         from crawlers.state import open_state
         from veille.sources import load_registry
 
+        crawler_settings()  # a bad VEILLE_* of the crawlers stops start-up, not a round's child
         pipeline.registry = load_registry(get_settings().sources_path())
         pipeline.state = open_state()
         pipeline.health = HealthChecker(pipeline.registry, pipeline.state, pipeline.store,
