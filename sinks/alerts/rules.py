@@ -529,6 +529,13 @@ class RuleSet:
                 "the process that delivers (docker compose: .env, see .env.example), or disable "
                 "the rule; `veille rules check --no-secrets` checks the file alone")
 
+    def listing(self, muted: dict[str, datetime]) -> list[dict[str, Any]]:
+        """One row a rule (`veille rules list`): its type, channels and delivery mode, and
+        until when it is muted (`muted`: rule → end of its mute, `sinks.alerts.windows`)."""
+        return [{"rule": r.name, "type": r.type, "enabled": r.enabled, "channels": r.channels,
+                 "mode": r.mode_name, "muted_until": muted[r.name].isoformat() if r.name in muted
+                 else None, "description": r.description} for r in self.rules]
+
     def get(self, name: str) -> Rule:
         for rule in self.rules:
             if rule.name == name:
