@@ -22,8 +22,8 @@ from crawlers.address_guard import (
 )
 from crawlers.config import crawler_settings
 from crawlers.mirror import from_mirror, resolve_mirror, to_mirror
-from veille.settings import ConfigError, get_settings
-from veille.sources import load_registry
+from veille.settings import ConfigError
+from veille.sources import configured_registry
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class AddressGuardMiddleware:
             registry = getattr(getattr(self.crawler, "spider", None), "registry", None)
             if registry is None:
                 try:
-                    registry = load_registry(get_settings().sources_path())
+                    registry = configured_registry()
                 except ConfigError:
                     registry = None
             sources = registry.sources if registry is not None else []

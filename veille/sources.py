@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from veille.durations import parse_duration
 from veille.schema import DocType
-from veille.settings import ConfigError
+from veille.settings import ConfigError, get_settings
 
 Kind = Literal["rss", "html", "api", "documents"]
 
@@ -225,3 +225,9 @@ def load_registry(path: Path) -> Registry:
     except ValidationError as exc:
         problems = "\n  ".join(_describe(e, raw) for e in exc.errors())
         raise ConfigError(f"{path}: invalid sources file:\n  {problems}") from None
+
+
+def configured_registry() -> Registry:
+    """The registry this process is configured with: VEILLE_SOURCES, else the checkout's
+    sources.yaml (`Settings.sources_path`), validated. What every room and command reads."""
+    return load_registry(get_settings().sources_path())

@@ -24,8 +24,7 @@ from crawlers.ids import canonical_url
 from crawlers.round_report import RoundReport, failure_kind
 from crawlers.state import open_state
 from veille.schema import DocType
-from veille.settings import get_settings
-from veille.sources import Registry, Source, load_registry
+from veille.sources import Registry, Source, configured_registry
 
 ROUND_TIME_LIMIT = "round_time_limit"
 """Why a spider closed when its round's wall time (`max_round_seconds`) ran out."""
@@ -36,7 +35,7 @@ class VeilleSpider(scrapy.Spider):
 
     def __init__(self, source: str | None = None, registry: Registry | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.registry = registry or load_registry(get_settings().sources_path())
+        self.registry = registry or configured_registry()
         if source:
             self.sources = [self.registry.get(key.strip()) for key in source.split(",") if key.strip()]
         else:

@@ -11,8 +11,9 @@ import typer
 from rich.live import Live
 
 from veille.cli import output
-from veille.cli.common import configured_registry, console, err, safe, setup_logging, use_home
+from veille.cli.common import console, err, safe, setup_logging, use_home
 from veille.settings import ConfigError, get_settings, reset_settings
+from veille.sources import configured_registry
 
 
 def _round_table(title: str, registry, stats, stored) -> output.Table:

@@ -20,8 +20,9 @@ from pathlib import Path
 import typer
 
 from veille.cli import output
-from veille.cli.common import configured_registry, console, err, safe, usage_error
+from veille.cli.common import console, err, safe, usage_error
 from veille.settings import get_settings
+from veille.sources import configured_registry
 from veille.textsafe import clean
 
 sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")

@@ -128,10 +128,10 @@ def build_stages(names: Sequence[str] = EVERY_STAGE, batch_size: int | None = No
         from crawlers.config import crawler_settings
         from crawlers.source_health import HealthChecker
         from crawlers.state import open_state
-        from veille.sources import load_registry
+        from veille.sources import configured_registry
 
         crawler_settings()  # a bad VEILLE_* of the crawlers stops start-up, not a round's child
-        pipeline.registry = load_registry(get_settings().sources_path())
+        pipeline.registry = configured_registry()
         pipeline.state = open_state()
         pipeline.health = HealthChecker(pipeline.registry, pipeline.state, pipeline.store,
                                         on_broken=SourceBrokenAlerts())
