@@ -396,6 +396,13 @@ class Rule(_Strict):
         return f"1 per story / {format_duration(self.throttle.window)}" + (
             f"\nat most {cap}/hour" if cap else "")
 
+    def describe_mode(self) -> str:
+        """The delivery mode in words, for a table: immediate, or digest every <duration>."""
+        from veille.durations import format_duration
+
+        every = self.digest_every
+        return f"digest every {format_duration(every)}" if every else "immediate"
+
     def describe_when(self) -> str:
         """The conditions and the type's options, one per line, lists joined (for a table)."""
 

@@ -43,7 +43,6 @@ def rules_check(
     default), that every channel an enabled rule sends to finds its secret in the environment;
     exit 2 if not."""
     from sinks.alerts.stage import load_configured_rules
-    from veille.durations import format_duration as duration
 
     ruleset = load_configured_rules(path)
     missing = ruleset.missing_secrets() if secrets else []
@@ -52,11 +51,9 @@ def rules_check(
     table = output.table(f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid",
                    "rule", "on", "type", "when", "channels", "throttle", "mode")
     for rule in ruleset.rules:
-        every = rule.digest_every
         table.add_row(safe(rule.name), "yes" if rule.enabled else "no", rule.type,
                       safe(rule.describe_when(), 2000, one_line=False),
-                      safe(", ".join(rule.channels)), rule.describe_throttle(),
-                      f"digest every {duration(every)}" if every else "immediate")
+                      safe(", ".join(rule.channels)), rule.describe_throttle(), rule.describe_mode())
     if not as_json:
         console.print(table)
     if missing:
