@@ -1,8 +1,9 @@
 """Scrapy settings for every veille spider, in one place (`scrapy.cfg` points here).
 
-Values that operators tune come from `VEILLE_*` variables (see crawlers/config.py and veille.settings) so that
-`scrapy crawl` and `veille run` behave the same; politeness, size limits and address
-checks are downloader middleware, written once for all spiders.
+Values that operators tune come from `VEILLE_*` variables (the crawlers' own in
+crawlers/config.py, the shared ones in veille.settings) so that `scrapy crawl` and `veille run`
+behave the same; politeness, size limits and address checks are downloader middleware, written
+once for all spiders.
 """
 
 from crawlers.config import crawler_settings

@@ -94,6 +94,7 @@ class Settings(BaseSettings):
         """VEILLE_RULES, else the checkout's rules.yaml (the image: /etc/veille/rules.yaml)."""
         return self.rules or REPO_ROOT / "rules.yaml"
 
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$")
 # Settings whose value may hold a password (user:password@ in a URL).
