@@ -147,27 +147,26 @@ def sources_status(
     """Health of every enabled source: status (ok, degraded, broken, never), last success,
     last new item, items per day, extraction completeness, errors by kind, and why."""
     from crawlers.source_health import check_sources
-    from crawlers.state import open_state
     from sinks.alerts.in_process import drain_deliveries
-    from sinks.alerts.source_broken import SourceBrokenAlerts
-    from sinks.store import open_store
+    from veille.cli.wiring import build_stages
 
-    sources = configured_registry()
+    # The registry, collection state and health check `veille run` checks with, built once.
+    pipeline = build_stages((), health=True)
+    assert pipeline.registry is not None and pipeline.health is not None
     for key in source or []:
-        sources.get(key)  # an unknown key is a configuration error naming the known ones
-    state, store = open_state(), open_store()
-    on_broken = SourceBrokenAlerts() if alert else None
+        pipeline.registry.get(key)  # an unknown key is a configuration error naming the known ones
+    store = pipeline.store()  # without the indexer, build_stages leaves the store to open
     now = datetime.now(UTC)
     try:
-        healths, raised = check_sources(sources, state, store, now, on_broken=on_broken,
+        healths, raised = check_sources(pipeline.registry, pipeline.state, store, now,
+                                        on_broken=pipeline.health.on_broken if alert else None,
                                         keys=source or None)
         if raised:
             # The log channel prints its block on stdout: keep --json output parseable.
             with contextlib.redirect_stdout(sys.stderr if as_json else sys.stdout):
                 drain_deliveries(timeout=60.0)
     finally:
-        if on_broken is not None:
-            on_broken.close()
+        pipeline.close()
         store.close()
     if as_json:
         typer.echo(json.dumps([h.document() for h in healths], ensure_ascii=False, indent=2))

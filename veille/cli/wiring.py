@@ -5,7 +5,7 @@ their stage names, `processor`, `indexer`, `alerter`, run by `veille process`, `
 `alert`), and the collector (`collector`, run by `veille crawl`: the scheduler, whose
 source-health check after each round raises the built-in "source-broken" alert through an
 `AlertEngine`, `sinks/alerts/source_broken.py`). `veille run` and `veille demo` build them
-all; the one in-process wait for alert deliveries at the end of a one-shot command is
+all, `veille sources status` the health check alone; the one in-process wait for alert deliveries at the end of a one-shot command is
 `drain_deliveries` (`sinks/alerts/in_process.py`).
 
 The long-lived processes (`run_all`, `run_crawl`, `run_stage`) stop on SIGTERM after the
