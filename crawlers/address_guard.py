@@ -35,6 +35,8 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
+from veille.sources import LINK_LOCAL  # metadata services live here
+
 log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -43,8 +45,6 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan", ".intranet")
 _NAT64_WKP = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use: never global
-_LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"),
-               ipaddress.ip_network("fd00:ec2::/32"))  # metadata services live here
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 
@@ -126,7 +126,7 @@ def is_public(address: str | IPAddress) -> bool:
 
 def is_link_local(address: IPAddress) -> bool:
     inner = embedded_ipv4(address) or address
-    return any(inner in net for net in _LINK_LOCAL if inner.version == net.version)
+    return any(inner in net for net in LINK_LOCAL if inner.version == net.version)
 
 
 def is_local_name(host: str) -> bool:

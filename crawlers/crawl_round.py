@@ -14,8 +14,8 @@ import sys
 import uuid
 
 from crawlers.state import RoundStats, open_state
-from veille.settings import REPO_ROOT, get_settings
-from veille.sources import Source, load_registry
+from veille.settings import REPO_ROOT
+from veille.sources import Source, configured_registry
 from veille.sqlite_db import CHECKED_ENV
 
 
@@ -26,7 +26,7 @@ def crawl_in_this_process(source_keys: list[str], round_id: str) -> None:
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    registry = load_registry(get_settings().sources_path())
+    registry = configured_registry()
     process = CrawlerProcess(settings)
     loader = process.spider_loader
     state = open_state()

@@ -11,8 +11,7 @@ import logging
 import dramatiq
 
 from veille.broker import broker  # noqa: F401 - selects the broker before actors are declared
-from veille.settings import get_settings
-from veille.sources import load_registry
+from veille.sources import configured_registry
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +22,6 @@ def crawl_source(source_key: str, round_id: str | None = None) -> None:
     (given by the sender, so it can tell when exactly this round is over)."""
     from crawlers.crawl_round import run_round
 
-    source = load_registry(get_settings().sources_path()).get(source_key)
+    source = configured_registry().get(source_key)
     stats = run_round([source], round_id)[source_key]
     log.info("round for %s: %d new, %d unchanged, %d errors", source_key, stats.items, stats.unchanged, stats.error_count)

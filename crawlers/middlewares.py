@@ -20,9 +20,10 @@ from crawlers.address_guard import (
     normalise_host,
     proxied,
 )
+from crawlers.config import crawler_settings
 from crawlers.mirror import from_mirror, resolve_mirror, to_mirror
-from veille.settings import ConfigError, get_settings
-from veille.sources import load_registry
+from veille.settings import ConfigError
+from veille.sources import configured_registry
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class _MirrorPorts:
     @classmethod
     def get(cls) -> dict[str, int]:
         if cls.ports is None:
-            cls.ports = resolve_mirror(get_settings().mirror)
+            cls.ports = resolve_mirror(crawler_settings().mirror)
         return cls.ports
 
     @classmethod
@@ -66,7 +67,7 @@ class AddressGuardMiddleware:
             registry = getattr(getattr(self.crawler, "spider", None), "registry", None)
             if registry is None:
                 try:
-                    registry = load_registry(get_settings().sources_path())
+                    registry = configured_registry()
                 except ConfigError:
                     registry = None
             sources = registry.sources if registry is not None else []
@@ -75,7 +76,7 @@ class AddressGuardMiddleware:
             for one in self._allowances.values():
                 merged = merged.merge(one)
             self._allowances[None] = merged
-            ConnectGuard.configure(allow_all=get_settings().allow_private_hosts, mirror=bool(_MirrorPorts.get()),
+            ConnectGuard.configure(allow_all=crawler_settings().allow_private_hosts, mirror=bool(_MirrorPorts.get()),
                                    allowances=[merged])
         return self._allowances
 
@@ -87,7 +88,7 @@ class AddressGuardMiddleware:
         ConnectGuard.mirror = bool(ports)
         allowance = allowances.get(request.meta.get("source"), allowances[None])
         try:
-            check_url(request.url, ports, get_settings().allow_private_hosts, allowance,
+            check_url(request.url, ports, crawler_settings().allow_private_hosts, allowance,
                       via_proxy=proxied(request.url, request.meta.get("proxy")))
         except BlockedAddress as exc:
             raise IgnoreRequest(f"blocked: {exc}") from exc

@@ -94,9 +94,9 @@ class PdfLimits:
 
     @classmethod
     def from_settings(cls) -> PdfLimits:
-        from veille.settings import get_settings
+        from crawlers.config import crawler_settings
 
-        s = get_settings()
+        s = crawler_settings()
         return cls(s.pdf_max_bytes, s.pdf_max_pages, s.pdf_max_inflated_bytes,
                    s.pdf_max_memory_mb, s.pdf_timeout)
 

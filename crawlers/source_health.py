@@ -135,6 +135,22 @@ class SourceHealth(BaseModel):
         doc["errors"] = {"last_24h": dict(self.errors_24h), "last_round": dict(self.errors_last_round)}
         return doc
 
+    def summary(self, now: datetime) -> dict[str, str]:
+        """The figures as an operator reads them (`veille sources status`), column by column:
+        times with how long ago, counts of errors by kind, one reason a line."""
+        def when(value: datetime | None) -> str:
+            return "-" if value is None else f"{value:%Y-%m-%d %H:%M} ({format_duration(now - value)} ago)"
+
+        last_round = ", ".join(f"{k}:{n}" for k, n in sorted(self.errors_last_round.items()))
+        return {
+            "source": self.source, "status": self.status, "last success": when(self.last_success),
+            "last new item": when(self.last_new_item), "items/day": f"{self.items_per_day:.1f}",
+            "complete": "-" if self.completeness is None else f"{self.completeness:.0%}",
+            "errors 24h": ", ".join(f"{k}:{n}" for k, n in sorted(self.errors_24h.items())) or "-",
+            "last round": f"{self.last_round_status or '-'}" + (f" ({last_round})" if last_round else ""),
+            "reasons": "\n".join(self.reasons) or "-",
+        }
+
 
 @dataclass
 class SourceFacts:

@@ -67,6 +67,10 @@ class RoundStats:
     def error_count(self) -> int:
         return sum(self.errors.values())
 
+    def summary(self) -> str:
+        """The round in a few words (`veille sources list`)."""
+        return f"{self.status}: {self.items} new, {self.error_count} errors"
+
 
 class CrawlState(SqliteDatabase):
     schema = _SCHEMA

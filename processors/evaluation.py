@@ -112,10 +112,9 @@ def item_input(record: Mapping[str, Any]) -> dict:
 
 @cache
 def _issuers() -> dict[str, str]:
-    from veille.settings import get_settings
-    from veille.sources import load_registry
+    from veille.sources import configured_registry
 
-    return {s.key: s.issuer for s in load_registry(get_settings().sources_path()).sources}
+    return {s.key: s.issuer for s in configured_registry().sources}
 
 
 def in_time_order(items: list[dict]) -> list[dict]:

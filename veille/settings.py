@@ -1,7 +1,10 @@
 """Process-wide settings, read once from `VEILLE_*` environment variables.
 
-Everything a stage needs to know about where it runs lives here; what to collect lives in
-`sources.yaml` (see `veille.sources`). A bad value stops start-up with the variable's name.
+What several rooms need to know about where they run lives here (home, bus, store, broker,
+namespace, metrics); a setting one room alone reads lives in that room's settings class
+(`crawlers/config.py`, `sinks/brief/schedule.py`), read by the same `read_settings`. What to
+collect lives in `sources.yaml` (see `veille.sources`). A bad value stops start-up with the
+variable's name.
 """
 
 from __future__ import annotations
@@ -9,14 +12,16 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+S = TypeVar("S", bound=BaseSettings)
 
 
 class ConfigError(Exception):
@@ -29,48 +34,13 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path.home() / ".veille", description="where local state lives")
     sources: Path | None = Field(default=None, description="sources.yaml to read")
     rules: Path | None = Field(default=None, description="rules.yaml to read (alert rules)")
-    demo_sites: Path | None = Field(
-        default=None,
-        description="recorded sites `veille demo` serves; default the checkout's tests/fixtures/sites",
-    )
-    mirror: str = Field(
-        default="",
-        description="'' (live), 'fixtures' (serve tests/fixtures/sites), or host=port,… map",
-    )
-    user_agent: str = "veille/0.1 (+https://github.com/veille-sahel/veille; monitoring bot)"
-    max_page_bytes: int = Field(default=10_000_000, gt=0)
-    download_timeout: float = Field(default=20.0, gt=0)
-    max_pages: int = Field(default=5, gt=0, description="listing pages per round, per entry")
-    max_articles_per_round: int = Field(
-        default=200, gt=0,
-        description="article pages fetched per feed per round; the rest wait for the next round "
-        "(sources.yaml: max_articles_per_round)",
-    )
-    max_round_seconds: float = Field(
-        default=600.0, gt=0,
-        description="wall time of a source's round; what is left waits for the next round "
-        "(sources.yaml: max_round_seconds)",
-    )
     disk_full_retries: int = Field(default=3, ge=0, description="writes retried on a full disk")
     disk_full_wait: float = Field(
         default=30.0, ge=0, description="seconds over which those retries are spread, then stop"
     )
-    allow_private_hosts: bool = Field(
-        default=False, description="let collectors reach private addresses (never in production)"
-    )
     metrics_port: int = Field(default=0, ge=0, description="/metrics and /healthz port; 0 = off")
     metrics_host: str = Field(default="127.0.0.1", description="address /metrics listens on")
     log_level: str = "INFO"
-    # PDFs are read in a child process held to these limits; a PDF over one is `pdf_too_large`.
-    pdf_max_bytes: int = Field(default=10_000_000, gt=0, description="size of a PDF read")
-    pdf_max_pages: int = Field(default=1000, gt=0, description="pages of a PDF read")
-    pdf_max_inflated_bytes: int = Field(
-        default=300_000_000, gt=0, description="bytes a PDF's streams may decompress to, in all"
-    )
-    pdf_max_memory_mb: int = Field(
-        default=1024, gt=0, description="address space of the process reading a PDF (MiB)"
-    )
-    pdf_timeout: float = Field(default=120.0, gt=0, description="seconds to read one PDF")
     # Distributed mode: each one set switches that part from the embedded default to a server.
     kafka_bootstrap: str = Field(default="", description="host:port,… of Kafka; '' = SQLite bus")
     kafka_partitions: int = Field(default=3, gt=0, description="partitions of topics veille creates")
@@ -124,11 +94,6 @@ class Settings(BaseSettings):
         """VEILLE_RULES, else the checkout's rules.yaml (the image: /etc/veille/rules.yaml)."""
         return self.rules or REPO_ROOT / "rules.yaml"
 
-    def demo_sites_path(self) -> Path:
-        """VEILLE_DEMO_SITES, else the checkout's recorded sites (the image sets
-        VEILLE_DEMO_SITES=/usr/share/veille/demo-sites)."""
-        return self.demo_sites or REPO_ROOT / "tests" / "fixtures" / "sites"
-
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$")
@@ -142,13 +107,33 @@ def redact(value: object) -> str:
     return re.sub(r"(://[^/@:\s]*:)[^/@\s]*@", r"\1***@", text)
 
 
-def _problem(err: dict) -> str:
+def _problem(err: dict, prefix: str) -> str:
     name = "_".join(str(p) for p in err["loc"])
     value = err.get("input")
     if name in _URL_SETTINGS or not isinstance(value, str):
         value = redact(value) if isinstance(value, str) else value
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"VEILLE_{name.upper()}={value!r}: {msg}"
+    return f"{prefix}{name}".upper() + f"={value!r}: {msg}"
+
+
+def read_settings(cls: type[S]) -> S:
+    """The settings class `cls` read from its environment variables: the kernel's `Settings`,
+    or a room's own (`crawlers.config.CrawlerSettings`, `sinks.brief.schedule.BriefSettings`),
+    so a bad value reads the same wherever it is declared: a ConfigError naming each variable,
+    its value (a URL's password redacted) and what is wrong."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        problems = "; ".join(_problem(err, prefix) for err in exc.errors())
+        raise ConfigError(f"bad environment setting: {problems}") from None
+
+
+@cache
+def load_settings(cls: type[S]) -> S:
+    """`read_settings(cls)` once per process (a room's settings read on every request or page);
+    `reset_settings` forgets them all."""
+    return read_settings(cls)
 
 
 def _check_home(home: Path) -> None:
@@ -165,18 +150,16 @@ def _check_home(home: Path) -> None:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(_problem(err) for err in exc.errors())
-        raise ConfigError(f"bad environment setting: {problems}") from None
+    settings = load_settings(Settings)
     _check_home(settings.home)
     return settings
 
 
 def reset_settings() -> None:
-    """Forget cached settings (tests and the CLI change VEILLE_* then re-read)."""
+    """Forget cached settings, the rooms' as well (tests and the CLI change VEILLE_* then
+    re-read)."""
     get_settings.cache_clear()
+    load_settings.cache_clear()
 
 
 def env_flag(name: str) -> bool:

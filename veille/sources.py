@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from veille.durations import parse_duration
 from veille.schema import DocType
-from veille.settings import ConfigError
+from veille.settings import ConfigError, get_settings
 
 Kind = Literal["rss", "html", "api", "documents"]
 
@@ -149,8 +149,9 @@ class Source(BaseModel):
 
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
-# Link-local holds cloud metadata services (169.254.169.254, fd00:ec2::254): never allowed.
-_NEVER = [ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32")]
+# Link-local holds cloud metadata services (169.254.169.254, fd00:ec2::254): never allowed,
+# neither by an `allow_private` entry nor by the address guard (`crawlers/address_guard.py`).
+LINK_LOCAL = tuple(ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"))
 
 
 def _private_entry(entry: str) -> str:
@@ -161,7 +162,7 @@ def _private_entry(entry: str) -> str:
     except ValueError:
         network = None
     if network is not None:
-        if any(network.overlaps(n) for n in _NEVER if n.version == network.version):
+        if any(network.overlaps(n) for n in LINK_LOCAL if n.version == network.version):
             raise ValueError(f"{entry!r}: link-local and cloud metadata addresses are never allowed")
         if network.network_address.is_global and network.broadcast_address.is_global:
             raise ValueError(f"{entry!r} is a public address: allow_private lists private ones only")
@@ -225,3 +226,9 @@ def load_registry(path: Path) -> Registry:
     except ValidationError as exc:
         problems = "\n  ".join(_describe(e, raw) for e in exc.errors())
         raise ConfigError(f"{path}: invalid sources file:\n  {problems}") from None
+
+
+def configured_registry() -> Registry:
+    """The registry this process is configured with: VEILLE_SOURCES, else the checkout's
+    sources.yaml (`Settings.sources_path`), validated. What every room and command reads."""
+    return load_registry(get_settings().sources_path())

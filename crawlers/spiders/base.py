@@ -17,14 +17,14 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawlers.config import crawler_settings
 from crawlers.doc_types import infer_doc_type
 from crawlers.extract import Article, ExtractionError, decode_html, extract_article
 from crawlers.ids import canonical_url
 from crawlers.round_report import RoundReport, failure_kind
 from crawlers.state import open_state
 from veille.schema import DocType
-from veille.settings import get_settings
-from veille.sources import Registry, Source, load_registry
+from veille.sources import Registry, Source, configured_registry
 
 ROUND_TIME_LIMIT = "round_time_limit"
 """Why a spider closed when its round's wall time (`max_round_seconds`) ran out."""
@@ -35,7 +35,7 @@ class VeilleSpider(scrapy.Spider):
 
     def __init__(self, source: str | None = None, registry: Registry | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.registry = registry or load_registry(get_settings().sources_path())
+        self.registry = registry or configured_registry()
         if source:
             self.sources = [self.registry.get(key.strip()) for key in source.split(",") if key.strip()]
         else:
@@ -59,7 +59,7 @@ class VeilleSpider(scrapy.Spider):
             from scrapy.utils.asyncio import call_later
 
             # the sources' own `max_round_seconds`, else the setting; the shortest bounds the round
-            seconds = min(s.max_round_seconds or get_settings().max_round_seconds for s in self.sources)
+            seconds = min(s.max_round_seconds or crawler_settings().max_round_seconds for s in self.sources)
             self._round_deadline = time.monotonic() + seconds
             self._round_timer = call_later(seconds, self._out_of_time, seconds)
 

@@ -16,11 +16,11 @@ from typing import Any
 import feedparser
 from scrapy.http import Request, Response
 
+from crawlers.config import crawler_settings
 from crawlers.extract import html_to_text
 from crawlers.ids import canonical_url, same_site
 from crawlers.spiders.base import VeilleSpider
 from veille.schema import primary_language
-from veille.settings import get_settings
 from veille.sources import Source
 
 # Below this many characters a feed's content is taken for a teaser, not the article.
@@ -99,7 +99,7 @@ class FeedSpider(VeilleSpider):
         # At most `max_articles_per_round` article fetches per feed: the entries beyond are
         # neither fetched nor marked seen, and the feed's validators are not kept, so the next
         # round reads the feed again, skips what is stored and fetches the next ones.
-        limit = source.max_articles_per_round or get_settings().max_articles_per_round
+        limit = source.max_articles_per_round or crawler_settings().max_articles_per_round
         fetches, left = 0, 0
         for entry in parsed.entries:
             for out in self.entry(source, entry, feed_lang, bool(configured), not_permalinks):

@@ -35,12 +35,12 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
+from crawlers.config import crawler_settings
 from crawlers.dates import parse_date
 from crawlers.extract import html_to_text
 from crawlers.ids import canonical_url
 from crawlers.spiders.base import VeilleSpider
 from veille.schema import primary_language
-from veille.settings import get_settings
 from veille.sources import Source
 
 FIELDS = ("id", "url", "title", "body", "published_at", "lang", "summary", "authors", "attachments")
@@ -100,7 +100,7 @@ class JsonApiSpider(VeilleSpider):
         )
 
     def max_pages(self, source: Source) -> int:
-        return int(source.options.get("max_pages", get_settings().max_pages))
+        return int(source.options.get("max_pages", crawler_settings().max_pages))
 
     def parse_api(self, response: Response):
         source = self.source_of(response)

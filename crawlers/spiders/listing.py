@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 from scrapy.http import Request, Response
 
+from crawlers.config import crawler_settings
 from crawlers.ids import canonical_url
 from crawlers.spiders.base import VeilleSpider
-from veille.settings import get_settings
 from veille.sources import Source
 
 
@@ -31,7 +31,7 @@ class ListingSpider(VeilleSpider):
     def max_pages(self, source: Source) -> int:
         if source.archive:
             return int(source.options.get("max_pages", 1000))
-        return int(source.options.get("max_pages", get_settings().max_pages))
+        return int(source.options.get("max_pages", crawler_settings().max_pages))
 
     def article_links(self, response: Response, source: Source) -> list[str]:
         if source.selectors.article_links:

@@ -32,12 +32,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from markdown_it import MarkdownIt
 from scrapy.http import Request, Response
 
+from crawlers.config import crawler_settings
 from crawlers.dates import parse_date
 from crawlers.extract import html_to_text
 from crawlers.ids import canonical_url
 from crawlers.spiders.base import VeilleSpider
 from veille.schema import DocType
-from veille.settings import get_settings
 from veille.sources import Source
 
 # ReliefWeb's content formats that are not reports (all the others are: Situation Report,
@@ -78,7 +78,7 @@ def appname_env(source: Source) -> str:
 def appname_for(source: Source) -> str | None:
     """The operator's appname; the mirror's demo appname only when offline and none is set."""
     value = os.environ.get(appname_env(source), "").strip()
-    if not value and get_settings().mirror:
+    if not value and crawler_settings().mirror:
         value = str(source.options.get("demo_appname") or "").strip()
     return value or None
 
@@ -161,7 +161,7 @@ class ReliefwebSpider(VeilleSpider):
         page = int(response.meta.get("page", 1))
         total = payload.get("totalCount")
         more = bool(reports) and (offset < int(total) if isinstance(total, int) else "next" in (payload.get("links") or {}))
-        if more and fresh and page < int(source.options.get("max_pages", get_settings().max_pages)) and "base" in response.meta:
+        if more and fresh and page < int(source.options.get("max_pages", crawler_settings().max_pages)) and "base" in response.meta:
             yield self.page_request(source, response.meta["base"], appname, offset=offset, page=page + 1)
 
     def report_item(self, source: Source, report: dict[str, Any]) -> dict[str, Any] | None:

@@ -28,12 +28,12 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawlers.config import crawler_settings
 from crawlers.dates import parse_date
 from crawlers.ids import document_id, normalise_symbol
 from crawlers.pdf_text import PdfTextError, extract_pdf_text
 from crawlers.spiders.base import VeilleSpider
 from veille.schema import DocType
-from veille.settings import get_settings
 from veille.sources import Source
 
 ACCESS_URL = "https://documents.un.org/api/symbol/access?{query}"
@@ -152,7 +152,7 @@ class UnDocumentsSpider(VeilleSpider):
         following = first + len(records)
         page = response.meta.get("page", 1)
         more = following <= int(total.group(1)) if total else bool(records)
-        if records and more and page < int(source.options.get("max_pages", get_settings().max_pages)):
+        if records and more and page < int(source.options.get("max_pages", crawler_settings().max_pages)):
             yield self.request(with_query(response.url, jrec=str(following)), self.parse_search, source,
                                robots=False, meta={"page": page + 1})
 

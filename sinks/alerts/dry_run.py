@@ -64,6 +64,14 @@ class DryRun:
             out.setdefault(o.rule, Counter())[o.outcome] += 1
         return out
 
+    @staticmethod
+    def tally(counts: Counter) -> tuple[int, int, str]:
+        """(alerts, throttled, the other outcomes in words) of one rule's or rule type's counts:
+        every decision but a throttled one raises an alert (held for a digest or suppressed
+        included)."""
+        other = ", ".join(f"{n} {k}" for k, n in counts.items() if k not in ("raised", "throttled"))
+        return sum(counts.values()) - counts["throttled"], counts["throttled"], other
+
     def per_type(self) -> dict[str, Counter]:
         out: dict[str, Counter] = {kind: Counter() for kind in self.rules.values()}
         for o in self.outcomes:

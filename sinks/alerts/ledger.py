@@ -363,6 +363,16 @@ def recent_with_delivery(limit: int, rule: str | None = None) -> tuple[list[Aler
         ledger.close()
 
 
+def failed_deliveries(limit: int) -> list[FailedDelivery]:
+    """The newest deliveries that failed after their last try, from the configured ledger
+    (closed afterwards): what `veille alerts failed` lists."""
+    ledger = open_ledger()
+    try:
+        return ledger.failed(limit)
+    finally:
+        ledger.close()
+
+
 def outcomes_per_rule(alerts: list[Alert], statuses: dict[str, str]) -> dict[str, Counter]:
     """Rule → how many of its alerts became each status, rules in name order."""
     by_rule: dict[str, Counter] = {}

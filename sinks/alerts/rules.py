@@ -396,6 +396,13 @@ class Rule(_Strict):
         return f"1 per story / {format_duration(self.throttle.window)}" + (
             f"\nat most {cap}/hour" if cap else "")
 
+    def describe_mode(self) -> str:
+        """The delivery mode in words, for a table: immediate, or digest every <duration>."""
+        from veille.durations import format_duration
+
+        every = self.digest_every
+        return f"digest every {format_duration(every)}" if every else "immediate"
+
     def describe_when(self) -> str:
         """The conditions and the type's options, one per line, lists joined (for a table)."""
 
@@ -528,6 +535,13 @@ class RuleSet:
         return (f"{self.path}: secret not set: {'; '.join(parts)}. Set it in the environment of "
                 "the process that delivers (docker compose: .env, see .env.example), or disable "
                 "the rule; `veille rules check --no-secrets` checks the file alone")
+
+    def listing(self, muted: dict[str, datetime]) -> list[dict[str, Any]]:
+        """One row a rule (`veille rules list`): its type, channels and delivery mode, and
+        until when it is muted (`muted`: rule → end of its mute, `sinks.alerts.windows`)."""
+        return [{"rule": r.name, "type": r.type, "enabled": r.enabled, "channels": r.channels,
+                 "mode": r.mode_name, "muted_until": muted[r.name].isoformat() if r.name in muted
+                 else None, "description": r.description} for r in self.rules]
 
     def get(self, name: str) -> Rule:
         for rule in self.rules:

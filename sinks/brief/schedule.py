@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger("veille.brief")
@@ -89,14 +89,9 @@ def parse_schedule(text: str) -> Schedule:
 
 def brief_settings() -> BriefSettings:
     """The VEILLE_BRIEF_* settings; a bad one is a ConfigError naming the variable."""
-    from veille.settings import ConfigError
+    from veille.settings import ConfigError, read_settings
 
-    try:
-        settings = BriefSettings()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = "VEILLE_BRIEF_" + "_".join(str(p) for p in err["loc"]).upper()
-        raise ConfigError(f"{name}={err.get('input')!r}: {str(err['msg']).removeprefix('Value error, ')}") from None
+    settings = read_settings(BriefSettings)
     if settings.schedule and not settings.recipients:
         raise ConfigError("VEILLE_BRIEF_SCHEDULE is set but VEILLE_BRIEF_TO is empty: "
                           "give the recipients, comma-separated")

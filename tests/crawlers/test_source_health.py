@@ -495,10 +495,9 @@ def test_a_broken_site_shows_in_sources_status_and_raises_one_alert(home: Path, 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VEILLE_HOME", str(home))
         reset_settings()
-        from veille.settings import get_settings
-        from veille.sources import load_registry
+        from veille.sources import configured_registry
 
-        registry = load_registry(get_settings().sources_path())
+        registry = configured_registry()
         later = datetime.now(UTC) + timedelta(days=4)
         rec = Recorder()
         opened = alert_engine(enqueue=rec, tolerant=True)

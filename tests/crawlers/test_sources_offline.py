@@ -15,8 +15,8 @@ from crawlers.crawl_round import run_round
 from crawlers.mirror import Mirror
 from tests.support.sites import all_source_keys, expected_id, expected_items
 from veille.bus.sqlite_bus import SqliteBus
-from veille.settings import get_settings, reset_settings
-from veille.sources import load_registry
+from veille.settings import reset_settings
+from veille.sources import configured_registry
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def round_result(tmp_path_factory):
         os.environ.update({"VEILLE_HOME": str(home), "VEILLE_MIRROR": mirror.env_value()})
         reset_settings()
         try:
-            registry = load_registry(get_settings().sources_path())
+            registry = configured_registry()
             stats = run_round(registry.enabled())
             bus = SqliteBus(home / "bus.db")
             items = [m.json() for m in bus.read_all("veille.raw")]

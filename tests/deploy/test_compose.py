@@ -146,9 +146,10 @@ def test_demo_runs_the_embedded_default(services):
 
 
 def test_stage_environment_names_real_settings(services):
+    from crawlers.config import CrawlerSettings
     from veille.settings import Settings
 
-    fields = set(Settings.model_fields)
+    fields = set(Settings.model_fields) | set(CrawlerSettings.model_fields)
     secrets = _channel_secrets()
     for stage in [*STAGE_SERVERS, "demo"]:
         env = _env(services[stage])
@@ -323,12 +324,13 @@ def _in_image(root: Path, value: str) -> str:
 LOAD_CONFIG = """
 import sys
 from veille.settings import get_settings, REPO_ROOT
+from crawlers.config import crawler_settings
 from veille.sources import load_registry
 from sinks.alerts.stage import load_configured_rules
 s = get_settings()
 registry = load_registry(s.sources_path())
 rules = load_configured_rules()
-assert s.demo_sites_path().is_dir(), s.demo_sites_path()
+assert crawler_settings().demo_sites_path().is_dir(), crawler_settings().demo_sites_path()
 assert not (REPO_ROOT / "tests").exists(), "the image ships tests/"
 print(len(registry.sources), "sources,", len(rules.rules), "rules from", s.sources_path(), s.rules_path())
 """

@@ -28,8 +28,7 @@ def crawl(
     from crawlers.crawl_round import run_round
     from crawlers.state import open_state
     from veille.bus.sqlite_bus import SqliteBus
-    from veille.settings import get_settings
-    from veille.sources import load_registry
+    from veille.sources import configured_registry
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VEILLE_HOME", str(home))
@@ -42,7 +41,7 @@ def crawl(
             mp.setenv(name, value)
         reset_settings()
         try:
-            source = load_registry(get_settings().sources_path()).get(key)
+            source = configured_registry().get(key)
             stats = run_round([source])[key]
             items = [m.json() for m in SqliteBus(home / "bus.db").read_all("veille.raw")]
             errors = open_state().recent_errors(key, limit=100)

@@ -75,8 +75,8 @@ def stub_dns_round(tmp_path: Path, monkeypatch, sources: list[dict], answers: di
     from crawlers.crawl_round import run_round
     from crawlers.state import open_state
     from veille.bus.sqlite_bus import SqliteBus
-    from veille.settings import get_settings, reset_settings
-    from veille.sources import load_registry
+    from veille.settings import reset_settings
+    from veille.sources import configured_registry
 
     stub = tmp_path / "stub"
     stub.mkdir(exist_ok=True)
@@ -92,7 +92,7 @@ def stub_dns_round(tmp_path: Path, monkeypatch, sources: list[dict], answers: di
         monkeypatch.setenv(name, value)
     reset_settings()
     try:
-        registry = load_registry(get_settings().sources_path())
+        registry = configured_registry()
         stats = run_round(registry.sources)
         items = [m.json() for m in SqliteBus(tmp_path / "home" / "bus.db").read_all("veille.raw")]
         errors = {s["key"]: open_state().recent_errors(s["key"], limit=50) for s in sources}

@@ -11,17 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from veille.cli import output
-from veille.cli.common import safe, usage_error
+from veille.cli.common import console, safe, usage_error
 from veille.settings import ConfigError
 
 __all__ = ["alerts_app", "alerts_summary", "rules_app"]
 
 rules_app = typer.Typer(no_args_is_help=True, help="Alert rules (rules.yaml).")
 alerts_app = typer.Typer(no_args_is_help=True, help="Alerts raised and their delivery.")
-console = Console()
 RULES_OPTION = typer.Option(None, "--rules", help="rules file; default VEILLE_RULES or rules.yaml")
 
 
@@ -45,7 +43,6 @@ def rules_check(
     default), that every channel an enabled rule sends to finds its secret in the environment;
     exit 2 if not."""
     from sinks.alerts.stage import load_configured_rules
-    from veille.durations import format_duration as duration
 
     ruleset = load_configured_rules(path)
     missing = ruleset.missing_secrets() if secrets else []
@@ -54,11 +51,9 @@ def rules_check(
     table = output.table(f"{len(ruleset.rules)} rules, {len(ruleset.channels)} channels — valid",
                    "rule", "on", "type", "when", "channels", "throttle", "mode")
     for rule in ruleset.rules:
-        every = rule.digest_every
         table.add_row(safe(rule.name), "yes" if rule.enabled else "no", rule.type,
                       safe(rule.describe_when(), 2000, one_line=False),
-                      safe(", ".join(rule.channels)), rule.describe_throttle(),
-                      f"digest every {duration(every)}" if every else "immediate")
+                      safe(", ".join(rule.channels)), rule.describe_throttle(), rule.describe_mode())
     if not as_json:
         console.print(table)
     if missing:
@@ -76,9 +71,7 @@ def rules_list(
 
     ruleset = load_configured_rules(rules)
     muted = with_windows(lambda windows: windows.mutes())
-    rows = [{"rule": r.name, "type": r.type, "enabled": r.enabled, "channels": r.channels,
-             "mode": r.mode_name, "muted_until": muted[r.name].isoformat() if r.name in muted
-             else None, "description": r.description} for r in ruleset.rules]
+    rows = ruleset.listing(muted)
     if as_json:
         return output.print_json(rows)
     table = output.table(f"{len(rows)} rules in {safe(ruleset.path)}", "rule", "type", "on", "channels",
@@ -156,9 +149,8 @@ def rules_test(
         summary = output.table(f"Counts {title}", title.removeprefix("per "), "alerts", "throttled",
                          "other outcomes")
         for key, c in counts.items():
-            other = ", ".join(f"{n} {k}" for k, n in c.items() if k not in ("raised", "throttled"))
-            summary.add_row(safe(key), str(sum(c.values()) - c["throttled"]), str(c["throttled"]),
-                            safe(other))
+            alerts, throttled, other = result.tally(c)
+            summary.add_row(safe(key), str(alerts), str(throttled), safe(other))
         console.print(summary)
     console.print(f"{result.alerts()} alerts would be raised from {result.items} items")
 
@@ -196,13 +188,9 @@ def alerts_failed(
 ) -> None:
     """Deliveries that failed after their last try, with the error (secrets redacted).
     Send one again with `veille alerts retry KEY` once the channel is fixed."""
-    from sinks.alerts.ledger import open_ledger
+    from sinks.alerts.ledger import failed_deliveries
 
-    ledger = open_ledger()
-    try:
-        failed = ledger.failed(limit)
-    finally:
-        ledger.close()
+    failed = failed_deliveries(limit)
     if as_json:
         return output.print_json([f.as_json() for f in failed])
     table = output.table(f"Failed deliveries: {len(failed)}", "failed at", "key", "channel", "attempts",

@@ -1,4 +1,5 @@
-"""What every command module shares: the consoles, logging, `--home`, the registry."""
+"""What every command module shares: the consoles, logging, `--home` (the registry is
+`veille.sources.configured_registry`, which the rooms read too)."""
 
 from __future__ import annotations
 
@@ -73,12 +74,6 @@ def setup_logging(level: str | None = None) -> None:
     # Client libraries narrate every connection at INFO; their warnings are what matters.
     for chatty in ("kafka", "elastic_transport", "urllib3"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-
-
-def configured_registry():
-    from veille.sources import load_registry
-
-    return load_registry(get_settings().sources_path())
 
 
 def use_home(home: Path | None) -> None:

@@ -11,8 +11,9 @@ import typer
 from rich.live import Live
 
 from veille.cli import output
-from veille.cli.common import configured_registry, console, err, safe, setup_logging, use_home
+from veille.cli.common import console, err, safe, setup_logging, use_home
 from veille.settings import ConfigError, get_settings, reset_settings
+from veille.sources import configured_registry
 
 
 def _round_table(title: str, registry, stats, stored) -> output.Table:
@@ -40,6 +41,7 @@ def demo(
     verbose: bool = typer.Option(False, help="show the crawlers' logs"),
 ) -> None:
     """Serves the offline mirror on localhost and runs one full round over every source."""
+    from crawlers.config import crawler_settings
     from crawlers.crawl_round import start_round
     from crawlers.mirror import Mirror
     from sinks.alerts.in_process import delivery_worker, finish_alerts, recover_deliveries
@@ -48,7 +50,7 @@ def demo(
     use_home(home or get_settings().home / "demo")
     setup_logging("INFO" if verbose else "WARNING")
     registry = configured_registry()
-    sites = get_settings().demo_sites_path()
+    sites = crawler_settings().demo_sites_path()
     if not sites.is_dir():
         raise ConfigError(f"VEILLE_DEMO_SITES={str(sites)!r}: no recorded sites there; set "
                           "VEILLE_DEMO_SITES to the folder of recorded sites (a checkout's "

@@ -19,11 +19,12 @@ def doctor(
                                    help="also connect to each channel's SMTP server or webhook host"),
 ) -> None:
     """Checks config, servers and alert channels; prints a table; exit 1 if anything fails."""
+    from crawlers.config import crawler_settings
     from veille.settings import ConfigError, get_settings
 
     rows: list[tuple[str, str, str]] = []
-    try:
-        settings = get_settings()
+    try:  # the kernel's settings and the crawlers' (crawlers/config.py)
+        settings, crawling = get_settings(), crawler_settings()
     except ConfigError as exc:
         rows.append(("settings", FAIL, str(exc)))
         _print(rows)
@@ -47,7 +48,7 @@ def doctor(
                                   f"{len(ruleset.enabled)} enabled"))
     except ConfigError as exc:
         rows.append(("rules", FAIL, str(exc)))
-    sites = settings.demo_sites_path()
+    sites = crawling.demo_sites_path()
     rows.append(("demo sites", OK if sites.is_dir() else SKIP,
                  f"{sites}" if sites.is_dir() else f"{sites}: absent (only `veille demo` needs "
                  "them; VEILLE_DEMO_SITES)"))

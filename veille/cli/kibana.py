@@ -7,15 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from veille.cli import output
-from veille.cli.common import safe
+from veille.cli.common import console, err, safe
 from veille.settings import ConfigError, get_settings
 
 kibana_app = typer.Typer(no_args_is_help=True, help="Kibana dashboards (deploy/kibana).")
-console = Console()
-err = Console(stderr=True)
 
 
 @kibana_app.callback()

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import configured_registry, console, err, safe, usage_error
-from veille.durations import format_duration
+from veille.cli import output
+from veille.cli.common import console, err, safe, usage_error
 from veille.settings import get_settings
+from veille.sources import configured_registry
 from veille.textsafe import clean
 
 sources_app = typer.Typer(no_args_is_help=True, help="The source registry (sources.yaml).")
@@ -37,21 +37,17 @@ def sources_list(
 
     registry = configured_registry()
     last = open_state().last_rounds()
-    if as_json:
-        for s in registry.sources:  # the declared source and its last round, as stored
-            r = last.get(s.key)
-            typer.echo(json.dumps({**s.model_dump(mode="json"), "last_round": r and asdict(r)},
-                                  ensure_ascii=False))
-        return
-    table = Table(title=f"Sources ({safe(get_settings().sources_path())})")
-    for col in ("key", "name", "kind", "spider", "languages", "schedule", "enabled", "last round"):
-        table.add_column(col)
+    if as_json:  # the declared source and its last round, as stored
+        return output.print_json([{**s.model_dump(mode="json"),
+                                   "last_round": asdict(last[s.key]) if s.key in last else None}
+                                  for s in registry.sources])
+    table = output.table(f"Sources ({safe(get_settings().sources_path())})", "key", "name", "kind",
+                         "spider", "languages", "schedule", "enabled", "last round")
     for s in registry.sources:
         r = last.get(s.key)
-        summary = f"{r.status}: {r.items} new, {r.error_count} errors" if r else "never"
         table.add_row(safe(s.key), safe(s.name), safe(s.kind), safe(s.spider_name),
                       safe(",".join(s.languages)), safe(s.schedule), "yes" if s.enabled else "no",
-                      safe(summary))
+                      safe(r.summary() if r else "never"))
     console.print(table)
 
 
@@ -141,12 +137,6 @@ def sources_new(
 _STYLE = {"ok": "green", "degraded": "yellow", "broken": "bold red", "never": "dim"}
 
 
-def _when(value: datetime | None, now: datetime) -> str:
-    if value is None:
-        return "-"
-    return f"{value:%Y-%m-%d %H:%M} ({format_duration(now - value)} ago)"
-
-
 @sources_app.command("status")
 def sources_status(
     as_json: bool = typer.Option(False, "--json", help="one JSON object per source, in a list"),
@@ -157,47 +147,39 @@ def sources_status(
     """Health of every enabled source: status (ok, degraded, broken, never), last success,
     last new item, items per day, extraction completeness, errors by kind, and why."""
     from crawlers.source_health import check_sources
-    from crawlers.state import open_state
     from sinks.alerts.in_process import drain_deliveries
-    from sinks.alerts.source_broken import SourceBrokenAlerts
-    from sinks.store import open_store
+    from veille.cli.wiring import build_stages
 
-    sources = configured_registry()
+    # The registry, collection state and health check `veille run` checks with, built once.
+    pipeline = build_stages((), health=True)
+    assert pipeline.registry is not None and pipeline.health is not None
     for key in source or []:
-        sources.get(key)  # an unknown key is a configuration error naming the known ones
-    state, store = open_state(), open_store()
-    on_broken = SourceBrokenAlerts() if alert else None
+        pipeline.registry.get(key)  # an unknown key is a configuration error naming the known ones
+    store = pipeline.store()  # without the indexer, build_stages leaves the store to open
     now = datetime.now(UTC)
     try:
-        healths, raised = check_sources(sources, state, store, now, on_broken=on_broken,
+        healths, raised = check_sources(pipeline.registry, pipeline.state, store, now,
+                                        on_broken=pipeline.health.on_broken if alert else None,
                                         keys=source or None)
         if raised:
             # The log channel prints its block on stdout: keep --json output parseable.
             with contextlib.redirect_stdout(sys.stderr if as_json else sys.stdout):
                 drain_deliveries(timeout=60.0)
     finally:
-        if on_broken is not None:
-            on_broken.close()
+        pipeline.close()
         store.close()
     if as_json:
         typer.echo(json.dumps([h.document() for h in healths], ensure_ascii=False, indent=2))
     else:
-        table = Table(title=f"Source health at {now:%Y-%m-%d %H:%M} UTC")
-        for col, justify in (("source", "left"), ("status", "left"), ("last success", "left"),
-                             ("last new item", "left"), ("items/day", "right"),
-                             ("complete", "right"), ("errors 24h", "left"),
-                             ("last round", "left"), ("reasons", "left")):
-            table.add_column(col, justify=justify, overflow="fold")
+        table = output.table(f"Source health at {now:%Y-%m-%d %H:%M} UTC", "source", "status",
+                             "last success", "last new item", "items/day", "complete", "errors 24h",
+                             "last round", "reasons", right=("items/day", "complete"))
         for h in healths:
-            errors = ", ".join(f"{k}:{n}" for k, n in sorted(h.errors_24h.items())) or "-"
-            last_round = ", ".join(f"{k}:{n}" for k, n in sorted(h.errors_last_round.items()))
-            table.add_row(
-                safe(h.source), f"[{_STYLE[h.status]}]{safe(h.status)}[/]", _when(h.last_success, now),
-                _when(h.last_new_item, now), f"{h.items_per_day:.1f}",
-                "-" if h.completeness is None else f"{h.completeness:.0%}", safe(errors),
-                safe(f"{h.last_round_status or '-'}" + (f" ({last_round})" if last_round else "")),
-                "\n".join(safe(r, 500) for r in h.reasons) or "-",
-            )
+            # one line a cell, but for the reasons: one a line
+            row = {col: "\n".join(safe(line, 500) for line in text.split("\n"))
+                   for col, text in h.summary(now).items()}
+            row["status"] = f"[{_STYLE[h.status]}]{row['status']}[/]"
+            table.add_row(*row.values())
         console.print(table)
         for a in raised:
             console.print(f"[bold red]alert raised[/]: {safe(a.title)} → {safe(', '.join(a.channels))}")

@@ -5,7 +5,7 @@ their stage names, `processor`, `indexer`, `alerter`, run by `veille process`, `
 `alert`), and the collector (`collector`, run by `veille crawl`: the scheduler, whose
 source-health check after each round raises the built-in "source-broken" alert through an
 `AlertEngine`, `sinks/alerts/source_broken.py`). `veille run` and `veille demo` build them
-all; the one in-process wait for alert deliveries at the end of a one-shot command is
+all, `veille sources status` the health check alone; the one in-process wait for alert deliveries at the end of a one-shot command is
 `drain_deliveries` (`sinks/alerts/in_process.py`).
 
 The long-lived processes (`run_all`, `run_crawl`, `run_stage`) stop on SIGTERM after the
@@ -125,11 +125,13 @@ def build_stages(names: Sequence[str] = EVERY_STAGE, batch_size: int | None = No
         if batch_size:
             pipeline.stages[-1].batch_size = batch_size
     if "collector" in names or health:
+        from crawlers.config import crawler_settings
         from crawlers.source_health import HealthChecker
         from crawlers.state import open_state
-        from veille.sources import load_registry
+        from veille.sources import configured_registry
 
-        pipeline.registry = load_registry(get_settings().sources_path())
+        crawler_settings()  # a bad VEILLE_* of the crawlers stops start-up, not a round's child
+        pipeline.registry = configured_registry()
         pipeline.state = open_state()
         pipeline.health = HealthChecker(pipeline.registry, pipeline.state, pipeline.store,
                                         on_broken=SourceBrokenAlerts())

@@ -68,7 +68,7 @@ def test_listing_commands_offer_json(path: tuple[str, ...]) -> None:
 
 
 def test_sources_list_json_is_one_object_per_source(embedded: Path) -> None:
-    from veille.cli.common import configured_registry
+    from veille.sources import configured_registry
 
     result = runner.invoke(app, ["sources", "list", "--json"])
     assert result.exit_code == 0, result.output
