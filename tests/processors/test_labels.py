@@ -647,3 +647,18 @@ def test_excludes_all_needs_a_word_of_every_set(tmp_path):
     text = "Police arrested two assailants on Monday."
     assert "arrest" in labels_of(classify_labels(text, "en")[0])  # attackers alone: an arrest
     assert "arrest" not in labels_of(strict.classify(text, "en")[0])
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # houses destroyed by floods or rain are no looting or arson
+    ("Floods destroyed 1,200 houses and damaged schools in Mopti.", "en", False),
+    ("Les inondations ont détruit plus de 300 maisons à Bamako.", "fr", False),
+    ("دمرت السيول مئات المنازل في منطقة موبتي.", "ar", False),
+    # the same words with armed men: property destruction
+    ("Gunmen destroyed houses and burned granaries in the village.", "en", True),
+    ("Les assaillants ont détruit des maisons et brûlé des greniers.", "fr", True),
+    # "stormed" is no storm
+    ("Gunmen stormed the airport and destroyed several planes.", "en", True),
+])
+def test_disasters_destroy_without_looting(text, lang, expected):
+    assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
