@@ -662,3 +662,19 @@ def test_excludes_all_needs_a_word_of_every_set(tmp_path):
 ])
 def test_disasters_destroy_without_looting(text, lang, expected):
     assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Le bilan fait état de 49 civils et 15 militaires tués.", "fr"),
+    ("Three soldiers were killed and two civilians wounded when gunmen struck the town.", "en"),
+    ("أسفر الهجوم عن قتلى في صفوف الجيش ومدنيين.", "ar"),
+])
+def test_the_forces_own_dead_are_a_clash_beside_civilian_victims(text, lang):
+    events, _ = classify_labels(text, lang)
+    assert "armed_clash" in labels_of(events)
+
+
+def test_soldiers_killed_by_a_mine_are_no_clash():
+    events, _ = classify_labels("Deux soldats ont été tués quand leur véhicule a sauté sur une mine "
+                                "près de Boni.", "fr")
+    assert labels_of(events) == ["explosion_ied"]
