@@ -678,3 +678,12 @@ def test_soldiers_killed_by_a_mine_are_no_clash():
     events, _ = classify_labels("Deux soldats ont été tués quand leur véhicule a sauté sur une mine "
                                 "près de Boni.", "fr")
     assert labels_of(events) == ["explosion_ied"]
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Sixteen villagers died in a cholera outbreak near the border; the disease killed women and children.", "en"),
+    ("L'accident de la route a tué cinq passagers du car de transport près de Ségou.", "fr"),
+    ("لقي عشرة مدنيين حتفهم في حادث سير قرب موبتي.", "ar"),
+])
+def test_deaths_by_illness_or_accident_are_no_attack(text, lang):
+    assert _score(text, lang, "attack_on_civilians") < 0.4
