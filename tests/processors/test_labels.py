@@ -687,3 +687,19 @@ def test_soldiers_killed_by_a_mine_are_no_clash():
 ])
 def test_deaths_by_illness_or_accident_are_no_attack(text, lang):
     assert _score(text, lang, "attack_on_civilians") < 0.4
+
+
+def test_a_periodic_report_names_the_context_in_passing():
+    body = ("About 2,000 people were displaced following the alert about fighting between armed "
+            "groups in the area.")
+    events, _ = classify_labels(body, "en", "Mali: Humanitarian Bulletin (December - January)")
+    assert "armed_clash" not in labels_of(events)
+    # the same sentence under a news title counts
+    events, _ = classify_labels(body, "en", "People flee Anefif")
+    assert "armed_clash" in labels_of(events)
+    # an incident the report tells with several phrases still counts
+    events, _ = classify_labels(
+        "Le 3 juin, des hommes armés ont attaqué le village de Tinfadimata, tuant douze civils. "
+        "Le massacre a provoqué la fuite des habitants.", "fr",
+        "Mali : Rapport de situation n° 4")
+    assert "attack_on_civilians" in labels_of(events)
