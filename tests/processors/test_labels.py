@@ -703,3 +703,14 @@ def test_a_periodic_report_names_the_context_in_passing():
         "Le massacre a provoqué la fuite des habitants.", "fr",
         "Mali : Rapport de situation n° 4")
     assert "attack_on_civilians" in labels_of(events)
+
+
+@pytest.mark.parametrize("title,text,lang", [
+    ("La police disperse des manifestants à Bamako",
+     "La police a utilisé des gaz lacrymogènes pour disperser les manifestants.", "fr"),
+    ("الشرطة تستخدم الغاز المسيل للدموع لتفريق المتظاهرين",
+     "فرقت قوات الأمن المتظاهرين مستخدمة الغاز المسيل للدموع.", "ar"),
+])
+def test_dispersal_in_title_and_body_is_still_no_riot(title, text, lang):
+    events, _ = classify_labels(text, lang, title)
+    assert "riot" not in labels_of(events) and "protest" in labels_of(events)
