@@ -714,3 +714,13 @@ def test_a_periodic_report_names_the_context_in_passing():
 def test_dispersal_in_title_and_body_is_still_no_riot(title, text, lang):
     events, _ = classify_labels(text, lang, title)
     assert "riot" not in labels_of(events) and "protest" in labels_of(events)
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # bombardment with an air strike in the item: from the air
+    ("مقتل 11 شخصا في قصف استهدف سوقا. وقالت مصادر إن هجوم جوي بطائرة مسيرة استهدف السوق.", "ar", False),
+    # bombardment alone: indirect fire
+    ("Le bombardement du camp a duré deux heures.", "fr", True),
+])
+def test_bombardment_yields_to_an_air_strike(text, lang, expected):
+    assert (_score(text, lang, "shelling") >= 0.4) is expected
