@@ -724,3 +724,13 @@ def test_dispersal_in_title_and_body_is_still_no_riot(title, text, lang):
 ])
 def test_bombardment_yields_to_an_air_strike(text, lang, expected):
     assert (_score(text, lang, "shelling") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # gunfire and an explosion heard in a fight: no IED
+    ("Des tirs et une explosion ont été entendus près du camp pendant l'attaque.", "fr", False),
+    # an explosion that hits a vehicle: an IED
+    ("Une explosion a touché un véhicule sur la route de Boni.", "fr", True),
+])
+def test_an_explosion_heard_is_no_ied_one_on_a_vehicle_is(text, lang, expected):
+    assert (_score(text, lang, "explosion_ied") >= 0.4) is expected
