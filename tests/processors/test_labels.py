@@ -734,3 +734,9 @@ def test_bombardment_yields_to_an_air_strike(text, lang, expected):
 ])
 def test_an_explosion_heard_is_no_ied_one_on_a_vehicle_is(text, lang, expected):
     assert (_score(text, lang, "explosion_ied") >= 0.4) is expected
+
+
+def test_in_front_of_is_no_imam():
+    # أمام (in front of) and إمام (imam) are one word once the hamza is folded
+    text = "سجلت أحداث اعتداء على عدد من المكاتب أمام الناخبين."
+    assert _score(text, "ar", "attack_on_civilians") < 0.4
