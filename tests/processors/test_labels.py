@@ -740,3 +740,9 @@ def test_in_front_of_is_no_imam():
     # أمام (in front of) and إمام (imam) are one word once the hamza is folded
     text = "سجلت أحداث اعتداء على عدد من المكاتب أمام الناخبين."
     assert _score(text, "ar", "attack_on_civilians") < 0.4
+
+
+def test_a_list_of_abuses_is_no_abduction():
+    text = ("The High Commissioner cited reports of arbitrary arrests, enforced disappearances and "
+            "restrictions on civic space.")
+    assert _score(text, "en", "abduction") < 0.4
