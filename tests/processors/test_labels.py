@@ -746,3 +746,7 @@ def test_a_list_of_abuses_is_no_abduction():
     text = ("The High Commissioner cited reports of arbitrary arrests, enforced disappearances and "
             "restrictions on civic space.")
     assert _score(text, "en", "abduction") < 0.4
+
+
+def test_a_deadly_blast_is_an_ied():
+    assert _score("A blast killed four people at the market in Gao.", "en", "explosion_ied") >= 0.4
