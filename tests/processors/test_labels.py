@@ -750,3 +750,9 @@ def test_a_list_of_abuses_is_no_abduction():
 
 def test_a_deadly_blast_is_an_ied():
     assert _score("A blast killed four people at the market in Gao.", "en", "explosion_ied") >= 0.4
+
+
+def test_hunters_are_no_civilian_victims():
+    # الصيادين is the fishermen and the hunters (the Dozo militia)
+    text = "شنت الجماعة هجوما دمويا أوقع العشرات من الجنود والصيادين."
+    assert _score(text, "ar", "attack_on_civilians") < 0.4
