@@ -756,3 +756,15 @@ def test_hunters_are_no_civilian_victims():
     # الصيادين is the fishermen and the hunters (the Dozo militia)
     text = "شنت الجماعة هجوما دمويا أوقع العشرات من الجنود والصيادين."
     assert _score(text, "ar", "attack_on_civilians") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # a drone named alone (shot down, bought, a diplomatic row) is no air strike
+    ("أعلنت الجزائر إسقاط طائرة مسيرة مالية قرب الحدود.", "ar", False),
+    # a ground advance supported by drones carries one
+    ("أكد الجيش أنه يواصل تقدمه بدعم من الطائرات المسيرة.", "ar", True),
+    ("The army said it was advancing on Kidal, supported by drones.", "en", True),
+    ("Les FAMa, appuyées par des drones, ont repris la localité.", "fr", True),
+])
+def test_drones_strike_when_they_fire_or_support_an_operation(text, lang, expected):
+    assert (_score(text, lang, "air_strike") >= 0.4) is expected
