@@ -768,3 +768,12 @@ def test_hunters_are_no_civilian_victims():
 ])
 def test_drones_strike_when_they_fire_or_support_an_operation(text, lang, expected):
     assert (_score(text, lang, "air_strike") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Des hommes armés ont volé le véhicule de l'ONG près de Tonka.", "fr", True),
+    # stolen livestock an accord will return is no theft reported
+    ("Les signataires s'engagent à restituer les animaux volés.", "fr", False),
+])
+def test_armed_men_stealing_property_is_looting(text, lang, expected):
+    assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
