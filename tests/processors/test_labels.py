@@ -777,3 +777,12 @@ def test_drones_strike_when_they_fire_or_support_an_operation(text, lang, expect
 ])
 def test_armed_men_stealing_property_is_looting(text, lang, expected):
     assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Des hommes armés ont fait irruption dans le village et tué trois villageois.", "fr"),
+    ("داهم مسلحون قرية في وسط مالي وقتلوا خمسة من سكانها المدنيين.", "ar"),
+    ("Gunmen burst into the village and shot dead four civilians.", "en"),
+])
+def test_armed_men_bursting_into_a_village(text, lang):
+    assert _score(text, lang, "attack_on_civilians") >= 0.4
