@@ -77,6 +77,7 @@ class _Family:
     negation: bool
     hedging: bool
     background: float = 1.0  # factor of a phrase in a background sentence (processors/background.py)
+    report: float = 1.0  # factor of a body phrase when the title names a periodic report (cues.yaml)
     thresholds: dict[str, float] = field(default_factory=dict)
     from_events: dict[str, dict[str, float]] = field(default_factory=dict)
     yields_to: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -191,7 +192,8 @@ def _load_cues(path: Path, signals: Matcher) -> None:
             _lang_of(lang_key, path, where, keys)
             for phrase in _phrases(phrases, path, where):
                 _add(signals, phrase, lang_key, _Cue(direction, window=window), path, where)
-    for section_name, kind in (("scope_breakers", "breaker"), ("masks", "mask")):
+    for section_name, kind in (("scope_breakers", "breaker"), ("masks", "mask"),
+                               ("periodic_reports", "report")):
         section = _mapping(data.get(section_name), path, section_name)
         for lang_key, phrases in section.items():
             where = f"{section_name}.{lang_key}"
@@ -231,6 +233,7 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
         title_factor=_number(scoring.get("title_factor", 2.0), path, "scoring.title_factor", 0, 10),
         repeat_factor=_number(scoring.get("repeat_factor", 0.5), path, "scoring.repeat_factor", 0, 1),
         background=_number(scoring.get("background_factor", 1.0), path, "scoring.background_factor", 0, 1),
+        report=_number(scoring.get("report_factor", 1.0), path, "scoring.report_factor", 0, 1),
         negation=bool(applies.get("negation", False)),
         hedging=bool(applies.get("hedging", False)),
         matcher=Matcher("stem"),
@@ -364,16 +367,18 @@ class LabelClassifier:
     def _classify_one(self, text: str, lang: str, title: str, year: int | None = None,
                       spans: list | None = None) -> tuple[list[Label], list[Label]]:
         hits: dict[str, dict[str, list[_Hit]]] = {"event_types": {}, "topics": {}}
+        report: list[bool] = [False]  # the title names a periodic report (set by its scan)
         for part, is_title in ((title, True), (text, False)):
             if part and part.strip():
-                self._scan(analyse(part, lang, "stem"), is_title, hits, year)
+                self._scan(analyse(part, lang, "stem"), is_title, hits, year, report)
         events, event_sums = self._score(self.events, hits["event_types"], {})
         if spans is not None:
             _event_spans(events, hits["event_types"], spans)
         topics, _ = self._score(self.topics, hits["topics"], event_sums)
         return events, topics
 
-    def _scan(self, an: Analysis, is_title: bool, hits: dict, year: int | None = None) -> None:
+    def _scan(self, an: Analysis, is_title: bool, hits: dict, year: int | None = None,
+              report: list[bool] | None = None) -> None:
         breaks = an.breaks
         context: dict[int, set[str]] = defaultdict(set)
         hedge: dict[int, float] = {}
@@ -395,9 +400,15 @@ class LabelClassifier:
                     after[sentence].append((first, cue.window))
                 elif kind == "breaker":
                     breakers[sentence].append(first)
+                elif kind == "report" and is_title and report is not None:
+                    report[0] = True
         background: Background | None = None  # built at the first event phrase (it costs)
         for family, found_here in zip((self.events, self.topics), families_found, strict=True):
             title_factor = family.title_factor if is_title else 1.0
+            if not is_title and report and report[0]:
+                # a bulletin, a snapshot, a needs overview: what it names in passing is the
+                # context of its period, not an incident it reports
+                title_factor = family.report
             family_hits = hits[family.name]
             for first, last, payloads in found_here:
                 sentence = bisect_left(breaks, first)

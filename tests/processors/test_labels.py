@@ -647,3 +647,142 @@ def test_excludes_all_needs_a_word_of_every_set(tmp_path):
     text = "Police arrested two assailants on Monday."
     assert "arrest" in labels_of(classify_labels(text, "en")[0])  # attackers alone: an arrest
     assert "arrest" not in labels_of(strict.classify(text, "en")[0])
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # houses destroyed by floods or rain are no looting or arson
+    ("Floods destroyed 1,200 houses and damaged schools in Mopti.", "en", False),
+    ("Les inondations ont détruit plus de 300 maisons à Bamako.", "fr", False),
+    ("دمرت السيول مئات المنازل في منطقة موبتي.", "ar", False),
+    # the same words with armed men: property destruction
+    ("Gunmen destroyed houses and burned granaries in the village.", "en", True),
+    ("Les assaillants ont détruit des maisons et brûlé des greniers.", "fr", True),
+    # "stormed" is no storm
+    ("Gunmen stormed the airport and destroyed several planes.", "en", True),
+])
+def test_disasters_destroy_without_looting(text, lang, expected):
+    assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Le bilan fait état de 49 civils et 15 militaires tués.", "fr"),
+    ("Three soldiers were killed and two civilians wounded when gunmen struck the town.", "en"),
+    ("أسفر الهجوم عن قتلى في صفوف الجيش ومدنيين.", "ar"),
+])
+def test_the_forces_own_dead_are_a_clash_beside_civilian_victims(text, lang):
+    events, _ = classify_labels(text, lang)
+    assert "armed_clash" in labels_of(events)
+
+
+def test_soldiers_killed_by_a_mine_are_no_clash():
+    events, _ = classify_labels("Deux soldats ont été tués quand leur véhicule a sauté sur une mine "
+                                "près de Boni.", "fr")
+    assert labels_of(events) == ["explosion_ied"]
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Sixteen villagers died in a cholera outbreak near the border; the disease killed women and children.", "en"),
+    ("L'accident de la route a tué cinq passagers du car de transport près de Ségou.", "fr"),
+    ("لقي عشرة مدنيين حتفهم في حادث سير قرب موبتي.", "ar"),
+])
+def test_deaths_by_illness_or_accident_are_no_attack(text, lang):
+    assert _score(text, lang, "attack_on_civilians") < 0.4
+
+
+def test_a_periodic_report_names_the_context_in_passing():
+    body = ("About 2,000 people were displaced following the alert about fighting between armed "
+            "groups in the area.")
+    events, _ = classify_labels(body, "en", "Mali: Humanitarian Bulletin (December - January)")
+    assert "armed_clash" not in labels_of(events)
+    # the same sentence under a news title counts
+    events, _ = classify_labels(body, "en", "People flee Anefif")
+    assert "armed_clash" in labels_of(events)
+    # an incident the report tells with several phrases still counts
+    events, _ = classify_labels(
+        "Le 3 juin, des hommes armés ont attaqué le village de Tinfadimata, tuant douze civils. "
+        "Le massacre a provoqué la fuite des habitants.", "fr",
+        "Mali : Rapport de situation n° 4")
+    assert "attack_on_civilians" in labels_of(events)
+
+
+@pytest.mark.parametrize("title,text,lang", [
+    ("La police disperse des manifestants à Bamako",
+     "La police a utilisé des gaz lacrymogènes pour disperser les manifestants.", "fr"),
+    ("الشرطة تستخدم الغاز المسيل للدموع لتفريق المتظاهرين",
+     "فرقت قوات الأمن المتظاهرين مستخدمة الغاز المسيل للدموع.", "ar"),
+])
+def test_dispersal_in_title_and_body_is_still_no_riot(title, text, lang):
+    events, _ = classify_labels(text, lang, title)
+    assert "riot" not in labels_of(events) and "protest" in labels_of(events)
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # bombardment with an air strike in the item: from the air
+    ("مقتل 11 شخصا في قصف استهدف سوقا. وقالت مصادر إن هجوم جوي بطائرة مسيرة استهدف السوق.", "ar", False),
+    # bombardment alone: indirect fire
+    ("Le bombardement du camp a duré deux heures.", "fr", True),
+])
+def test_bombardment_yields_to_an_air_strike(text, lang, expected):
+    assert (_score(text, lang, "shelling") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # gunfire and an explosion heard in a fight: no IED
+    ("Des tirs et une explosion ont été entendus près du camp pendant l'attaque.", "fr", False),
+    # an explosion that hits a vehicle: an IED
+    ("Une explosion a touché un véhicule sur la route de Boni.", "fr", True),
+])
+def test_an_explosion_heard_is_no_ied_one_on_a_vehicle_is(text, lang, expected):
+    assert (_score(text, lang, "explosion_ied") >= 0.4) is expected
+
+
+def test_in_front_of_is_no_imam():
+    # أمام (in front of) and إمام (imam) are one word once the hamza is folded
+    text = "سجلت أحداث اعتداء على عدد من المكاتب أمام الناخبين."
+    assert _score(text, "ar", "attack_on_civilians") < 0.4
+
+
+def test_a_list_of_abuses_is_no_abduction():
+    text = ("The High Commissioner cited reports of arbitrary arrests, enforced disappearances and "
+            "restrictions on civic space.")
+    assert _score(text, "en", "abduction") < 0.4
+
+
+def test_a_deadly_blast_is_an_ied():
+    assert _score("A blast killed four people at the market in Gao.", "en", "explosion_ied") >= 0.4
+
+
+def test_hunters_are_no_civilian_victims():
+    # الصيادين is the fishermen and the hunters (the Dozo militia)
+    text = "شنت الجماعة هجوما دمويا أوقع العشرات من الجنود والصيادين."
+    assert _score(text, "ar", "attack_on_civilians") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # a drone named alone (shot down, bought, a diplomatic row) is no air strike
+    ("أعلنت الجزائر إسقاط طائرة مسيرة مالية قرب الحدود.", "ar", False),
+    # a ground advance supported by drones carries one
+    ("أكد الجيش أنه يواصل تقدمه بدعم من الطائرات المسيرة.", "ar", True),
+    ("The army said it was advancing on Kidal, supported by drones.", "en", True),
+    ("Les FAMa, appuyées par des drones, ont repris la localité.", "fr", True),
+])
+def test_drones_strike_when_they_fire_or_support_an_operation(text, lang, expected):
+    assert (_score(text, lang, "air_strike") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Des hommes armés ont volé le véhicule de l'ONG près de Tonka.", "fr", True),
+    # stolen livestock an accord will return is no theft reported
+    ("Les signataires s'engagent à restituer les animaux volés.", "fr", False),
+])
+def test_armed_men_stealing_property_is_looting(text, lang, expected):
+    assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Des hommes armés ont fait irruption dans le village et tué trois villageois.", "fr"),
+    ("داهم مسلحون قرية في وسط مالي وقتلوا خمسة من سكانها المدنيين.", "ar"),
+    ("Gunmen burst into the village and shot dead four civilians.", "en"),
+])
+def test_armed_men_bursting_into_a_village(text, lang):
+    assert _score(text, lang, "attack_on_civilians") >= 0.4
