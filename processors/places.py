@@ -102,6 +102,12 @@ INTRODUCED_ADMIN_WINDOW = 25
 """Tokens around an introduced place within which a cercle, commune or region named gives it
 its admin1 ("le village de X, dans le cercle de Y")."""
 
+INTRODUCED_TOWN_WINDOW = 6
+"""With no cercle, commune or region named near it, an introduced place takes the admin1 of a
+Mali town named within this many tokens ("قرية ديغيبو، بمنطقة باندياجارا", "le village de X,
+près de Douentza"); not Bamako's (distances are given from the capital: "à 300 km de
+Bamako")."""
+
 NEAREST_MAX_KM = 100.0
 """A shared village name goes to the candidate nearest the item's other places only within
 this distance, and only if the next candidate is clearly farther (NEAREST_MARGIN)."""
@@ -131,6 +137,10 @@ TRANSLIT_MAX_COST_LONG = 0.9
 """How far an Arabic spelling may stray from a Latin name (`_sound_cost`: a short vowel left
 unwritten costs 0.2-0.35, a vowel written differently 1), by the consonants the name has;
 names of one consonant are never matched by sound."""
+
+LEAD_FAR_KM = 25.0
+"""A village or commune ranked first gives way to the place of the report's lead event
+(`Gazetteer._lead_first`) when it lies in another region or farther than this from it."""
 
 CAPITAL = "Bamako"
 """Mali's capital (its admin1)."""
@@ -198,6 +208,7 @@ class _Mention:
     closest: int = 0  # matched by sound: how many candidates (the first) are closest
     near: bool = False  # named in a sentence that reports the event (`_near_events`)
     landmark: bool = False  # ... only as a landmark ("near X", "15 km from X")
+    lead: bool = False  # named in the first sentence that reports an event (`_near_events`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +227,7 @@ class _Tally:
     count: int = 0
     near: bool = False
     landmark: bool = True  # every mention in the event's sentence a landmark (`_near_events`)
+    lead: bool = False
     evidence: list[str] = field(default_factory=list)
 
 
@@ -380,6 +392,8 @@ class Gazetteer:
         accepted = [m for m in mentions if m.accepted]
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
+            if spans:
+                self._lead(accepted, text, lang, spans)
         return self._rank(accepted, None if events is None else bool(events))
 
     def _near_events(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None,
@@ -419,6 +433,32 @@ class Gazetteer:
                     m.landmark = bool(before) and (before[-1] in LANDMARK_WORDS or (
                         len(before) == 2 and before[-1] in _LANDMARK_OF
                         and before[0] in LANDMARK_WORDS))
+
+    def _lead(self, mentions: list[_Mention], text: str, lang: str | None,
+              spans: Sequence[tuple[str, int, int, str, float]]) -> None:
+        """Marks (`lead`) the Mali places of the body's first sentence that both reports an
+        event (a phrase of any event label) and names a Mali village, commune or town: the
+        event the report leads with. Not counted: Bamako and the region capitals (datelines,
+        seats of authorities, landmarks: "l'escorte qui revenait de Tombouctou"), a dateline,
+        a name after "vers", "towards"."""
+        here = [m for m in mentions if m.segment == 1 and not _dateline(text, m)]
+        if not here or not text:
+            return
+        breaks = analyse(text, lang, "fold").breaks
+        sentences = {bisect_left(breaks, s[1]) for s in spans if s[0] == text}
+        by_sentence: dict[int, list[_Mention]] = {}
+        for m in here:
+            place = m.place or self.places[m.chosen.place]
+            rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
+            first = m.match.first_token
+            if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
+                    or (m.place is None and m.chosen.place in self.capitals)
+                    or (first > 0 and m.norms[first - 1] in self.directions)):
+                continue
+            by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
+        lead = min((s for s in by_sentence if s in sentences), default=None)
+        for m in by_sentence.get(lead, ()):
+            m.lead = True
 
     def _event_spots(self, an: Analysis, events: Sequence[tuple[str, float]]
                      ) -> list[tuple[int, int, int, float]]:
@@ -818,6 +858,10 @@ class Gazetteer:
                  and self.places[m.chosen.place].country == "ML"
                  and self.entries[m.chosen.place].rank in (RANKS["cercle"], RANKS["region"],
                                                            RANKS["commune"])]
+        towns = [m for m in mentions if m.accepted and m.segment == segment and not m.place
+                 and self.places[m.chosen.place].country == "ML"
+                 and self.places[m.chosen.place].admin1 not in ("", CAPITAL)
+                 and self.entries[m.chosen.place].rank == RANKS["town"]]
         out: list[_Mention] = []
         for i in [i + 1 for i, norm in enumerate(norms[:-1]) if norm in by_last]:
             kind = next((kind for phrase, kind in by_last[norms[i - 1]]
@@ -825,9 +869,11 @@ class Gazetteer:
             if kind is None or taken[i]:
                 continue
             last = self._introduced_name(an, i)
-            if last is None or any(taken[i:last + 1]):
+            if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
                 continue
-            unit = _nearest_unit(units, i, last)
+            if not _INTRODUCER_GAP.fullmatch(text[an.span(i - 1)[1]:an.span(i)[0]]):
+                continue  # "le chef de village, Boukary": a comma ends the phrase
+            unit = _nearest_unit(units, i, last) or _nearest_unit(towns, i, last, INTRODUCED_TOWN_WINDOW)
             if unit is None:
                 continue
             start, end = an.span(i)[0], an.span(last)[1]
@@ -894,6 +940,25 @@ class Gazetteer:
             salience *= CAPITAL_WEIGHT if place.admin1 == CAPITAL else REGION_CAPITAL_WEIGHT
         return (rank, here, -salience, tally.first)
 
+    def _lead_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
+        """The place of the event the report leads with (`_lead`) comes first when a village
+        or commune named elsewhere was ranked first and lies in another region or more than
+        LEAD_FAR_KM from it: a village of another incident, or a namesake ("Zambougou" of a
+        later paragraph before "Diankabou" of the first event). A town ranked first keeps its
+        place (specificity and the event's sentence decided it: `_order_key`)."""
+        if not order or order[0][1].lead:
+            return order
+        lead_kv = next((kv for kv in order if kv[1].lead), None)
+        if lead_kv is None:
+            return order
+        (top, top_rank), lead = entry(order[0][0]), entry(lead_kv[0])[0]
+        if top_rank >= RANKS["town"]:
+            return order
+        if top.country == "ML" and top.admin1 == lead.admin1 and (
+                None in (top.lat, lead.lat) or _km(top, lead.lat, lead.lon) <= LEAD_FAR_KM):
+            return order
+        return [lead_kv] + [kv for kv in order if kv is not lead_kv]
+
     def _rank(self, mentions: list[_Mention], events: bool | None = None) -> list[Place]:
         tallies: dict[int, _Tally] = {}
         extra: dict[int, tuple[Place, int]] = {}  # places no entry stands for: negative keys
@@ -912,6 +977,7 @@ class Gazetteer:
             tally.count += 1
             tally.title += m.segment == 0
             tally.near = tally.near or m.near
+            tally.lead = tally.lead or m.lead
             if m.near and not m.landmark:
                 tally.landmark = False
             if m.match.surface not in tally.evidence:
@@ -922,6 +988,7 @@ class Gazetteer:
 
         order = sorted(tallies.items(),
                        key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
+        order = self._lead_first(order, entry)
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -940,6 +1007,9 @@ _WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’ʼ‘][^\W_]+)*")
 """Words of a Latin settlement name, as the normaliser's tokeniser cuts them (no digits,
 marks or dotted acronyms in these names)."""
 _APOSTROPHES = frozenset("'’ʼ‘")
+_NON_WORD_RUN = re.compile(r"[^\w]+")
+_INTRODUCER_GAP = re.compile(r"\s*(?:[dD]['’]\s*)?")
+"""What may stand between an introducer and the name: spaces, an elided "d'"."""
 
 
 class _Memo(dict):
@@ -1225,9 +1295,11 @@ def _dateline(text: str, mention: _Mention) -> bool:
     return match.surface.isupper() and not text[line:match.start].strip()
 
 
-def _nearest_unit(units: list[_Mention], first: int, last: int) -> _Mention | None:
-    """The cercle, commune or region named closest to tokens first..last, within the window."""
-    best, best_gap = None, INTRODUCED_ADMIN_WINDOW + 1
+def _nearest_unit(units: list[_Mention], first: int, last: int,
+                  window: int = INTRODUCED_ADMIN_WINDOW) -> _Mention | None:
+    """The unit (cercle, commune, region; a town) named closest to tokens first..last,
+    within the window."""
+    best, best_gap = None, window + 1
     for u in units:
         gap = u.match.first_token - last if u.match.first_token > last else first - u.match.last_token
         if 0 < gap < best_gap:
@@ -1244,9 +1316,13 @@ def _load(path: Path) -> dict[str, Any]:
 
 @lru_cache(maxsize=65536)  # the same names and words again and again
 def _fold_ar(text: str) -> str:
+    """Arabic folded for comparing names as written: no marks or tatweel, one spelling of
+    ة/ه, ى/ي…, and any run of quotes, punctuation or spaces between words one space
+    ('بولاية "موبتي"' writes the phrase ولاية موبتي whole)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)
-                   and c != "\u0640").translate(_AR_TABLE)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)
+                     and c != "\u0640").translate(_AR_TABLE)
+    return _NON_WORD_RUN.sub(" ", folded).strip()
 
 
 def _arabic_prefix(surface: str, names: list[_Name]) -> str:

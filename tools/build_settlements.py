@@ -18,7 +18,8 @@ What the tool does to the source, and why:
   parts of a village), or of three letters or fewer, is left out. Usual variants are added
   (Tin-/Tinn-/Ti-n-, In-/I-n-, joined prefix, N'Golo → Ngolo, final -ou → -u, doubled letters
   single, a final h after a vowel dropped, the people's name dropped: Koulogon-Peulh →
-  Koulogon, di before a vowel also dj: Inadiatafane, Inadjatafane); case and accents are
+  Koulogon, di before a vowel also dj: Inadiatafane, Inadjatafane, a hard c inside a name
+  also k: Banicane, Banikane); case and accents are
   the matcher's business.
 - Types: `village` (most settlements: matched only with a cue or their commune/cercle named,
   see processors/places.py), `seat` (a commune's main settlement), `commune` (the commune
@@ -156,6 +157,7 @@ shared names are (processors/places.py)."""
 
 
 _DJ = re.compile(r"([Dd])i(?=[aeou])")
+_HARD_C = re.compile(r"(?<=[^\W\d_])c(?=[aou])")
 
 
 def variants(name: str) -> list[str]:
@@ -178,6 +180,9 @@ def variants(name: str) -> list[str]:
     # di before a vowel is also written dj (Inadiatafane, Inadjatafane); not the other way:
     # OCHA's Faladje (Koulikoro) would become Bamako's Faladié
     out += [_DJ.sub(r"\1j", v) for v in list(out) if _DJ.search(v)]
+    # a hard c inside a name is also written k (Banicane, Banikane); not a first C: Coro would
+    # become the curated Koro
+    out += [_HARD_C.sub("k", v) for v in list(out) if _HARD_C.search(v)]
     more = []
     for v in out:
         if re.search(r"ou\b", v) and len(v) >= 5:

@@ -389,3 +389,24 @@ def test_bad_curation_names_file_entry_and_key(tmp_path: Path) -> None:
     with pytest.raises(build_gazetteer.GazetteerError,
                        match=r"places_curated\.yaml: mali/Mopti/Koro/Nowhere: key 'lat'"):
         build_gazetteer.Builder(bad).build()
+
+
+def test_the_lead_event_place_passes_a_village_of_another_region() -> None:
+    # the report leads with Diankabou (Mopti); Zambougou, a village of Koulikoro, belongs to
+    # a later paragraph: the lead sentence's place comes first
+    body = ("Dans le cercle de Koro à Diankabou, la maison de l'ancien maire a été pillée par "
+            "des hommes armés. Dans le cercle de Banamba, des hommes armés menacent les "
+            "villageois. Après Kawerla et Zambougou, ils se sont rendus à Boron.")
+    spans = [(body, 14, 14, "looting_property_destruction", 0.6),
+             (body, 26, 27, "armed_clash", 0.9)]
+    found = find_places(body, "fr", "", [("pillée", 0.6), ("hommes armés", 0.9)], spans)
+    assert found[0].name == "Diankabou" and found[0].admin1 == "Mopti"
+    # a village near the lead place keeps its rank (the lead names its commune or town)
+    body = ("Des hommes armés ont attaqué Bankass. Le village de Diamnaty, dans le cercle de "
+            "Bankass, a été incendié.")
+    found = find_places(body, "fr", "", [("attaqué", 0.9)], [(body, 4, 4, "armed_clash", 0.9)])
+    assert names(found)[:2] == ["Diamnaty", "Bankass"]
+    # ... and one farther than LEAD_FAR_KM (Sobane Da, 50 km) gives way to it
+    body = body.replace("Diamnaty", "Sobane Da")
+    found = find_places(body, "fr", "", [("attaqué", 0.9)], [(body, 4, 4, "armed_clash", 0.9)])
+    assert names(found)[:2] == ["Bankass", "Sobane Da"]

@@ -216,3 +216,25 @@ def test_curated_villages_that_are_words_need_context() -> None:
     assert find_places("Kobe Bryant a marqué 40 points.", "fr") == []
     assert "Yaro" not in [p.name for p in find_places("Mamadou Dackouo alias Yaro à Kadiolo.", "fr")]
 
+
+
+def test_hard_c_is_also_written_k() -> None:
+    assert "Banikane" in build_settlements.variants("Banicane")
+    assert build_settlements.variants("Coro") == ["Coro"]  # not a first C: Koro is curated
+    places = find_places("Le bateau a été pris pour cible dans la commune de Banikane "
+                         "(cercle de Gourma-Rharous).", "fr")
+    assert (places[0].admin1, places[0].admin2) == ("Tombouctou", "Gourma-Rharous")
+
+
+def test_unknown_village_takes_the_admin1_of_a_town_named_next_to_it() -> None:
+    # no cercle, commune or region named: the Mali town right after it (not Bamako)
+    places = find_places("وكان ضحيتها بدو قرية ديغيبو، بمنطقة باندياجارا، في وسط البلاد", "ar")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("ديغيبو", "Mopti", None)
+    assert names_of(find_places("Le village de Koulbanou, à 300 km de Bamako.", "fr")) == ["Bamako"]
+    # a comma ends the introducing phrase; a family name after a name makes it a person
+    assert "Boukary" not in names_of(find_places(
+        "Le chef de village, Boukary Coulibaly, a parlé près de Douentza.", "fr"))
+
+
+def names_of(places) -> list[str]:
+    return [p.name for p in places]
