@@ -76,10 +76,12 @@ VILLAGE_CUES = {
            "villages d'", "localités de", "localités d'", "hameaux de", "communes de",
            "localité de", "localité d'", "hameau de", "hameau d'", "commune de", "commune d'",
            "camp de", "camp d'", "campement de", "campement d'", "environs de", "environs d'",
-           "proximité de", "proximité d'", "site de", "dans le village de", "secteur de"],
+           "proximité de", "proximité d'", "site de", "dans le village de", "secteur de",
+           "habitants de", "habitants d'", "populations de", "populations d'", "population de",
+           "population d'"],
     "en": ["in", "at", "near", "village of", "town of", "hamlet of", "locality of",
            "commune of", "camp of", "outside", "around", "villages of", "towns of",
-           "localities of", "communes of"],
+           "localities of", "communes of", "residents of", "inhabitants of", "people of"],
 }
 """What must stand right before a village's name when its commune, cercle or region is not
 named in the item: the few words that introduce a place ("à Tassiga", "near Tassiga",
@@ -101,6 +103,22 @@ a name the gazetteer does not know is still reported after them, without a point
 INTRODUCED_ADMIN_WINDOW = 25
 """Tokens around an introduced place within which a cercle, commune or region named gives it
 its admin1 ("le village de X, dans le cercle de Y")."""
+
+ZONES = {
+    "centre": ("Mopti", "Ségou"),
+    "nord": ("Tombouctou", "Gao", "Kidal", "Ménaka", "Taoudénit"),
+    "sud": ("Sikasso", "Koulikoro", "Kayes"),
+    "ouest": ("Kayes", "Koulikoro"),
+}
+"""The parts of Mali reporters locate events by ("dans le centre du Mali", "in northern Mali",
+"شمال مالي"), as regions; used only to choose among a village's namesakes (`_zones`)."""
+_ZONE_RE = re.compile(
+    r"(?P<centre>\b(?:centre|center) (?:du|of) (?:Mali|pays|country)\b|\bcentral Mali\b|وسط (?:مالي|البلاد))"
+    r"|(?P<nord>\bnord (?:du Mali|du pays)\b|\bnorth(?:ern)? (?:of )?Mali\b|\bnorth of the country\b"
+    r"|شمال(?:ي)? (?:مالي|البلاد))"
+    r"|(?P<sud>\bsud (?:du Mali|du pays)\b|\bsouth(?:ern)? (?:of )?Mali\b|جنوب(?:ي)? (?:مالي|البلاد))"
+    r"|(?P<ouest>\bouest (?:du Mali|du pays)\b|\bwest(?:ern)? (?:of )?Mali\b|غرب(?:ي)? (?:مالي|البلاد))",
+    re.IGNORECASE)
 
 INTRODUCED_TOWN_WINDOW = 6
 """With no cercle, commune or region named near it, an introduced place takes the admin1 of a
@@ -385,7 +403,7 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
-        self._resolve_villages(mentions)
+        self._resolve_villages(mentions, _zones(f"{title}\n{text}"))
         for segment, part in enumerate((title, text)):
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
@@ -438,9 +456,8 @@ class Gazetteer:
               spans: Sequence[tuple[str, int, int, str, float]]) -> None:
         """Marks (`lead`) the Mali places of the body's first sentence that both reports an
         event (a phrase of any event label) and names a Mali village, commune or town: the
-        event the report leads with. Not counted: Bamako and the region capitals (datelines,
-        seats of authorities, landmarks: "l'escorte qui revenait de Tombouctou"), a dateline,
-        a name after "vers", "towards"."""
+        event the report leads with. Not counted: a dateline, a name after "vers", "towards".
+        Bamako and the region capitals count here but do not move first (`_lead_first`)."""
         here = [m for m in mentions if m.segment == 1 and not _dateline(text, m)]
         if not here or not text:
             return
@@ -452,7 +469,6 @@ class Gazetteer:
             rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
             first = m.match.first_token
             if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
-                    or (m.place is None and m.chosen.place in self.capitals)
                     or (first > 0 and m.norms[first - 1] in self.directions)):
                 continue
             by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
@@ -731,7 +747,8 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
-    def _resolve_villages(self, mentions: list[_Mention]) -> None:
+    def _resolve_villages(self, mentions: list[_Mention], zones: frozenset[str] = frozenset()
+                          ) -> None:
         """Settlement names count with their commune, cercle or region named in the item, or
         with a cue right before them ("à X", "near X", "village de X"); a name several
         settlements share goes to the one whose commune, cercle, then region is named, else to
@@ -781,6 +798,10 @@ class Gazetteer:
             if m.closest:  # matched by sound, nothing named near: only the closest spellings
                 m.candidates = m.candidates[:m.closest]
                 chosen = m.candidates[0]
+            if zones and len(m.candidates) > 1:  # "in central Mali": namesakes elsewhere go
+                inside = [n for n in m.candidates if self.places[n.place].admin1 in zones]
+                if inside:
+                    m.candidates, chosen = inside, inside[0]
             if len(m.candidates) == 1 or self._one_place(m.candidates):
                 m.chosen, m.accepted = chosen, not self._far_off(chosen, others)
                 continue
@@ -945,10 +966,12 @@ class Gazetteer:
         or commune named elsewhere was ranked first and lies in another region or more than
         LEAD_FAR_KM from it: a village of another incident, or a namesake ("Zambougou" of a
         later paragraph before "Diankabou" of the first event). A town ranked first keeps its
-        place (specificity and the event's sentence decided it: `_order_key`)."""
+        place (specificity and the event's sentence decided it: `_order_key`), and Bamako or a
+        region capital is not moved first (datelines, seats of authorities, landmarks: "the
+        escort coming back from Timbuktu")."""
         if not order or order[0][1].lead:
             return order
-        lead_kv = next((kv for kv in order if kv[1].lead), None)
+        lead_kv = next((kv for kv in order if kv[1].lead and kv[0] not in self.capitals), None)
         if lead_kv is None:
             return order
         (top, top_rank), lead = entry(order[0][0]), entry(lead_kv[0])[0]
@@ -1293,6 +1316,18 @@ def _dateline(text: str, mention: _Mention) -> bool:
         return True
     line = text.rfind("\n", 0, match.start) + 1
     return match.surface.isupper() and not text[line:match.start].strip()
+
+
+def _zones(text: str) -> frozenset[str]:
+    """The regions of the parts of Mali the text names ("le centre du Mali", "northern Mali",
+    "وسط مالي"): a village name several regions share goes to those regions' namesakes."""
+    if not _ZONE_RE.search(text):
+        return frozenset()
+    return frozenset(r for m in _ZONE_RE.finditer(text) for r in ZONES[_zone_key(m)])
+
+
+def _zone_key(match: re.Match) -> str:
+    return next(k for k, v in match.groupdict().items() if v)
 
 
 def _nearest_unit(units: list[_Mention], first: int, last: int,

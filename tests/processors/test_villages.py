@@ -19,7 +19,8 @@ def where(places) -> list[tuple]:
 @pytest.mark.parametrize(("text", "lang", "name", "admin1", "admin2"), [
     ("Des hommes armés ont attaqué le village de Dinangourou.", "fr", "Dinangourou", "Mopti", "Koro"),
     ("Gunmen attacked civilians near Dinangourou on Sunday.", "en", "Dinangourou", "Mopti", "Koro"),
-    ("Les habitants de Tin-Hama ont fui.", "fr", None, None, None),  # no cue, no cercle: nothing
+    ("La famille de Tin-Hama a fui.", "fr", None, None, None),  # no cue, no cercle: nothing
+    ("Les habitants de Tin-Hama ont fui.", "fr", "Tin Hama", "Gao", "Ansongo"),  # residents of
     ("Attack near Tinhama, north of the river.", "en", "Tin Hama", "Gao", "Ansongo"),
 ])
 def test_village_with_a_cue_has_its_admin_and_point(text, lang, name, admin1, admin2) -> None:
@@ -238,3 +239,17 @@ def test_unknown_village_takes_the_admin1_of_a_town_named_next_to_it() -> None:
 
 def names_of(places) -> list[str]:
     return [p.name for p in places]
+
+
+def test_residents_of_a_village_cue_it() -> None:
+    places = find_places("Les habitants de Ouéléssébougou ont pensé à une maladie.", "fr")
+    assert places[0].admin1 == "Koulikoro"
+    assert find_places("Les habitants ont pensé à une maladie.", "fr") == []
+
+
+def test_a_part_of_mali_named_chooses_among_namesakes() -> None:
+    # Dogo: villages of that name in several regions; "central Mali" keeps Mopti's and Ségou's
+    text = "Six men were arrested in the village of Dogo, the rights group said."
+    assert "Dogo" not in names_of(find_places(text, "en"))
+    places = find_places(text + " Civilians in central Mali are caught in the crossfire.", "en")
+    assert (places[0].name, places[0].admin1) == ("Dogo", "Mopti")
