@@ -120,6 +120,22 @@ _ZONE_RE = re.compile(
     r"|(?P<ouest>\bouest (?:du Mali|du pays)\b|\bwest(?:ern)? (?:of )?Mali\b|غرب(?:ي)? (?:مالي|البلاد))",
     re.IGNORECASE)
 
+ANCHORS = {
+    "fr": ["a eu lieu", "ont eu lieu", "s'est produit", "s'est produite", "se sont produits",
+           "se sont produites", "s'est déroulé", "s'est déroulée", "se sont déroulés",
+           "se sont déroulées"],
+    "en": ["took place", "takes place", "occurred", "happened"],
+}
+AR_ANCHOR_VERBS = ("وقع", "وقعت", "ووقع", "ووقعت")
+AR_ANCHOR_NOUNS = ("الهجوم", "الهجمات", "الاعتداء", "العملية", "الحادث", "الحادثة", "الكمين",
+                   "المجزرة", "الانفجار", "الاشتباكات", "المعارك", "القصف", "الغارة")
+ANCHOR_WINDOW = 12
+"""How reporters say where an event happened: "l'attaque a eu lieu à Diéma", "the attack took
+place in Djiguibombo village", "ووقع الهجوم في مدينة فاراباغو". The first Mali place below
+region level within ANCHOR_WINDOW tokens after the phrase, in its sentence, is the event's
+place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the verb and the event's noun ("وقع الهجوم": وقع
+alone also means "signed")."""
+
 INTRODUCED_TOWN_WINDOW = 6
 """With no cercle, commune or region named near it, an introduced place takes the admin1 of a
 Mali town named within this many tokens ("قرية ديغيبو، بمنطقة باندياجارا", "le village de X,
@@ -226,7 +242,8 @@ class _Mention:
     closest: int = 0  # matched by sound: how many candidates (the first) are closest
     near: bool = False  # named in a sentence that reports the event (`_near_events`)
     landmark: bool = False  # ... only as a landmark ("near X", "15 km from X")
-    lead: bool = False  # named in the first sentence that reports an event (`_near_events`)
+    lead: bool = False  # named in the first sentence that reports an event (`_lead`)
+    anchored: bool = False  # named right after "took place", "a eu lieu" (`_anchored`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +263,7 @@ class _Tally:
     near: bool = False
     landmark: bool = True  # every mention in the event's sentence a landmark (`_near_events`)
     lead: bool = False
+    anchored: bool = False
     evidence: list[str] = field(default_factory=list)
 
 
@@ -302,6 +320,16 @@ class Gazetteer:
             for options in by_last.values():
                 options.sort(key=lambda o: -len(o[0]))
             self.introducers[rules] = by_last
+        # event anchors ("took place", "وقع الهجوم") by their first token
+        self.anchors: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        for rules in RULES:
+            phrases = _phrases(ANCHORS, rules) + [
+                tuple(phrase_norms(f"{verb} {noun}", rules, "fold"))
+                for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS]
+            by_first: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in dict.fromkeys(p for p in phrases if p):
+                by_first.setdefault(phrase[0], []).append(phrase)
+            self.anchors[rules] = by_first
 
     def _load_settlements(self, path: Path) -> None:
         """Reads the settlements file (tools/build_settlements.py). Names are normalised under
@@ -408,6 +436,9 @@ class Gazetteer:
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
+        for segment, part in enumerate((title, text)):
+            if part:
+                self._anchored(accepted, part, lang, segment)
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
             if spans:
@@ -447,10 +478,7 @@ class Gazetteer:
                     continue
                 m.near = bisect_left(breaks, first) in sentences
                 if m.near:
-                    before = m.norms[max(0, first - 2):first]
-                    m.landmark = bool(before) and (before[-1] in LANDMARK_WORDS or (
-                        len(before) == 2 and before[-1] in _LANDMARK_OF
-                        and before[0] in LANDMARK_WORDS))
+                    m.landmark = _landmark(m.norms, first)
 
     def _lead(self, mentions: list[_Mention], text: str, lang: str | None,
               spans: Sequence[tuple[str, int, int, str, float]]) -> None:
@@ -961,6 +989,47 @@ class Gazetteer:
             salience *= CAPITAL_WEIGHT if place.admin1 == CAPITAL else REGION_CAPITAL_WEIGHT
         return (rank, here, -salience, tally.first)
 
+    def _anchored(self, mentions: list[_Mention], text: str, lang: str | None,
+                  segment: int) -> None:
+        """Marks (`anchored`) the first Mali place below region level named after "took
+        place", "a eu lieu", "وقع الهجوم" (ANCHORS) in the same sentence."""
+        an = analyse(text, lang, "fold")
+        norms = an.norms
+        anchors = self.anchors.get(an.rules, {})
+        if anchors.keys().isdisjoint(norms):
+            return
+        here = sorted((m for m in mentions if m.segment == segment), key=lambda m: m.match.first_token)
+        for i, norm in enumerate(norms):
+            for phrase in anchors.get(norm, ()):
+                if tuple(norms[i:i + len(phrase)]) != phrase:
+                    continue
+                end = i + len(phrase) - 1
+                for m in here:
+                    first = m.match.first_token
+                    if first <= end:
+                        continue
+                    if first - end > ANCHOR_WINDOW or BREAK in norms[end + 1:first]:
+                        break
+                    place = m.place or self.places[m.chosen.place]
+                    rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
+                    if (place.country == "ML" and place.admin1 and rank <= RANKS["town"]
+                            and not _landmark(norms, first)):
+                        m.anchored = True
+                        break
+
+    def _anchored_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
+        """A place the text says the event happened in (`_anchored`) comes first, unless the
+        place ranked first is more specific, of its region and within LEAD_FAR_KM of it ("took
+        place at Bankass": the village of Bankass named first stays)."""
+        anchored = next((kv for kv in order if kv[1].anchored), None)
+        if anchored is None or anchored is order[0]:
+            return order
+        (top, top_rank), (place, rank) = entry(order[0][0]), entry(anchored[0])
+        if top_rank < rank and top.country == "ML" and top.admin1 == place.admin1 and (
+                None in (top.lat, place.lat) or _km(top, place.lat, place.lon) <= LEAD_FAR_KM):
+            return order
+        return [anchored] + [kv for kv in order if kv is not anchored]
+
     def _lead_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
         """The place of the event the report leads with (`_lead`) comes first when a village
         or commune named elsewhere was ranked first and lies in another region or more than
@@ -1001,6 +1070,7 @@ class Gazetteer:
             tally.title += m.segment == 0
             tally.near = tally.near or m.near
             tally.lead = tally.lead or m.lead
+            tally.anchored = tally.anchored or m.anchored
             if m.near and not m.landmark:
                 tally.landmark = False
             if m.match.surface not in tally.evidence:
@@ -1012,6 +1082,7 @@ class Gazetteer:
         order = sorted(tallies.items(),
                        key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
         order = self._lead_first(order, entry)
+        order = self._anchored_first(order, entry)
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -1316,6 +1387,13 @@ def _dateline(text: str, mention: _Mention) -> bool:
         return True
     line = text.rfind("\n", 0, match.start) + 1
     return match.surface.isupper() and not text[line:match.start].strip()
+
+
+def _landmark(norms: list[str], first: int) -> bool:
+    """The name at `first` locates from afar ("near Timbuktu", "à 15 km de Gao", "بالقرب من")."""
+    before = norms[max(0, first - 2):first]
+    return bool(before) and (before[-1] in LANDMARK_WORDS or (
+        len(before) == 2 and before[-1] in _LANDMARK_OF and before[0] in LANDMARK_WORDS))
 
 
 def _zones(text: str) -> frozenset[str]:

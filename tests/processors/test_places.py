@@ -410,3 +410,19 @@ def test_the_lead_event_place_passes_a_village_of_another_region() -> None:
     body = body.replace("Diamnaty", "Sobane Da")
     found = find_places(body, "fr", "", [("attaqué", 0.9)], [(body, 4, 4, "armed_clash", 0.9)])
     assert names(found)[:2] == ["Bankass", "Sobane Da"]
+
+
+def test_the_place_an_event_took_place_in_comes_first() -> None:
+    # "took place in X", "a eu lieu à X", "وقع الهجوم في X": the reporter says where it happened
+    body = ("Gunmen attacked Kidal. The attack took place on Monday in Djiguibombo village in "
+            "the Bandiagara area. Kidal, Kidal.")
+    assert names(find_places(body, "en"))[0] == "Djiguibombo"
+    body = ("شنت الجماعة هجوما بعد السيطرة على كيدال. وتعزيزات من قرية سوكولو. "
+            "ووقع الهجوم في مدينة فاراباغو التابعة لولاية سيغو")
+    assert names(find_places(body, "ar"))[0] == "Farabougou"
+    # "وقع" alone also means "signed": not an anchor
+    body = "هجوم في كيدال. وقع الاتفاق في مدينة فاراباغو"
+    assert names(find_places(body, "ar"))[0] == "Kidal"
+    # a village of its region within 25 km named first stays first
+    body = "Le village de Diamnaty a été incendié. L'attaque a eu lieu à Bankass."
+    assert names(find_places(body, "fr"))[:2] == ["Diamnaty", "Bankass"]
