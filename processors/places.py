@@ -40,7 +40,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -320,16 +320,17 @@ class Gazetteer:
             for options in by_last.values():
                 options.sort(key=lambda o: -len(o[0]))
             self.introducers[rules] = by_last
-        # event anchors ("took place", "وقع الهجوم") by their first token
+        # event anchors ("took place", "وقع الهجوم") by their last token (rarer than the first:
+        # French "a eu lieu")
         self.anchors: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for rules in RULES:
             phrases = _phrases(ANCHORS, rules) + [
                 tuple(phrase_norms(f"{verb} {noun}", rules, "fold"))
                 for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS]
-            by_first: dict[str, list[tuple[str, ...]]] = {}
+            by_last: dict[str, list[tuple[str, ...]]] = {}
             for phrase in dict.fromkeys(p for p in phrases if p):
-                by_first.setdefault(phrase[0], []).append(phrase)
-            self.anchors[rules] = by_first
+                by_last.setdefault(phrase[-1], []).append(phrase)
+            self.anchors[rules] = by_last
 
     def _load_settlements(self, path: Path) -> None:
         """Reads the settlements file (tools/build_settlements.py). Names are normalised under
@@ -431,13 +432,13 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
-        self._resolve_villages(mentions, _zones(f"{title}\n{text}"))
+        self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
         for segment, part in enumerate((title, text)):
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
         for segment, part in enumerate((title, text)):
-            if part:
+            if part and accepted:
                 self._anchored(accepted, part, lang, segment)
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
@@ -775,8 +776,8 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
-    def _resolve_villages(self, mentions: list[_Mention], zones: frozenset[str] = frozenset()
-                          ) -> None:
+    def _resolve_villages(self, mentions: list[_Mention],
+                          zones_of: Callable[[], frozenset[str]] = frozenset) -> None:
         """Settlement names count with their commune, cercle or region named in the item, or
         with a cue right before them ("à X", "near X", "village de X"); a name several
         settlements share goes to the one whose commune, cercle, then region is named, else to
@@ -826,7 +827,8 @@ class Gazetteer:
             if m.closest:  # matched by sound, nothing named near: only the closest spellings
                 m.candidates = m.candidates[:m.closest]
                 chosen = m.candidates[0]
-            if zones and len(m.candidates) > 1:  # "in central Mali": namesakes elsewhere go
+            if len(m.candidates) > 1 and (zones := zones_of()):  # "in central Mali" (rare:
+                # the text is searched only here)
                 inside = [n for n in m.candidates if self.places[n.place].admin1 in zones]
                 if inside:
                     m.candidates, chosen = inside, inside[0]
@@ -999,11 +1001,10 @@ class Gazetteer:
         if anchors.keys().isdisjoint(norms):
             return
         here = sorted((m for m in mentions if m.segment == segment), key=lambda m: m.match.first_token)
-        for i, norm in enumerate(norms):
-            for phrase in anchors.get(norm, ()):
-                if tuple(norms[i:i + len(phrase)]) != phrase:
+        for end in [i for i, norm in enumerate(norms) if norm in anchors]:
+            for phrase in anchors[norms[end]]:
+                if end + 1 < len(phrase) or tuple(norms[end + 1 - len(phrase):end + 1]) != phrase:
                     continue
-                end = i + len(phrase) - 1
                 for m in here:
                     first = m.match.first_token
                     if first <= end:
