@@ -94,11 +94,13 @@ INTRODUCERS = {
            "town": ["ville de", "bourgade de", "commune rurale de", "commune rurale d'"]},
     "en": {"village": ["village of", "hamlet of", "locality of", "settlement of"],
            "town": ["town of"]},
-    "ar": {"village": ["قرية"], "town": ["بلدة"]},
+    "ar": {"village": ["قرية", "قرى", "قريتي", "قريتا"],
+           "town": ["بلدة", "بلدتي"], "commune": ["بلدية"]},
 }
 """Phrases that say the next name is a place ("le village de X", "the town of X", "قرية X"):
 a name the gazetteer does not know is still reported after them, without a point. "near X",
-"à X" are not enough: they precede people, organisations and dates too."""
+"à X" are not enough: they precede people, organisations and dates too; nor are Arabic مخيم,
+معسكر (camps): common words follow them ("معسكر بشكل مؤقت")."""
 
 INTRODUCED_ADMIN_WINDOW = 25
 """Tokens around an introduced place within which a cercle, commune or region named gives it
@@ -822,7 +824,7 @@ class Gazetteer:
                     chosen = self._nearest(tied, others, margin=1.0) or chosen
                 m.chosen, m.accepted = chosen, True
                 continue
-            if not m.cued:
+            if not m.cued or self._elsewhere(m, mentions):
                 continue
             if m.closest:  # matched by sound, nothing named near: only the closest spellings
                 m.candidates = m.candidates[:m.closest]
@@ -848,6 +850,34 @@ class Gazetteer:
                                 admin1=admin1s.pop(),
                                 admin2=admin2s.pop() if len(admin2s) == 1 else None,
                                 lat=None, lon=None)
+
+    def _units(self, mentions: list[_Mention], segment: int) -> tuple[list[_Mention], list[_Mention]]:
+        """The Mali cercles, communes and regions named in a segment, and its Mali towns other
+        than Bamako: what locates a village named near them."""
+        units, towns = [], []
+        for m in mentions:
+            if not m.accepted or m.segment != segment or m.place or m.village:
+                continue
+            place, rank = self.places[m.chosen.place], self.entries[m.chosen.place].rank
+            if place.country != "ML":
+                continue
+            if rank in (RANKS["cercle"], RANKS["region"], RANKS["commune"]):
+                units.append(m)
+            elif rank == RANKS["town"] and place.admin1 not in ("", CAPITAL):
+                towns.append(m)
+        return units, towns
+
+    def _elsewhere(self, m: _Mention, mentions: list[_Mention]) -> bool:
+        """A cued village whose every namesake lies outside the region of the cercle, commune,
+        region or town named next to it ("قرية كوبيلا في ولاية موبتي": OCHA's only Kobila is in
+        Ségou) is another village the list lacks: not reported here, `_introduced` may report it
+        with that region."""
+        units, towns = self._units(mentions, m.segment)
+        first, last = m.match.first_token, m.match.last_token
+        unit = _nearest_unit(units, first, last) or _nearest_unit(towns, first, last,
+                                                                  INTRODUCED_TOWN_WINDOW)
+        return unit is not None and self.places[unit.chosen.place].admin1 not in {
+            self.places[n.place].admin1 for n in m.candidates}
 
     def _far_off(self, name: _Name, others: list[Place]) -> bool:
         """A village far from every other Mali place of the item is more likely a namesake
@@ -901,18 +931,11 @@ class Gazetteer:
         if by_last.keys().isdisjoint(norms):  # most texts introduce no place (C speed)
             return []
         taken = bytearray(len(norms))
-        for m in mentions:
-            if m.segment == segment:
+        for m in mentions:  # a village not accepted leaves its name free ("le village de X")
+            if m.segment == segment and (m.accepted or not m.village):
                 first, last = m.match.first_token, m.match.last_token
                 taken[first:last + 1] = b"\x01" * (last - first + 1)
-        units = [m for m in mentions if m.accepted and m.segment == segment and not m.place
-                 and self.places[m.chosen.place].country == "ML"
-                 and self.entries[m.chosen.place].rank in (RANKS["cercle"], RANKS["region"],
-                                                           RANKS["commune"])]
-        towns = [m for m in mentions if m.accepted and m.segment == segment and not m.place
-                 and self.places[m.chosen.place].country == "ML"
-                 and self.places[m.chosen.place].admin1 not in ("", CAPITAL)
-                 and self.entries[m.chosen.place].rank == RANKS["town"]]
+        units, towns = self._units(mentions, segment)
         out: list[_Mention] = []
         for i in [i + 1 for i, norm in enumerate(norms[:-1]) if norm in by_last]:
             kind = next((kind for phrase, kind in by_last[norms[i - 1]]
@@ -950,7 +973,8 @@ class Gazetteer:
         start, end = an.span(first)
         word = text[start:end]
         if _is_arabic_word(word):
-            if word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3:
+            if (word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3
+                    or _fold_ar(word) in self.ar_common):
                 return None
             if word in _AR_TWO_WORD_HEADS and first + 1 < len(norms) and norms[first + 1] != BREAK:
                 return first + 1

@@ -253,3 +253,22 @@ def test_a_part_of_mali_named_chooses_among_namesakes() -> None:
     assert "Dogo" not in names_of(find_places(text, "en"))
     places = find_places(text + " Civilians in central Mali are caught in the crossfire.", "en")
     assert (places[0].name, places[0].admin1) == ("Dogo", "Mopti")
+
+
+def test_a_cued_village_of_another_region_than_the_unit_named_next_to_it_is_another_village() -> None:
+    # OCHA's only Kobila is in Ségou: "in the Mopti region" makes it a village the list lacks,
+    # reported without a point with the region named
+    places = find_places("هاجم مسلحون قرية كوبيلا في ولاية موبتي", "ar")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("كوبيلا", "Mopti", None)
+    places = find_places("Des hommes armés ont attaqué le village de Kobila, dans le cercle de Koro.", "fr")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("Kobila", "Mopti", None)
+    # in its own region it keeps its point
+    places = find_places("هاجم مسلحون قرية كوبيلا في ولاية سيغو", "ar")
+    assert (places[0].name, places[0].admin1) == ("Kobila", "Ségou") and places[0].lat is not None
+
+
+def test_arabic_commune_and_village_pair_introducers() -> None:
+    places = find_places("هجوم على بلدية ديوغوي في ولاية موبتي", "ar")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("ديوغوي", "Mopti", None)
+    places = find_places("هجوم على قريتي دوغو وباري في ولاية موبتي", "ar")
+    assert (places[0].name, places[0].admin1) == ("دوغو", "Mopti")
