@@ -138,6 +138,14 @@ region level within ANCHOR_WINDOW tokens after the phrase, in its sentence, is t
 place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the verb and the event's noun ("وقع الهجوم": وقع
 alone also means "signed")."""
 
+REGION_LISTS = {
+    "fr": ["les régions de", "les régions du", "régions de", "régions du"],
+    "en": ["regions of", "the regions of"],
+    "ar": ["ولايتي", "منطقتي", "ولايات", "مناطق", "إقليمي"],
+}
+"""Phrases after which region capitals name their regions ("the regions of Timbuktu and
+Gao"); a single region has its own phrases in the gazetteer ("région de Mopti")."""
+
 INTRODUCED_TOWN_WINDOW = 6
 """With no cercle, commune or region named near it, an introduced place takes the admin1 of a
 Mali town named within this many tokens ("قرية ديغيبو، بمنطقة باندياجارا", "le village de X,
@@ -306,6 +314,11 @@ class Gazetteer:
         self.capitals = frozenset(i for i in range(len(data["places"]))
                                   if self.entries[i].rank == RANKS["town"]
                                   and (self.places[i].name, self.places[i].admin1) in regions)
+        region_of = {self.places[i].admin1: i for i in range(len(data["places"]))
+                     if self.entries[i].rank == RANKS["region"] and self.places[i].country == "ML"}
+        self.region_of_capital = {i: region_of[self.places[i].admin1] for i in self.capitals
+                                  if self.places[i].admin1 in region_of}
+        self.region_lists = {p for rules in RULES for p in _phrases(REGION_LISTS, rules) if p}
         self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
         self._village_cues_by_last: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for rules, cues in self.village_cues.items():  # `_village_cued` reads the token before
@@ -434,6 +447,7 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
+        self._region_lists(mentions)
         self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
         for segment, part in enumerate((title, text)):
             if part:
@@ -777,6 +791,38 @@ class Gazetteer:
                 _supported(place, regions, countries, places, mentions, m)
                 or _listed_with_accepted(m, mentions)
             )
+
+    def _region_lists(self, mentions: list[_Mention]) -> None:
+        """Region capitals listed after "the regions of", "les régions de", "ولايتي" ("in the
+        regions of Timbuktu and Gao", "dans les régions de Mopti, Ségou et Tombouctou") are
+        the regions, not the towns: a town of the item named elsewhere is more specific."""
+        by_segment: dict[int, list[_Mention]] = {}
+        for m in mentions:
+            if m.accepted and not m.village and m.place is None:
+                by_segment.setdefault(m.segment, []).append(m)
+        for listed in by_segment.values():
+            listed.sort(key=lambda m: m.match.first_token)
+            norms, cues = listed[0].norms, self.region_lists
+            in_list = False
+            previous = None
+            for m in listed:
+                first = m.match.first_token
+                if m.chosen.place not in self.region_of_capital:
+                    # "régions de Mopti" (a region phrase) opens a list: ", Ségou et Gao"
+                    in_list = (self.entries[m.chosen.place].rank == RANKS["region"]
+                               and self.places[m.chosen.place].country == "ML")
+                    previous = m
+                    continue
+                if in_list and previous is not None:
+                    between = norms[previous.match.last_token + 1:first]
+                    in_list = len(between) <= 2 and all(t in LIST_WORDS or t in _LIST_OF
+                                                        for t in between)
+                if not in_list:
+                    in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
+                                  for c in cues)
+                if in_list:
+                    m.chosen = _Name(self.region_of_capital[m.chosen.place], False, None)
+                previous = m
 
     def _resolve_villages(self, mentions: list[_Mention],
                           zones_of: Callable[[], frozenset[str]] = frozenset) -> None:

@@ -426,3 +426,18 @@ def test_the_place_an_event_took_place_in_comes_first() -> None:
     # a village of its region within 25 km named first stays first
     body = "Le village de Diamnaty a été incendié. L'attaque a eu lieu à Bankass."
     assert names(find_places(body, "fr"))[:2] == ["Diamnaty", "Bankass"]
+
+
+def test_region_capitals_listed_after_regions_of_are_the_regions() -> None:
+    # "the regions of Timbuktu and Gao": regions, so the town named (N'Tilit, written with one
+    # l as the press does) comes first
+    found = find_places("Refugees are installed in the regions of Timbouctou and Gao (N’Tilit).",
+                        "en", events=[])
+    assert names(found)[0] == "I-n-Tillit"
+    found = find_places("Des déplacés dans les régions de Mopti, Ségou et de Tombouctou, et à Niono.",
+                        "fr", events=[])
+    assert names(found)[0] == "Niono"
+    found = find_places("نزح الآلاف في ولايتي سيغو وتمبكتو ونزح آخرون إلى نيونو", "ar", events=[])
+    assert names(found)[0] == "Niono"
+    # without the phrase they stay towns
+    assert names(find_places("Des déplacés à Mopti et à Niono.", "fr", events=[]))[0] == "Mopti"
