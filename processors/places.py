@@ -63,6 +63,9 @@ from veille.schema import Place
 DATA = Path(__file__).parent / "data" / "gazetteer.yaml"
 SETTLEMENTS = Path(__file__).parent / "data" / "settlements.tsv.gz"
 STOPWORDS = Path(__file__).parent / "data" / "place_stopwords.txt"
+ARABIC_WORDS = Path(__file__).parent / "data" / "arabic_words.txt.gz"
+"""Frequent Arabic words (wordfreq, Zipf ≥ 3.5; tools/build_settlements.py): never the name
+of a place a text introduces ("قرى عديدة", "قرية يسكنها الفلان")."""
 
 RANKS = {"village": 0, "commune": 1, "town": 2, "cercle": 3, "region": 4, "country": 5}
 """Specificity: lower is more specific, listed first (a village, hamlet or camp before the
@@ -1020,7 +1023,7 @@ class Gazetteer:
         word = text[start:end]
         if _is_arabic_word(word):
             if (word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3
-                    or _fold_ar(word) in self.ar_common):
+                    or _is_arabic_common(word)):
                 return None
             if word in _AR_TWO_WORD_HEADS and first + 1 < len(norms) and norms[first + 1] != BREAK:
                 return first + 1
@@ -1410,6 +1413,21 @@ def _read_stopwords(path: Path) -> frozenset[str]:
     except OSError as exc:
         raise GazetteerError(f"{path}: cannot read: {exc}") from exc
     return frozenset(_fold(w.strip()) for w in lines if w.strip() and not w.startswith("#"))
+
+
+@cache
+def _arabic_words() -> frozenset[str]:
+    try:
+        text = gzip.decompress(ARABIC_WORDS.read_bytes()).decode("utf-8")
+    except OSError as exc:
+        raise GazetteerError(f"{ARABIC_WORDS}: cannot read: {exc}") from exc
+    return frozenset(_fold_ar(w) for w in text.split())
+
+
+def _is_arabic_common(word: str) -> bool:
+    """A frequent Arabic word, written alone or after a clitic ("ومدن")."""
+    words = _arabic_words()
+    return _fold_ar(word) in words or (word[:1] in _AR_CLITICS and _fold_ar(word[1:]) in words)
 
 
 def _read_section(path: Path, name: str) -> frozenset[str]:

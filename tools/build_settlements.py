@@ -31,7 +31,8 @@ deterministic bytes (gzip without name or time), rows sorted by P-code.
     python tools/build_settlements.py            # writes processors/data/settlements.tsv.gz
     python tools/build_settlements.py --check    # exits 1 if the shipped file is stale
     python tools/build_settlements.py --refresh-common-words   # needs wordfreq; review the diff
-                                                               # (French/English and Arabic words)
+                                                               # (French/English and Arabic words,
+                                                               # and arabic_words.txt.gz)
 
 tools/build_gazetteer.py runs it too (after the curated gazetteer it reads).
 """
@@ -58,6 +59,7 @@ SOURCE = ROOT / "tools" / "data" / "mali-settlements.csv.gz"
 GAZETTEER = DATA / "gazetteer.yaml"
 STOPWORDS = DATA / "place_stopwords.txt"
 OUTPUT = DATA / "settlements.tsv.gz"
+ARABIC_WORDS = DATA / "arabic_words.txt.gz"
 
 ATTRIBUTION = "OCHA (Mali settlements, HDX)"
 LICENCE = "CC BY-IGO"
@@ -400,6 +402,7 @@ def refresh_common_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> 
 
 ARABIC_COMMON_ZIPF = 4.0
 ARABIC_RARE_ZIPF = 3.0
+ARABIC_WORDS_ZIPF = 3.5
 
 
 def refresh_arabic_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> int:
@@ -436,6 +439,23 @@ def refresh_arabic_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> 
     return len(common) + len(rare)
 
 
+def refresh_arabic_frequent(path: Path = ARABIC_WORDS) -> int:
+    """Writes processors/data/arabic_words.txt.gz: the Arabic words of Zipf ≥ ARABIC_WORDS_ZIPF
+    (wordfreq, without the article), which are never the name of a place a text introduces
+    (processors/places.py: "قرى عديدة", "قرية يسكنها الفلان" are words, not villages; the
+    villages the press names have Zipf < 3: كارو 2.9, ديغيبو 0)."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    words = set()
+    for word in top_n_list("ar", 200_000):
+        if zipf_frequency(word, "ar") < ARABIC_WORDS_ZIPF:
+            break
+        if len(word) >= 3 and re.fullmatch(r"[\u0621-\u064a]+", word) and not word.startswith("ال"):
+            words.add(word)
+    path.write_bytes(compress("".join(f"{w}\n" for w in sorted(words))))
+    return len(words)
+
+
 def summary(settlements: list[Settlement], left_out: Counter) -> str:
     kinds = Counter(s.type for s in settlements)
     lines = [f"{len(settlements)} settlements: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
@@ -455,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.refresh_common_words:
         print(f"{refresh_common_words(rows)} common words written to {STOPWORDS.name}")
         print(f"{refresh_arabic_words(rows)} Arabic words written to {STOPWORDS.name}")
+        print(f"{refresh_arabic_frequent()} Arabic words written to {ARABIC_WORDS.name}")
     settlements, left_out = build(rows, read_curated(), read_stopwords())
     text = render(settlements)
     if args.check:

@@ -272,3 +272,12 @@ def test_arabic_commune_and_village_pair_introducers() -> None:
     assert (places[0].name, places[0].admin1, places[0].lat) == ("ديوغوي", "Mopti", None)
     places = find_places("هجوم على قريتي دوغو وباري في ولاية موبتي", "ar")
     assert (places[0].name, places[0].admin1) == ("دوغو", "Mopti")
+
+
+@pytest.mark.parametrize("text", [
+    "هاجم مسلحون قرى عديدة في ولاية موبتي",
+    "هاجم مسلحون قرى ومدن في ولاية موبتي",
+    "هاجم مسلحون قرية يسكنها الفلان في ولاية موبتي",
+])
+def test_frequent_arabic_words_are_not_introduced_places(text: str) -> None:
+    assert names_of(find_places(text, "ar")) == ["Mopti"]
