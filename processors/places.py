@@ -860,7 +860,9 @@ class Gazetteer:
             return (info.commune in communes and info.kind != "commune",
                     bool(info.admin2) and info.admin2 in cercles, place.admin1 in regions)
 
-        for m in villages:
+        # commune phrases first ("commune de Dinangourou": their own context), so that they
+        # locate the villages named before them (`_elsewhere`)
+        for m in sorted(villages, key=lambda m: m.candidates[0].requires_context):
             scored = sorted(((support(n), n) for n in m.candidates), key=lambda sn: sn[0],
                             reverse=True)
             best, chosen = scored[0]
@@ -901,19 +903,20 @@ class Gazetteer:
                                 lat=None, lon=None)
 
     def _units(self, mentions: list[_Mention], segment: int) -> tuple[list[_Mention], list[_Mention]]:
-        """The Mali cercles, communes and regions named in a segment, and its Mali towns other
-        than Bamako: what locates a village named near them."""
+        """The Mali cercles, communes (curated, or a settlements' "commune de X") and regions
+        named in a segment, and its curated Mali towns other than Bamako: what locates a
+        village named near them."""
         units, towns = [], []
         for m in mentions:
-            if not m.accepted or m.segment != segment or m.place or m.village:
+            if not m.accepted or m.segment != segment or m.place:
                 continue
             place, rank = self.places[m.chosen.place], self.entries[m.chosen.place].rank
             if place.country != "ML":
                 continue
             if rank in (RANKS["cercle"], RANKS["region"], RANKS["commune"]):
                 units.append(m)
-            elif rank == RANKS["town"] and place.admin1 not in ("", CAPITAL):
-                towns.append(m)
+            elif rank == RANKS["town"] and place.admin1 not in ("", CAPITAL) and not m.village:
+                towns.append(m)  # curated towns (a village list's seats: "قرى كارو وأوتاغونا")
         return units, towns
 
     def _elsewhere(self, m: _Mention, mentions: list[_Mention]) -> bool:

@@ -281,3 +281,8 @@ def test_arabic_commune_and_village_pair_introducers() -> None:
 ])
 def test_frequent_arabic_words_are_not_introduced_places(text: str) -> None:
     assert names_of(find_places(text, "ar")) == ["Mopti"]
+
+
+def test_a_commune_phrase_locates_the_village_named_before_it() -> None:
+    places = find_places("Attaque du village de Kobila dans la commune de Dinangourou", "fr")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("Kobila", "Mopti", None)
