@@ -322,6 +322,7 @@ class Gazetteer:
         self.region_of_capital = {i: region_of[self.places[i].admin1] for i in self.capitals
                                   if self.places[i].admin1 in region_of}
         self.region_lists = {p for rules in RULES for p in _phrases(REGION_LISTS, rules) if p}
+        self._region_cue_words = frozenset(p[-1] for p in self.region_lists)
         self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
         self._village_cues_by_last: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for rules, cues in self.village_cues.items():  # `_village_cued` reads the token before
@@ -457,11 +458,13 @@ class Gazetteer:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
         for segment, part in enumerate((title, text)):
-            if part and accepted:
+            if part and len(accepted) > 1:  # an anchor only reorders places
                 self._anchored(accepted, part, lang, segment)
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
-            if spans:
+            if spans and any(m.village or m.place is not None
+                             or self.entries[m.chosen.place].rank < RANKS["town"]
+                             for m in accepted):  # the lead matters only against a village
                 self._lead(accepted, text, lang, spans)
         return self._rank(accepted, None if events is None else bool(events))
 
@@ -804,6 +807,9 @@ class Gazetteer:
             if m.accepted and not m.village and m.place is None:
                 by_segment.setdefault(m.segment, []).append(m)
         for listed in by_segment.values():
+            if self._region_cue_words.isdisjoint(listed[0].norms) and not any(
+                    self.entries[m.chosen.place].rank == RANKS["region"] for m in listed):
+                continue  # no cue, no region phrase: nothing to do (most items)
             listed.sort(key=lambda m: m.match.first_token)
             norms, cues = listed[0].norms, self.region_lists
             in_list = False
