@@ -40,7 +40,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -63,6 +63,9 @@ from veille.schema import Place
 DATA = Path(__file__).parent / "data" / "gazetteer.yaml"
 SETTLEMENTS = Path(__file__).parent / "data" / "settlements.tsv.gz"
 STOPWORDS = Path(__file__).parent / "data" / "place_stopwords.txt"
+ARABIC_WORDS = Path(__file__).parent / "data" / "arabic_words.txt.gz"
+"""Frequent Arabic words (wordfreq, Zipf ≥ 3.5; tools/build_settlements.py): never the name
+of a place a text introduces ("قرى عديدة", "قرية يسكنها الفلان")."""
 
 RANKS = {"village": 0, "commune": 1, "town": 2, "cercle": 3, "region": 4, "country": 5}
 """Specificity: lower is more specific, listed first (a village, hamlet or camp before the
@@ -76,10 +79,12 @@ VILLAGE_CUES = {
            "villages d'", "localités de", "localités d'", "hameaux de", "communes de",
            "localité de", "localité d'", "hameau de", "hameau d'", "commune de", "commune d'",
            "camp de", "camp d'", "campement de", "campement d'", "environs de", "environs d'",
-           "proximité de", "proximité d'", "site de", "dans le village de", "secteur de"],
+           "proximité de", "proximité d'", "site de", "dans le village de", "secteur de",
+           "habitants de", "habitants d'", "populations de", "populations d'", "population de",
+           "population d'"],
     "en": ["in", "at", "near", "village of", "town of", "hamlet of", "locality of",
            "commune of", "camp of", "outside", "around", "villages of", "towns of",
-           "localities of", "communes of"],
+           "localities of", "communes of", "residents of", "inhabitants of", "people of"],
 }
 """What must stand right before a village's name when its commune, cercle or region is not
 named in the item: the few words that introduce a place ("à Tassiga", "near Tassiga",
@@ -92,15 +97,63 @@ INTRODUCERS = {
            "town": ["ville de", "bourgade de", "commune rurale de", "commune rurale d'"]},
     "en": {"village": ["village of", "hamlet of", "locality of", "settlement of"],
            "town": ["town of"]},
-    "ar": {"village": ["قرية"], "town": ["بلدة"]},
+    "ar": {"village": ["قرية", "قرى", "قريتي", "قريتا"],
+           "town": ["بلدة", "بلدتي"], "commune": ["بلدية"]},
 }
 """Phrases that say the next name is a place ("le village de X", "the town of X", "قرية X"):
 a name the gazetteer does not know is still reported after them, without a point. "near X",
-"à X" are not enough: they precede people, organisations and dates too."""
+"à X" are not enough: they precede people, organisations and dates too; nor are Arabic مخيم,
+معسكر (camps): common words follow them ("معسكر بشكل مؤقت")."""
 
 INTRODUCED_ADMIN_WINDOW = 25
 """Tokens around an introduced place within which a cercle, commune or region named gives it
 its admin1 ("le village de X, dans le cercle de Y")."""
+
+ZONES = {
+    "centre": ("Mopti", "Ségou"),
+    "nord": ("Tombouctou", "Gao", "Kidal", "Ménaka", "Taoudénit"),
+    "sud": ("Sikasso", "Koulikoro", "Kayes"),
+    "ouest": ("Kayes", "Koulikoro"),
+}
+"""The parts of Mali reporters locate events by ("dans le centre du Mali", "in northern Mali",
+"شمال مالي"), as regions; used only to choose among a village's namesakes (`_zones`)."""
+_ZONE_RE = re.compile(
+    r"(?P<centre>\b(?:centre|center) (?:du|of) (?:Mali|pays|country)\b|\bcentral Mali\b|وسط (?:مالي|البلاد))"
+    r"|(?P<nord>\bnord (?:du Mali|du pays)\b|\bnorth(?:ern)? (?:of )?Mali\b|\bnorth of the country\b"
+    r"|شمال(?:ي)? (?:مالي|البلاد))"
+    r"|(?P<sud>\bsud (?:du Mali|du pays)\b|\bsouth(?:ern)? (?:of )?Mali\b|جنوب(?:ي)? (?:مالي|البلاد))"
+    r"|(?P<ouest>\bouest (?:du Mali|du pays)\b|\bwest(?:ern)? (?:of )?Mali\b|غرب(?:ي)? (?:مالي|البلاد))",
+    re.IGNORECASE)
+
+ANCHORS = {
+    "fr": ["a eu lieu", "ont eu lieu", "s'est produit", "s'est produite", "se sont produits",
+           "se sont produites", "s'est déroulé", "s'est déroulée", "se sont déroulés",
+           "se sont déroulées"],
+    "en": ["took place", "takes place", "occurred", "happened"],
+}
+AR_ANCHOR_VERBS = ("وقع", "وقعت", "ووقع", "ووقعت")
+AR_ANCHOR_NOUNS = ("الهجوم", "الهجمات", "الاعتداء", "العملية", "الحادث", "الحادثة", "الكمين",
+                   "المجزرة", "الانفجار", "الاشتباكات", "المعارك", "القصف", "الغارة")
+ANCHOR_WINDOW = 12
+"""How reporters say where an event happened: "l'attaque a eu lieu à Diéma", "the attack took
+place in Djiguibombo village", "ووقع الهجوم في مدينة فاراباغو". The first Mali place below
+region level within ANCHOR_WINDOW tokens after the phrase, in its sentence, is the event's
+place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the verb and the event's noun ("وقع الهجوم": وقع
+alone also means "signed")."""
+
+REGION_LISTS = {
+    "fr": ["les régions de", "les régions du", "régions de", "régions du"],
+    "en": ["regions of", "the regions of"],
+    "ar": ["ولايتي", "منطقتي", "ولايات", "مناطق", "إقليمي"],
+}
+"""Phrases after which region capitals name their regions ("the regions of Timbuktu and
+Gao"); a single region has its own phrases in the gazetteer ("région de Mopti")."""
+
+INTRODUCED_TOWN_WINDOW = 6
+"""With no cercle, commune or region named near it, an introduced place takes the admin1 of a
+Mali town named within this many tokens ("قرية ديغيبو، بمنطقة باندياجارا", "le village de X,
+près de Douentza"); not Bamako's (distances are given from the capital: "à 300 km de
+Bamako")."""
 
 NEAREST_MAX_KM = 100.0
 """A shared village name goes to the candidate nearest the item's other places only within
@@ -131,6 +184,10 @@ TRANSLIT_MAX_COST_LONG = 0.9
 """How far an Arabic spelling may stray from a Latin name (`_sound_cost`: a short vowel left
 unwritten costs 0.2-0.35, a vowel written differently 1), by the consonants the name has;
 names of one consonant are never matched by sound."""
+
+LEAD_FAR_KM = 25.0
+"""A village or commune ranked first gives way to the place of the report's lead event
+(`Gazetteer._lead_first`) when it lies in another region or farther than this from it."""
 
 CAPITAL = "Bamako"
 """Mali's capital (its admin1)."""
@@ -198,6 +255,8 @@ class _Mention:
     closest: int = 0  # matched by sound: how many candidates (the first) are closest
     near: bool = False  # named in a sentence that reports the event (`_near_events`)
     landmark: bool = False  # ... only as a landmark ("near X", "15 km from X")
+    lead: bool = False  # named in the first sentence that reports an event (`_lead`)
+    anchored: bool = False  # named right after "took place", "a eu lieu" (`_anchored`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +275,8 @@ class _Tally:
     count: int = 0
     near: bool = False
     landmark: bool = True  # every mention in the event's sentence a landmark (`_near_events`)
+    lead: bool = False
+    anchored: bool = False
     evidence: list[str] = field(default_factory=list)
 
 
@@ -256,6 +317,12 @@ class Gazetteer:
         self.capitals = frozenset(i for i in range(len(data["places"]))
                                   if self.entries[i].rank == RANKS["town"]
                                   and (self.places[i].name, self.places[i].admin1) in regions)
+        region_of = {self.places[i].admin1: i for i in range(len(data["places"]))
+                     if self.entries[i].rank == RANKS["region"] and self.places[i].country == "ML"}
+        self.region_of_capital = {i: region_of[self.places[i].admin1] for i in self.capitals
+                                  if self.places[i].admin1 in region_of}
+        self.region_lists = {p for rules in RULES for p in _phrases(REGION_LISTS, rules) if p}
+        self._region_cue_words = frozenset(p[-1] for p in self.region_lists)
         self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
         self._village_cues_by_last: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for rules, cues in self.village_cues.items():  # `_village_cued` reads the token before
@@ -272,6 +339,17 @@ class Gazetteer:
             for options in by_last.values():
                 options.sort(key=lambda o: -len(o[0]))
             self.introducers[rules] = by_last
+        # event anchors ("took place", "وقع الهجوم") by their last token (rarer than the first:
+        # French "a eu lieu")
+        self.anchors: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        for rules in RULES:
+            phrases = _phrases(ANCHORS, rules) + [
+                tuple(phrase_norms(f"{verb} {noun}", rules, "fold"))
+                for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS]
+            by_last: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in dict.fromkeys(p for p in phrases if p):
+                by_last.setdefault(phrase[-1], []).append(phrase)
+            self.anchors[rules] = by_last
 
     def _load_settlements(self, path: Path) -> None:
         """Reads the settlements file (tools/build_settlements.py). Names are normalised under
@@ -373,13 +451,21 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
-        self._resolve_villages(mentions)
+        self._region_lists(mentions)
+        self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
         for segment, part in enumerate((title, text)):
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
+        for segment, part in enumerate((title, text)):
+            if part and len(accepted) > 1:  # an anchor only reorders places
+                self._anchored(accepted, part, lang, segment)
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
+            if spans and any(m.village or m.place is not None
+                             or self.entries[m.chosen.place].rank < RANKS["town"]
+                             for m in accepted):  # the lead matters only against a village
+                self._lead(accepted, text, lang, spans)
         return self._rank(accepted, None if events is None else bool(events))
 
     def _near_events(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None,
@@ -415,10 +501,31 @@ class Gazetteer:
                     continue
                 m.near = bisect_left(breaks, first) in sentences
                 if m.near:
-                    before = m.norms[max(0, first - 2):first]
-                    m.landmark = bool(before) and (before[-1] in LANDMARK_WORDS or (
-                        len(before) == 2 and before[-1] in _LANDMARK_OF
-                        and before[0] in LANDMARK_WORDS))
+                    m.landmark = _landmark(m.norms, first)
+
+    def _lead(self, mentions: list[_Mention], text: str, lang: str | None,
+              spans: Sequence[tuple[str, int, int, str, float]]) -> None:
+        """Marks (`lead`) the Mali places of the body's first sentence that both reports an
+        event (a phrase of any event label) and names a Mali village, commune or town: the
+        event the report leads with. Not counted: a dateline, a name after "vers", "towards".
+        Bamako and the region capitals count here but do not move first (`_lead_first`)."""
+        here = [m for m in mentions if m.segment == 1 and not _dateline(text, m)]
+        if not here or not text:
+            return
+        breaks = analyse(text, lang, "fold").breaks
+        sentences = {bisect_left(breaks, s[1]) for s in spans if s[0] == text}
+        by_sentence: dict[int, list[_Mention]] = {}
+        for m in here:
+            place = m.place or self.places[m.chosen.place]
+            rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
+            first = m.match.first_token
+            if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
+                    or (first > 0 and m.norms[first - 1] in self.directions)):
+                continue
+            by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
+        lead = min((s for s in by_sentence if s in sentences), default=None)
+        for m in by_sentence.get(lead, ()):
+            m.lead = True
 
     def _event_spots(self, an: Analysis, events: Sequence[tuple[str, float]]
                      ) -> list[tuple[int, int, int, float]]:
@@ -691,7 +798,43 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
-    def _resolve_villages(self, mentions: list[_Mention]) -> None:
+    def _region_lists(self, mentions: list[_Mention]) -> None:
+        """Region capitals listed after "the regions of", "les régions de", "ولايتي" ("in the
+        regions of Timbuktu and Gao", "dans les régions de Mopti, Ségou et Tombouctou") are
+        the regions, not the towns: a town of the item named elsewhere is more specific."""
+        by_segment: dict[int, list[_Mention]] = {}
+        for m in mentions:
+            if m.accepted and not m.village and m.place is None:
+                by_segment.setdefault(m.segment, []).append(m)
+        for listed in by_segment.values():
+            if self._region_cue_words.isdisjoint(listed[0].norms) and not any(
+                    self.entries[m.chosen.place].rank == RANKS["region"] for m in listed):
+                continue  # no cue, no region phrase: nothing to do (most items)
+            listed.sort(key=lambda m: m.match.first_token)
+            norms, cues = listed[0].norms, self.region_lists
+            in_list = False
+            previous = None
+            for m in listed:
+                first = m.match.first_token
+                if m.chosen.place not in self.region_of_capital:
+                    # "régions de Mopti" (a region phrase) opens a list: ", Ségou et Gao"
+                    in_list = (self.entries[m.chosen.place].rank == RANKS["region"]
+                               and self.places[m.chosen.place].country == "ML")
+                    previous = m
+                    continue
+                if in_list and previous is not None:
+                    between = norms[previous.match.last_token + 1:first]
+                    in_list = len(between) <= 2 and all(t in LIST_WORDS or t in _LIST_OF
+                                                        for t in between)
+                if not in_list:
+                    in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
+                                  for c in cues)
+                if in_list:
+                    m.chosen = _Name(self.region_of_capital[m.chosen.place], False, None)
+                previous = m
+
+    def _resolve_villages(self, mentions: list[_Mention],
+                          zones_of: Callable[[], frozenset[str]] = frozenset) -> None:
         """Settlement names count with their commune, cercle or region named in the item, or
         with a cue right before them ("à X", "near X", "village de X"); a name several
         settlements share goes to the one whose commune, cercle, then region is named, else to
@@ -723,7 +866,9 @@ class Gazetteer:
             return (info.commune in communes and info.kind != "commune",
                     bool(info.admin2) and info.admin2 in cercles, place.admin1 in regions)
 
-        for m in villages:
+        # commune phrases first ("commune de Dinangourou": their own context), so that they
+        # locate the villages named before them (`_elsewhere`)
+        for m in sorted(villages, key=lambda m: m.candidates[0].requires_context):
             scored = sorted(((support(n), n) for n in m.candidates), key=lambda sn: sn[0],
                             reverse=True)
             best, chosen = scored[0]
@@ -736,11 +881,16 @@ class Gazetteer:
                     chosen = self._nearest(tied, others, margin=1.0) or chosen
                 m.chosen, m.accepted = chosen, True
                 continue
-            if not m.cued:
+            if not m.cued or self._elsewhere(m, mentions):
                 continue
             if m.closest:  # matched by sound, nothing named near: only the closest spellings
                 m.candidates = m.candidates[:m.closest]
                 chosen = m.candidates[0]
+            if len(m.candidates) > 1 and (zones := zones_of()):  # "in central Mali" (rare:
+                # the text is searched only here)
+                inside = [n for n in m.candidates if self.places[n.place].admin1 in zones]
+                if inside:
+                    m.candidates, chosen = inside, inside[0]
             if len(m.candidates) == 1 or self._one_place(m.candidates):
                 m.chosen, m.accepted = chosen, not self._far_off(chosen, others)
                 continue
@@ -757,6 +907,35 @@ class Gazetteer:
                                 admin1=admin1s.pop(),
                                 admin2=admin2s.pop() if len(admin2s) == 1 else None,
                                 lat=None, lon=None)
+
+    def _units(self, mentions: list[_Mention], segment: int) -> tuple[list[_Mention], list[_Mention]]:
+        """The Mali cercles, communes (curated, or a settlements' "commune de X") and regions
+        named in a segment, and its curated Mali towns other than Bamako: what locates a
+        village named near them."""
+        units, towns = [], []
+        for m in mentions:
+            if not m.accepted or m.segment != segment or m.place:
+                continue
+            place, rank = self.places[m.chosen.place], self.entries[m.chosen.place].rank
+            if place.country != "ML":
+                continue
+            if rank in (RANKS["cercle"], RANKS["region"], RANKS["commune"]):
+                units.append(m)
+            elif rank == RANKS["town"] and place.admin1 not in ("", CAPITAL) and not m.village:
+                towns.append(m)  # curated towns (a village list's seats: "قرى كارو وأوتاغونا")
+        return units, towns
+
+    def _elsewhere(self, m: _Mention, mentions: list[_Mention]) -> bool:
+        """A cued village whose every namesake lies outside the region of the cercle, commune,
+        region or town named next to it ("قرية كوبيلا في ولاية موبتي": OCHA's only Kobila is in
+        Ségou) is another village the list lacks: not reported here, `_introduced` may report it
+        with that region."""
+        units, towns = self._units(mentions, m.segment)
+        first, last = m.match.first_token, m.match.last_token
+        unit = _nearest_unit(units, first, last) or _nearest_unit(towns, first, last,
+                                                                  INTRODUCED_TOWN_WINDOW)
+        return unit is not None and self.places[unit.chosen.place].admin1 not in {
+            self.places[n.place].admin1 for n in m.candidates}
 
     def _far_off(self, name: _Name, others: list[Place]) -> bool:
         """A village far from every other Mali place of the item is more likely a namesake
@@ -810,14 +989,11 @@ class Gazetteer:
         if by_last.keys().isdisjoint(norms):  # most texts introduce no place (C speed)
             return []
         taken = bytearray(len(norms))
-        for m in mentions:
-            if m.segment == segment:
+        for m in mentions:  # a village not accepted leaves its name free ("le village de X")
+            if m.segment == segment and (m.accepted or not m.village):
                 first, last = m.match.first_token, m.match.last_token
                 taken[first:last + 1] = b"\x01" * (last - first + 1)
-        units = [m for m in mentions if m.accepted and m.segment == segment and not m.place
-                 and self.places[m.chosen.place].country == "ML"
-                 and self.entries[m.chosen.place].rank in (RANKS["cercle"], RANKS["region"],
-                                                           RANKS["commune"])]
+        units, towns = self._units(mentions, segment)
         out: list[_Mention] = []
         for i in [i + 1 for i, norm in enumerate(norms[:-1]) if norm in by_last]:
             kind = next((kind for phrase, kind in by_last[norms[i - 1]]
@@ -825,9 +1001,11 @@ class Gazetteer:
             if kind is None or taken[i]:
                 continue
             last = self._introduced_name(an, i)
-            if last is None or any(taken[i:last + 1]):
+            if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
                 continue
-            unit = _nearest_unit(units, i, last)
+            if not _INTRODUCER_GAP.fullmatch(text[an.span(i - 1)[1]:an.span(i)[0]]):
+                continue  # "le chef de village, Boukary": a comma ends the phrase
+            unit = _nearest_unit(units, i, last) or _nearest_unit(towns, i, last, INTRODUCED_TOWN_WINDOW)
             if unit is None:
                 continue
             start, end = an.span(i)[0], an.span(last)[1]
@@ -853,7 +1031,8 @@ class Gazetteer:
         start, end = an.span(first)
         word = text[start:end]
         if _is_arabic_word(word):
-            if word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3:
+            if (word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3
+                    or _is_arabic_common(word)):
                 return None
             if word in _AR_TWO_WORD_HEADS and first + 1 < len(norms) and norms[first + 1] != BREAK:
                 return first + 1
@@ -894,6 +1073,67 @@ class Gazetteer:
             salience *= CAPITAL_WEIGHT if place.admin1 == CAPITAL else REGION_CAPITAL_WEIGHT
         return (rank, here, -salience, tally.first)
 
+    def _anchored(self, mentions: list[_Mention], text: str, lang: str | None,
+                  segment: int) -> None:
+        """Marks (`anchored`) the first Mali place below region level named after "took
+        place", "a eu lieu", "وقع الهجوم" (ANCHORS) in the same sentence."""
+        an = analyse(text, lang, "fold")
+        norms = an.norms
+        anchors = self.anchors.get(an.rules, {})
+        if anchors.keys().isdisjoint(norms):
+            return
+        here = sorted((m for m in mentions if m.segment == segment), key=lambda m: m.match.first_token)
+        for end in [i for i, norm in enumerate(norms) if norm in anchors]:
+            for phrase in anchors[norms[end]]:
+                if end + 1 < len(phrase) or tuple(norms[end + 1 - len(phrase):end + 1]) != phrase:
+                    continue
+                for m in here:
+                    first = m.match.first_token
+                    if first <= end:
+                        continue
+                    if first - end > ANCHOR_WINDOW or BREAK in norms[end + 1:first]:
+                        break
+                    place = m.place or self.places[m.chosen.place]
+                    rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
+                    if (place.country == "ML" and place.admin1 and rank <= RANKS["town"]
+                            and not _landmark(norms, first)):
+                        m.anchored = True
+                        break
+
+    def _anchored_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
+        """A place the text says the event happened in (`_anchored`) comes first, unless the
+        place ranked first is more specific, of its region and within LEAD_FAR_KM of it ("took
+        place at Bankass": the village of Bankass named first stays)."""
+        anchored = next((kv for kv in order if kv[1].anchored), None)
+        if anchored is None or anchored is order[0]:
+            return order
+        (top, top_rank), (place, rank) = entry(order[0][0]), entry(anchored[0])
+        if top_rank < rank and top.country == "ML" and top.admin1 == place.admin1 and (
+                None in (top.lat, place.lat) or _km(top, place.lat, place.lon) <= LEAD_FAR_KM):
+            return order
+        return [anchored] + [kv for kv in order if kv is not anchored]
+
+    def _lead_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
+        """The place of the event the report leads with (`_lead`) comes first when a village
+        or commune named elsewhere was ranked first and lies in another region or more than
+        LEAD_FAR_KM from it: a village of another incident, or a namesake ("Zambougou" of a
+        later paragraph before "Diankabou" of the first event). A town ranked first keeps its
+        place (specificity and the event's sentence decided it: `_order_key`), and Bamako or a
+        region capital is not moved first (datelines, seats of authorities, landmarks: "the
+        escort coming back from Timbuktu")."""
+        if not order or order[0][1].lead:
+            return order
+        lead_kv = next((kv for kv in order if kv[1].lead and kv[0] not in self.capitals), None)
+        if lead_kv is None:
+            return order
+        (top, top_rank), lead = entry(order[0][0]), entry(lead_kv[0])[0]
+        if top_rank >= RANKS["town"]:
+            return order
+        if top.country == "ML" and top.admin1 == lead.admin1 and (
+                None in (top.lat, lead.lat) or _km(top, lead.lat, lead.lon) <= LEAD_FAR_KM):
+            return order
+        return [lead_kv] + [kv for kv in order if kv is not lead_kv]
+
     def _rank(self, mentions: list[_Mention], events: bool | None = None) -> list[Place]:
         tallies: dict[int, _Tally] = {}
         extra: dict[int, tuple[Place, int]] = {}  # places no entry stands for: negative keys
@@ -912,6 +1152,8 @@ class Gazetteer:
             tally.count += 1
             tally.title += m.segment == 0
             tally.near = tally.near or m.near
+            tally.lead = tally.lead or m.lead
+            tally.anchored = tally.anchored or m.anchored
             if m.near and not m.landmark:
                 tally.landmark = False
             if m.match.surface not in tally.evidence:
@@ -922,6 +1164,8 @@ class Gazetteer:
 
         order = sorted(tallies.items(),
                        key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
+        order = self._lead_first(order, entry)
+        order = self._anchored_first(order, entry)
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -940,6 +1184,9 @@ _WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’ʼ‘][^\W_]+)*")
 """Words of a Latin settlement name, as the normaliser's tokeniser cuts them (no digits,
 marks or dotted acronyms in these names)."""
 _APOSTROPHES = frozenset("'’ʼ‘")
+_NON_WORD_RUN = re.compile(r"[^\w]+")
+_INTRODUCER_GAP = re.compile(r"\s*(?:[dD]['’]\s*)?")
+"""What may stand between an introducer and the name: spaces, an elided "d'"."""
 
 
 class _Memo(dict):
@@ -1177,6 +1424,21 @@ def _read_stopwords(path: Path) -> frozenset[str]:
     return frozenset(_fold(w.strip()) for w in lines if w.strip() and not w.startswith("#"))
 
 
+@cache
+def _arabic_words() -> frozenset[str]:
+    try:
+        text = gzip.decompress(ARABIC_WORDS.read_bytes()).decode("utf-8")
+    except OSError as exc:
+        raise GazetteerError(f"{ARABIC_WORDS}: cannot read: {exc}") from exc
+    return frozenset(_fold_ar(w) for w in text.split())
+
+
+def _is_arabic_common(word: str) -> bool:
+    """A frequent Arabic word, written alone or after a clitic ("ومدن")."""
+    words = _arabic_words()
+    return _fold_ar(word) in words or (word[:1] in _AR_CLITICS and _fold_ar(word[1:]) in words)
+
+
 def _read_section(path: Path, name: str) -> frozenset[str]:
     """The words between "# BEGIN name" and "# END name" in the stop file, Arabic-folded."""
     text = path.read_text(encoding="utf-8")
@@ -1225,9 +1487,30 @@ def _dateline(text: str, mention: _Mention) -> bool:
     return match.surface.isupper() and not text[line:match.start].strip()
 
 
-def _nearest_unit(units: list[_Mention], first: int, last: int) -> _Mention | None:
-    """The cercle, commune or region named closest to tokens first..last, within the window."""
-    best, best_gap = None, INTRODUCED_ADMIN_WINDOW + 1
+def _landmark(norms: list[str], first: int) -> bool:
+    """The name at `first` locates from afar ("near Timbuktu", "à 15 km de Gao", "بالقرب من")."""
+    before = norms[max(0, first - 2):first]
+    return bool(before) and (before[-1] in LANDMARK_WORDS or (
+        len(before) == 2 and before[-1] in _LANDMARK_OF and before[0] in LANDMARK_WORDS))
+
+
+def _zones(text: str) -> frozenset[str]:
+    """The regions of the parts of Mali the text names ("le centre du Mali", "northern Mali",
+    "وسط مالي"): a village name several regions share goes to those regions' namesakes."""
+    if not _ZONE_RE.search(text):
+        return frozenset()
+    return frozenset(r for m in _ZONE_RE.finditer(text) for r in ZONES[_zone_key(m)])
+
+
+def _zone_key(match: re.Match) -> str:
+    return next(k for k, v in match.groupdict().items() if v)
+
+
+def _nearest_unit(units: list[_Mention], first: int, last: int,
+                  window: int = INTRODUCED_ADMIN_WINDOW) -> _Mention | None:
+    """The unit (cercle, commune, region; a town) named closest to tokens first..last,
+    within the window."""
+    best, best_gap = None, window + 1
     for u in units:
         gap = u.match.first_token - last if u.match.first_token > last else first - u.match.last_token
         if 0 < gap < best_gap:
@@ -1244,9 +1527,13 @@ def _load(path: Path) -> dict[str, Any]:
 
 @lru_cache(maxsize=65536)  # the same names and words again and again
 def _fold_ar(text: str) -> str:
+    """Arabic folded for comparing names as written: no marks or tatweel, one spelling of
+    ة/ه, ى/ي…, and any run of quotes, punctuation or spaces between words one space
+    ('بولاية "موبتي"' writes the phrase ولاية موبتي whole)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)
-                   and c != "\u0640").translate(_AR_TABLE)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)
+                     and c != "\u0640").translate(_AR_TABLE)
+    return _NON_WORD_RUN.sub(" ", folded).strip()
 
 
 def _arabic_prefix(surface: str, names: list[_Name]) -> str:

@@ -208,6 +208,10 @@ class Builder:
             if settlement is not None:  # OCHA's point is surveyed; ours was a guess
                 lat, lon, approx = float(settlement["lat"]), float(settlement["lon"]), False
                 source = f"curated; point OCHA {settlement['pcode']}"
+        if country == "ML":  # the press writes Mali's doubled letters single too (N'Tilit)
+            names += [Name(single, "latin", n.requires_context, curated=False) for n in names
+                      if n.lang == "latin" and len(single := _DOUBLED.sub(r"\1", n.text)) >= 5
+                      and single != n.text]
         for n in names:
             n.requires_context = n.requires_context or _in_scope(n, scope)
         place_id = "/".join(slug(p) for p in (country, admin1, admin2 or "", spec["name"]) if p)
@@ -419,6 +423,9 @@ def _coord(value: Any, where: str) -> float:
 
 
 # --- Output ---------------------------------------------------------------------------------
+
+
+_DOUBLED = re.compile(r"([a-zàâäçéèêëîïôöùûüÿ])\1")  # lower case: "Gangafani II" is a number
 
 
 def dedupe(names: list[Name]) -> list[Name]:

@@ -18,7 +18,8 @@ What the tool does to the source, and why:
   parts of a village), or of three letters or fewer, is left out. Usual variants are added
   (Tin-/Tinn-/Ti-n-, In-/I-n-, joined prefix, N'Golo → Ngolo, final -ou → -u, doubled letters
   single, a final h after a vowel dropped, the people's name dropped: Koulogon-Peulh →
-  Koulogon, di before a vowel also dj: Inadiatafane, Inadjatafane); case and accents are
+  Koulogon, di before a vowel also dj: Inadiatafane, Inadjatafane, a hard c inside a name
+  also k: Banicane, Banikane); case and accents are
   the matcher's business.
 - Types: `village` (most settlements: matched only with a cue or their commune/cercle named,
   see processors/places.py), `seat` (a commune's main settlement), `commune` (the commune
@@ -30,7 +31,8 @@ deterministic bytes (gzip without name or time), rows sorted by P-code.
     python tools/build_settlements.py            # writes processors/data/settlements.tsv.gz
     python tools/build_settlements.py --check    # exits 1 if the shipped file is stale
     python tools/build_settlements.py --refresh-common-words   # needs wordfreq; review the diff
-                                                               # (French/English and Arabic words)
+                                                               # (French/English and Arabic words,
+                                                               # and arabic_words.txt.gz)
 
 tools/build_gazetteer.py runs it too (after the curated gazetteer it reads).
 """
@@ -57,6 +59,7 @@ SOURCE = ROOT / "tools" / "data" / "mali-settlements.csv.gz"
 GAZETTEER = DATA / "gazetteer.yaml"
 STOPWORDS = DATA / "place_stopwords.txt"
 OUTPUT = DATA / "settlements.tsv.gz"
+ARABIC_WORDS = DATA / "arabic_words.txt.gz"
 
 ATTRIBUTION = "OCHA (Mali settlements, HDX)"
 LICENCE = "CC BY-IGO"
@@ -156,6 +159,7 @@ shared names are (processors/places.py)."""
 
 
 _DJ = re.compile(r"([Dd])i(?=[aeou])")
+_HARD_C = re.compile(r"(?<=[^\W\d_])c(?=[aou])")
 
 
 def variants(name: str) -> list[str]:
@@ -178,6 +182,9 @@ def variants(name: str) -> list[str]:
     # di before a vowel is also written dj (Inadiatafane, Inadjatafane); not the other way:
     # OCHA's Faladje (Koulikoro) would become Bamako's Faladié
     out += [_DJ.sub(r"\1j", v) for v in list(out) if _DJ.search(v)]
+    # a hard c inside a name is also written k (Banicane, Banikane); not a first C: Coro would
+    # become the curated Koro
+    out += [_HARD_C.sub("k", v) for v in list(out) if _HARD_C.search(v)]
     more = []
     for v in out:
         if re.search(r"ou\b", v) and len(v) >= 5:
@@ -395,6 +402,7 @@ def refresh_common_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> 
 
 ARABIC_COMMON_ZIPF = 4.0
 ARABIC_RARE_ZIPF = 3.0
+ARABIC_WORDS_ZIPF = 3.5
 
 
 def refresh_arabic_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> int:
@@ -431,6 +439,23 @@ def refresh_arabic_words(rows: list[dict[str, str]], path: Path = STOPWORDS) -> 
     return len(common) + len(rare)
 
 
+def refresh_arabic_frequent(path: Path = ARABIC_WORDS) -> int:
+    """Writes processors/data/arabic_words.txt.gz: the Arabic words of Zipf ≥ ARABIC_WORDS_ZIPF
+    (wordfreq, without the article), which are never the name of a place a text introduces
+    (processors/places.py: "قرى عديدة", "قرية يسكنها الفلان" are words, not villages; the
+    villages the press names have Zipf < 3: كارو 2.9, ديغيبو 0)."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    words = set()
+    for word in top_n_list("ar", 200_000):
+        if zipf_frequency(word, "ar") < ARABIC_WORDS_ZIPF:
+            break
+        if len(word) >= 3 and re.fullmatch(r"[\u0621-\u064a]+", word) and not word.startswith("ال"):
+            words.add(word)
+    path.write_bytes(compress("".join(f"{w}\n" for w in sorted(words))))
+    return len(words)
+
+
 def summary(settlements: list[Settlement], left_out: Counter) -> str:
     kinds = Counter(s.type for s in settlements)
     lines = [f"{len(settlements)} settlements: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
@@ -450,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.refresh_common_words:
         print(f"{refresh_common_words(rows)} common words written to {STOPWORDS.name}")
         print(f"{refresh_arabic_words(rows)} Arabic words written to {STOPWORDS.name}")
+        print(f"{refresh_arabic_frequent()} Arabic words written to {ARABIC_WORDS.name}")
     settlements, left_out = build(rows, read_curated(), read_stopwords())
     text = render(settlements)
     if args.check:

@@ -389,3 +389,55 @@ def test_bad_curation_names_file_entry_and_key(tmp_path: Path) -> None:
     with pytest.raises(build_gazetteer.GazetteerError,
                        match=r"places_curated\.yaml: mali/Mopti/Koro/Nowhere: key 'lat'"):
         build_gazetteer.Builder(bad).build()
+
+
+def test_the_lead_event_place_passes_a_village_of_another_region() -> None:
+    # the report leads with Diankabou (Mopti); Zambougou, a village of Koulikoro, belongs to
+    # a later paragraph: the lead sentence's place comes first
+    body = ("Dans le cercle de Koro à Diankabou, la maison de l'ancien maire a été pillée par "
+            "des hommes armés. Dans le cercle de Banamba, des hommes armés menacent les "
+            "villageois. Après Kawerla et Zambougou, ils se sont rendus à Boron.")
+    spans = [(body, 14, 14, "looting_property_destruction", 0.6),
+             (body, 26, 27, "armed_clash", 0.9)]
+    found = find_places(body, "fr", "", [("pillée", 0.6), ("hommes armés", 0.9)], spans)
+    assert found[0].name == "Diankabou" and found[0].admin1 == "Mopti"
+    # a village near the lead place keeps its rank (the lead names its commune or town)
+    body = ("Des hommes armés ont attaqué Bankass. Le village de Diamnaty, dans le cercle de "
+            "Bankass, a été incendié.")
+    found = find_places(body, "fr", "", [("attaqué", 0.9)], [(body, 4, 4, "armed_clash", 0.9)])
+    assert names(found)[:2] == ["Diamnaty", "Bankass"]
+    # ... and one farther than LEAD_FAR_KM (Sobane Da, 50 km) gives way to it
+    body = body.replace("Diamnaty", "Sobane Da")
+    found = find_places(body, "fr", "", [("attaqué", 0.9)], [(body, 4, 4, "armed_clash", 0.9)])
+    assert names(found)[:2] == ["Bankass", "Sobane Da"]
+
+
+def test_the_place_an_event_took_place_in_comes_first() -> None:
+    # "took place in X", "a eu lieu à X", "وقع الهجوم في X": the reporter says where it happened
+    body = ("Gunmen attacked Kidal. The attack took place on Monday in Djiguibombo village in "
+            "the Bandiagara area. Kidal, Kidal.")
+    assert names(find_places(body, "en"))[0] == "Djiguibombo"
+    body = ("شنت الجماعة هجوما بعد السيطرة على كيدال. وتعزيزات من قرية سوكولو. "
+            "ووقع الهجوم في مدينة فاراباغو التابعة لولاية سيغو")
+    assert names(find_places(body, "ar"))[0] == "Farabougou"
+    # "وقع" alone also means "signed": not an anchor
+    body = "هجوم في كيدال. وقع الاتفاق في مدينة فاراباغو"
+    assert names(find_places(body, "ar"))[0] == "Kidal"
+    # a village of its region within 25 km named first stays first
+    body = "Le village de Diamnaty a été incendié. L'attaque a eu lieu à Bankass."
+    assert names(find_places(body, "fr"))[:2] == ["Diamnaty", "Bankass"]
+
+
+def test_region_capitals_listed_after_regions_of_are_the_regions() -> None:
+    # "the regions of Timbuktu and Gao": regions, so the town named (N'Tilit, written with one
+    # l as the press does) comes first
+    found = find_places("Refugees are installed in the regions of Timbouctou and Gao (N’Tilit).",
+                        "en", events=[])
+    assert names(found)[0] == "I-n-Tillit"
+    found = find_places("Des déplacés dans les régions de Mopti, Ségou et de Tombouctou, et à Niono.",
+                        "fr", events=[])
+    assert names(found)[0] == "Niono"
+    found = find_places("نزح الآلاف في ولايتي سيغو وتمبكتو ونزح آخرون إلى نيونو", "ar", events=[])
+    assert names(found)[0] == "Niono"
+    # without the phrase they stay towns
+    assert names(find_places("Des déplacés à Mopti et à Niono.", "fr", events=[]))[0] == "Mopti"
