@@ -125,14 +125,7 @@ class Matcher:
 
     def find_analysis(self, an: Analysis) -> list[Match]:
         """Matches in an `Analysis` (see `normalise.analyse`) made at this matcher's level."""
-        matches = []
-        text = an.text
-        for first, last, payloads in self.scan(an):
-            start = an.span(first)[0]
-            end = an.span(last)[1]
-            surface = text[start:end]
-            matches.extend(_new_match(Match, (p, start, end, surface, first, last)) for p in payloads)
-        return matches
+        return _matches(an, self.scan(an))
 
     def scan(self, an: Analysis) -> list[tuple[int, int, tuple[Any, ...]]]:
         """The fast path of `find_analysis`: (first token, last token, payloads) per match,
@@ -234,6 +227,22 @@ class MatcherGroup:
                 candidates[k].append((index, last, payloads))
         ntokens = len(an.norms)
         return [_longest_first(c, ntokens) if o else c for c, o in zip(candidates, overlap, strict=True)]
+
+    def find_analysis(self, an: Analysis) -> list[list[Match]]:
+        """`[m.find_analysis(an) for m in self.matchers]`, in one pass."""
+        return [_matches(an, scanned) for scanned in self.scan(an)]
+
+
+def _matches(an: Analysis, scanned: list[tuple[int, int, tuple[Any, ...]]]) -> list[Match]:
+    """`Match`es (offsets and surfaces) of what a `scan` found."""
+    matches = []
+    text = an.text
+    for first, last, payloads in scanned:
+        start = an.span(first)[0]
+        end = an.span(last)[1]
+        surface = text[start:end]
+        matches.extend(_new_match(Match, (p, start, end, surface, first, last)) for p in payloads)
+    return matches
 
 
 def _longest_first(candidates: list, ntokens: int) -> list:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from processors.data_files import read_yaml
-from processors.matcher import Match, Matcher
+from processors.matcher import Match, Matcher, MatcherGroup
 from processors.normalise import analyse
 from veille.schema import Org
 
@@ -78,6 +78,7 @@ class OrgFinder:
         data = _load(path)
         self.matcher = Matcher(level=LEVEL)
         self.cues = Matcher(level=LEVEL)
+        self._both = MatcherGroup(self.cues, self.matcher)  # rebuilt when either grows
         self.names: dict[str, str] = {}
         self.rules: list[_Rule] = []
         for phrase in _strings(data.pop("stop_phrases", []), f"{path.name}: stop_phrases"):
@@ -194,10 +195,13 @@ class OrgFinder:
             if not part:
                 continue
             an = analyse(part, lang, LEVEL)
-            cues = self.cues.find_analysis(an) if self.rules else []
+            if self.rules:
+                cues, names = self._both.find_analysis(an)  # one automaton pass for the two
+            else:
+                cues, names = [], self.matcher.find_analysis(an)
             for cue in cues:
                 cue_counts[cue.payload] += TITLE_WEIGHT if segment == 0 else 1
-            for match in self.matcher.find_analysis(an):
+            for match in names:
                 payload = match.payload
                 if payload is None:  # a stop phrase
                     continue

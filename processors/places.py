@@ -43,6 +43,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import compress, count
 from pathlib import Path
 from typing import Any
 
@@ -594,7 +595,8 @@ class Gazetteer:
         if index.keys().isdisjoint(norms):  # many texts: no settlement word at all (C speed)
             return out
         n, after = len(norms), -1
-        for i in [i for i, norm in enumerate(norms) if norm in index and not covered[i]]:
+        # the positions of settlement words, found at C speed (most tokens are not one)
+        for i in [i for i in compress(count(), map(index.__contains__, norms)) if not covered[i]]:
             if i <= after:  # inside the previous settlement name
                 continue
             found = None
@@ -995,7 +997,7 @@ class Gazetteer:
                 taken[first:last + 1] = b"\x01" * (last - first + 1)
         units, towns = self._units(mentions, segment)
         out: list[_Mention] = []
-        for i in [i + 1 for i, norm in enumerate(norms[:-1]) if norm in by_last]:
+        for i in [i + 1 for i in compress(count(), map(by_last.__contains__, norms[:-1]))]:
             kind = next((kind for phrase, kind in by_last[norms[i - 1]]
                          if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
             if kind is None or taken[i]:

@@ -47,3 +47,20 @@ def test_a_processor_has_its_language_models_loaded_before_it_consumes(tmp_path)
     finally:
         stage.close()
         bus.close()
+
+
+def test_arabic_script_only_is_answered_as_lingua_would():
+    """Text in Arabic letters only skips lingua (its script rule would say Arabic, 1.0);
+    one Latin or Tifinagh letter and lingua or the Sahel profiles decide again."""
+    from processors.language import _arabic_only, _decide, _detector
+
+    texts = ["هاجم مسلحون مركزا للدرك قرب ميناكا يوم الثلاثاء مما أسفر عن مقتل عدة أشخاص",
+             "قالت الأمم المتحدة إن ١٢ مدنيا قتلوا في ٣ قرى، وفق حصيلة أولية (2023).",
+             "پاکستان کے وزیر اعظم نے کہا ہے کہ ملک میں انتخابات ہوں گے"]
+    for text in texts:
+        assert _arabic_only(text)
+        expected = _decide(_detector().compute_language_confidence_values(text), "fr")
+        assert identify(text, declared="fr") == expected
+    assert not _arabic_only("قالت بعثة MINUSMA إن الهجوم وقع قرب غاو")
+    assert not _arabic_only("ⵜⴰⵎⴰⵣⵉⵖⵜ هاجم مسلحون مركزا للدرك قرب ميناكا")
+    assert not _arabic_only("١٢٣ ، ؟ ١٢٣٤٥٦٧٨٩٠ ، ١٢٣٤")  # no letter at all: lingua says und
