@@ -39,6 +39,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from veille.json_lines import json_objects
 from veille.schema import EVENT_TYPES, TOPICS
 
 FAMILIES: dict[str, tuple[str, ...]] = {"event_types": EVENT_TYPES, "topics": TOPICS}
@@ -79,14 +80,8 @@ def load_set(path: str | Path = DEFAULT_SET) -> list[dict]:
     """The labelled items, in file order. Raises ValueError naming the line of a bad record."""
     items: list[dict] = []
     seen: set[str] = set()
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not JSON ({exc})") from exc
+    with open(path, "rb") as fh:
+        for number, record in json_objects(fh, str(path), "a labelled record"):
             for key in ("id", "title", "body", "labels"):
                 if key not in record:
                     raise ValueError(f"{path}:{number}: missing {key!r}")

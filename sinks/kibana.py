@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 from sinks.es_templates import SOURCES_FIELDS as SOURCES_FIELDS
 from sinks.es_templates import SOURCES_MAPPINGS as SOURCES_MAPPINGS
+from veille.json_lines import json_objects
 
 DEFAULT_NAMESPACE = "veille"
 OBJECTS_DIR = Path(__file__).resolve().parent.parent / "deploy" / "kibana"
@@ -494,20 +495,8 @@ def write_ndjson(directory: Path = OBJECTS_DIR) -> list[Path]:
 
 def parse_ndjson(text: str, origin: str = "ndjson") -> list[dict[str, Any]]:
     """Objects of an NDJSON export; the export-details line Kibana appends is skipped."""
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{origin}:{number}: not JSON ({exc})") from None
-        if not isinstance(obj, dict):
-            raise ValueError(f"{origin}:{number}: not a JSON object")
-        if "exportedCount" in obj and "type" not in obj:
-            continue
-        out.append(obj)
-    return out
+    return [obj for _, obj in json_objects(text.splitlines(), origin, "a saved object")
+            if not ("exportedCount" in obj and "type" not in obj)]
 
 
 def load_objects(directory: Path | None = None) -> list[dict[str, Any]]:

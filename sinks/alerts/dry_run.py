@@ -10,7 +10,6 @@ through `on_outcome`. Nothing is stored in `$VEILLE_HOME` and nothing is sent.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import Any
 
 from sinks.alerts.model import Alert
 from sinks.alerts.ruletypes import item_time
+from veille.json_lines import BadLine, json_objects
 from veille.schema import EnrichedItem
 from veille.settings import ConfigError
 
@@ -133,22 +133,10 @@ def read_items(path: Path) -> Iterator[tuple[int, dict]]:
         stream = sys.stdin.buffer if str(path) == "-" else path.open("rb")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the items file ({exc.strerror or exc})") from None
-    for number, raw in enumerate(stream, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}:{number}: not UTF-8 (byte {exc.start}); "
-                              "items must be JSON lines in UTF-8") from None
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number}: not a JSON line ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise ConfigError(f"{path}:{number}: not an item (a JSON {type(row).__name__}, "
-                              "not an object with id, title and body)")
-        yield number, row
+    try:
+        yield from json_objects(stream, str(path), "an item")
+    except BadLine as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def enriched(rows: list[dict], path: Path | str = "items", numbers: list[int] | None = None

@@ -39,15 +39,22 @@ def test_a_line_that_is_not_json_is_named_after_the_batches_before_it(classifier
     assert json.loads(next(stream)[0])["id"] == "a"
     with pytest.raises(BadLine) as bad:
         next(stream)
-    assert bad.value.number == 2 and bad.value.why.startswith("not JSON (")
+    assert bad.value.number == 2 and bad.value.why.startswith("not a JSON line (")
 
 
 @pytest.mark.parametrize("line,why", [
     ("[1, 2]", "a JSON list, not an object"),
     ('{"id": "c", "title": "no body"}', "body"),
+    ('{"id": "c", "title": "no body"}', "expected JSON with at least id, title and body"),
 ])
 def test_a_line_that_is_not_an_item_is_named(classifier: Classifier, line: str, why: str) -> None:
     with pytest.raises(BadLine) as bad:
-        list(classify_json_lines([json.dumps(KIDAL), line], classifier))
-    assert bad.value.number == 2 and bad.value.why.startswith("not an item (") and why in bad.value.why
-    assert "expected JSON with at least id, title and body" in bad.value.why
+        list(classify_json_lines([json.dumps(KIDAL), line], classifier, origin="items.jsonl"))
+    assert bad.value.number == 2 and bad.value.why.startswith("not an item") and why in bad.value.why
+    assert str(bad.value).startswith("items.jsonl:2: not an item")
+
+
+def test_a_line_that_is_not_utf8_is_named(classifier: Classifier) -> None:
+    with pytest.raises(BadLine) as bad:
+        list(classify_json_lines([json.dumps(KIDAL).encode(), b'{"id": "caf\xe9"}'], classifier))
+    assert (bad.value.origin, bad.value.number) == ("stdin", 2) and "not UTF-8" in bad.value.why

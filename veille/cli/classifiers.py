@@ -20,13 +20,13 @@ def classify(
     from processors.json_lines import BadLine, classify_json_lines
 
     classifier = Classifier(stories_path=None)
-    source = file.open(encoding="utf-8") if file else sys.stdin
+    source = file.open("rb") if file else sys.stdin.buffer
     try:
-        for lines in classify_json_lines(source, classifier, batch):
+        for lines in classify_json_lines(source, classifier, batch, str(file or "stdin")):
             sys.stdout.write("".join(lines))
             sys.stdout.flush()
     except BadLine as exc:
-        err.print(f"[red]line {exc.number}[/red]: {safe(exc.why, 500)}")
+        err.print(f"[red]{safe(exc.origin)}:{exc.number}[/red]: {safe(exc.why, 500)}")
         raise typer.Exit(2) from None
 
 

@@ -201,14 +201,17 @@ def test_rules_test_prints_hostile_items_as_text(home: Path, tmp_path: Path) -> 
     _no_controls(result.output)
 
 
-@pytest.mark.parametrize(("content", "words"), [
+NOT_ITEMS = [
     (b"42\n", ["items.jsonl:1", "not an item", "int"]),
     (b'{"id": "a", "title": "t", "body": "b"}\nnull\n', ["items.jsonl:2", "not an item", "NoneType"]),
     (b"\n[1, 2]\n", ["items.jsonl:2", "not an item", "list"]),
     (b'{"id": "a", "title": "caf\xe9", "body": "b"}\n', ["items.jsonl:1", "not UTF-8"]),
     (b"{not json\n", ["items.jsonl:1", "not a JSON line"]),
     (b'{"id": "a"}\n', ["items.jsonl:1", "not an item", "title"]),
-])
+]
+
+
+@pytest.mark.parametrize(("content", "words"), NOT_ITEMS)
 def test_rules_test_on_lines_that_are_not_items_names_the_line(
     home: Path, tmp_path: Path, content: bytes, words: list[str]
 ) -> None:
@@ -217,6 +220,19 @@ def test_rules_test_on_lines_that_are_not_items_names_the_line(
     result = _veille("rules", "test", str(items), "--rules", str(REPO_ROOT / "rules.yaml"),
                      env={"VEILLE_HOME": str(home), "COLUMNS": "500"})
     _one_line_error(result, "configuration error", *words)
+
+
+@pytest.mark.parametrize(("content", "words"), NOT_ITEMS)
+def test_classify_on_lines_that_are_not_items_names_the_line(
+    tmp_path: Path, content: bytes, words: list[str]
+) -> None:
+    """`veille classify` reads JSON lines with the same reader as `rules test`
+    (veille/json_lines.py), so the same bad lines get the same answer: file, line, why."""
+    items = tmp_path / "items.jsonl"
+    items.write_bytes(content)
+    result = runner.invoke(app, ["classify", str(items)])
+    message = _one_line_error(result, *words)
+    assert str(tmp_path) in message  # the file as given, not only its name
 
 
 # -- over-long keys ------------------------------------------------------------------------
