@@ -66,3 +66,12 @@ def test_a_bad_record_is_refused_with_the_reason(changes: dict, problem: str) ->
 
 def test_a_good_record_passes() -> None:
     assert real_set.validate(_record(), "parts/x.jsonl:1", real_set._org_ids()) == []
+
+
+def test_one_event_under_two_keys_on_both_sides_is_found() -> None:
+    """Versions of one event under two group keys (a date guessed a day off, a longer key)
+    would sit on both sides of the split; the check names such pairs."""
+    groups = {"2022-06-18-diallassagou": "dev", "2022-06-19-diallassagou": "heldout",
+              "2022-06-03-anderamboukane": "dev", "2022-03-12-anderamboukane": "heldout",
+              "2013-03-20-tombouctou-car-bomb": "dev", "2013-03-31-tombouctou": "heldout"}
+    assert real_set.near_groups(groups) == [("2022-06-18-diallassagou", "2022-06-19-diallassagou")]
