@@ -190,6 +190,7 @@ def items_mappings(analyzers: Iterable[str]) -> dict[str, Any]:
                     "symbols": _KW,
                     "duplicate_of": _KW_URL,
                     "story_id": _KW,
+                    "merged_stories": _KW,  # stories this report joined (the brief lists them once)
                 }
             },
         },

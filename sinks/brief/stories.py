@@ -81,21 +81,49 @@ def is_growing(now: int, before: int) -> bool:
     return before > 0 and now >= GROWTH_RATIO * before and now - before >= GROWTH_MIN
 
 
+def merged_stories(items: Iterable[Item]) -> dict[str, str]:
+    """story id → the id its story is shown under. The story index may find that a report
+    belongs to two stories it had kept apart (`merged_stories`); the reports stored before
+    keep their old id (the store is not rewritten), so without this a merged event would
+    be listed twice. Merges chain; the smallest id of a group stands for it."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    for item in items:
+        enrichment = item.get("enrichment") or {}
+        for other in enrichment.get("merged_stories") or ():
+            a, b = root(str(enrichment.get("story_id"))), root(str(other))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {key: root(key) for key in parent}
+
+
 def rank_stories(window: Iterable[Item], previous: Iterable[Item],
                  seen_before: frozenset[str] | set[str] = frozenset()) -> list[Story]:
     """The window's stories, most widely reported first (sources, languages, reports,
     severity, then the latest). `previous` holds the items of the window before; a story
     in `seen_before` (a report older than both windows) or in `previous` is not new."""
+    window, previous = list(window), list(previous)
+    merges = merged_stories(window + previous)
+
+    def key(item: Item) -> str:
+        return merges.get(story_of(item), story_of(item))
+
     stories: dict[str, Story] = {}
     for item in window:
-        stories.setdefault(story_of(item), Story(story_of(item))).items.append(item)
+        stories.setdefault(key(item), Story(key(item))).items.append(item)
     before: dict[str, int] = {}
     for item in previous:
-        before[story_of(item)] = before.get(story_of(item), 0) + 1
+        before[key(item)] = before.get(key(item), 0) + 1
+    seen = {merges.get(k, k) for k in seen_before}
     for story in stories.values():
         story.items.sort(key=lambda i: (-_severity(i), -_time(i), str(i.get("id"))))
         story.previous = before.get(story.key, 0)
-        story.new = story.key not in seen_before and story.previous == 0
+        story.new = story.key not in seen and story.previous == 0
     return sorted(stories.values(), key=lambda s: (-len(s.sources), -len(s.languages), -s.reports,
                                                    -s.severity, -_time(s.lead), s.key))
 

@@ -184,6 +184,22 @@ def test_one_entry_per_story_led_by_its_most_severe_report() -> None:
         ("b", ["a"]), ("c", []), ("d", []), ("e", [])]
 
 
+def test_stories_the_index_merged_are_one_entry() -> None:
+    """A report that showed stories s2 and s3 to be one event names them (`merged_stories`);
+    the reports stored before keep their old ids, yet the brief lists the event once, not new
+    when any of its parts was seen before."""
+    late = _synthetic("c", 50, "s1")
+    late["enrichment"]["merged_stories"] = ["s3"]
+    chain = _synthetic("d", 20, "s3")
+    chain["enrichment"]["merged_stories"] = ["s2"]
+    window = [_synthetic("a", 70, "s2"), _synthetic("b", 30, "s3"), late, chain, _synthetic("e", 10, "s4")]
+    stories = rank_stories(window, [_synthetic("p", 5, "s3", day=5)], seen_before={"s9"})
+    assert [(s.key, sorted(i["id"] for i in s.items)) for s in stories] == [
+        ("s1", ["a", "b", "c", "d"]), ("s4", ["e"])]
+    assert stories[0].previous == 1 and not stories[0].new and stories[1].new
+    assert not rank_stories([late], [], seen_before={"s3"})[0].new
+
+
 def test_window_arguments() -> None:
     assert parse_duration("24h") == timedelta(hours=24)
     assert parse_duration("7d") == timedelta(days=7)
