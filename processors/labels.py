@@ -380,11 +380,11 @@ class LabelClassifier:
     def _scan(self, an: Analysis, is_title: bool, hits: dict, year: int | None = None,
               report: list[bool] | None = None) -> None:
         breaks = an.breaks
-        context: dict[int, set[str]] = defaultdict(set)
+        context: defaultdict[int, set[str]] = defaultdict(set)
         hedge: dict[int, float] = {}
-        before: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        after: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        breakers: dict[int, list[int]] = defaultdict(list)
+        before: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+        after: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+        breakers: defaultdict[int, list[int]] = defaultdict(list)
         cue_found, *families_found = self._matchers.scan(an)
         for first, last, payloads in cue_found:
             sentence = bisect_left(breaks, first)

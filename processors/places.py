@@ -364,7 +364,7 @@ class Gazetteer:
             raise GazetteerError(f"{path.name}: no header line")
         index: dict[str, dict[tuple[str, ...], list[tuple[int, bool]]]] = {"fr": {}, "en": {}}
         fr_norm, en_norm = _word_norms("fr"), _word_norms("en")
-        folded: dict[str, str] = _Memo(_fold)
+        folded: _Memo = _Memo(_fold)
         for n, row in enumerate(rows[1:], 2):
             if len(row) != 9 or row[1] not in SETTLEMENT_RANKS:
                 raise GazetteerError(f"{path.name}: line {n}: {row[:3]}")
