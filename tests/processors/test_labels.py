@@ -854,3 +854,23 @@ def test_herds_taken_and_equipment_destroyed_are_looting(text, lang, expected):
 def test_drones_that_neutralise_are_no_clash(text, lang):
     assert _score(text, lang, "armed_clash") < 0.4
     assert _score(text, lang, "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Après des mois d'affrontements, les deux groupes ont signé un accord de cessez-le-feu à Kidal.",
+     "fr"),
+    ("After months of clashes, the two groups signed a ceasefire agreement in Kidal.", "en"),
+])
+def test_a_weak_clash_gives_way_to_an_accord_signed(text, lang):
+    assert _score(text, lang, "agreement") >= 0.4
+    assert _score(text, lang, "armed_clash") == 0.0
+
+
+def test_gives_way_to_names_a_label(tmp_path):
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(LEXICONS, lexicons)
+    events = lexicons / "events.yaml"
+    events.write_text(events.read_text(encoding="utf-8").replace(
+        "gives_way_to: {agreement: 0.6}", "gives_way_to: {accord: 0.6}"), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"labels\.armed_clash\.gives_way_to"):
+        LabelClassifier(lexicons)
