@@ -874,3 +874,11 @@ def test_gives_way_to_names_a_label(tmp_path):
         "gives_way_to: {agreement: 0.6}", "gives_way_to: {accord: 0.6}"), encoding="utf-8")
     with pytest.raises(LexiconError, match=r"labels\.armed_clash\.gives_way_to"):
         LabelClassifier(lexicons)
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("تعرضت قافلة للجيش لكمين بعبوة ناسفة صباح الاثنين.", "ar"),
+    ("Le convoi de l'armée est tombé dans une embuscade à la mine artisanale.", "fr"),
+])
+def test_an_ambush_laid_with_a_mine_is_the_mines(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
