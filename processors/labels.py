@@ -81,6 +81,8 @@ class _Family:
     thresholds: dict[str, float] = field(default_factory=dict)
     from_events: dict[str, dict[str, float]] = field(default_factory=dict)
     yields_to: dict[str, frozenset[str]] = field(default_factory=dict)
+    # label -> {other label: score}: dropped under that score when the other is reported
+    gives_way_to: dict[str, dict[str, float]] = field(default_factory=dict)
     matcher: Matcher = field(default_factory=Matcher)
 
 
@@ -258,7 +260,7 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
             raise _fail(path, where, f"unknown label; the {name} are: {', '.join(labels)}")
         spec = _mapping(spec, path, where)
         unknown = set(spec) - {"about", "threshold", "terms", "in_context", "excludes_any",
-                               "excludes_all", "from_events", "yields_to"}
+                               "excludes_all", "from_events", "yields_to", "gives_way_to"}
         if unknown:
             raise _fail(path, where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         if "threshold" in spec:
@@ -268,6 +270,13 @@ def _load_family(path: Path, name: str, labels: tuple[str, ...], signals: Matche
             if not isinstance(others, list) or any(o not in labels for o in others):
                 raise _fail(path, f"{where}.yields_to", f"expected a list of labels among {', '.join(labels)}")
             family.yields_to[label] = frozenset(others)
+        # gives_way_to: {agreement: 0.6}: a weak clash in an item reporting an accord signed is
+        # the fighting the accord ends, told as its background
+        for other, below in _mapping(spec.get("gives_way_to"), path, f"{where}.gives_way_to").items():
+            if other not in labels:
+                raise _fail(path, f"{where}.gives_way_to", f"unknown label {other!r}")
+            family.gives_way_to.setdefault(label, {})[other] = _number(
+                below, path, f"{where}.gives_way_to.{other}", 0, 1)
         excludes = _set_names(spec.get("excludes_any", []), sets, path, f"{where}.excludes_any")
         # excludes_all: not in a sentence with a word of every one of these sets ("arrested"
         # with attackers and a killing: fighters captured in combat)
@@ -475,6 +484,12 @@ class LabelClassifier:
             if total > 0 and score >= family.thresholds.get(label, family.threshold):
                 sums[label] = (total, _evidence(weighted))  # evidence: only for what is reported
                 labels.append(Label(label=label, score=round(score, 3), evidence=sums[label][1]))
+        reported = {lab.label for lab in labels}
+        for lab in list(labels):
+            if any(other in reported and lab.score < below
+                   for other, below in family.gives_way_to.get(lab.label, {}).items()):
+                labels.remove(lab)
+                sums.pop(lab.label, None)
         labels.sort(key=lambda lab: (-lab.score, lab.label))
         return labels, sums
 

@@ -25,7 +25,7 @@ FLOORS = {
         "duplicates.precision": 0.95, "duplicates.recall": 0.9, "stories.precision": 0.9,
     },
     "heldout.jsonl": {
-        "event_types.macro_f1.ar": 0.91, "event_types.macro_f1.fr": 0.83,
+        "event_types.macro_f1.ar": 0.91, "event_types.macro_f1.fr": 0.84,
         "event_types.macro_f1.en": 0.91,
         "topics.macro_f1.ar": 0.81, "topics.macro_f1.fr": 0.84, "topics.macro_f1.en": 0.82,
         "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.99,
@@ -37,8 +37,8 @@ FLOORS = {
     # Re-set on 2026-12-07 for the grown set (847 items) after the group audit moved 40
     # held-out records of events also in dev to dev (tests/eval/real/README.md).
     "real/dev.jsonl": {
-        "event_types.macro_f1.ar": 0.84, "event_types.macro_f1.fr": 0.88,
-        "event_types.macro_f1.en": 0.82,
+        "event_types.macro_f1.ar": 0.85, "event_types.macro_f1.fr": 0.89,
+        "event_types.macro_f1.en": 0.83,  # events round 4 (docs/classifiers.md)
         "topics.macro_f1.ar": 0.76, "topics.macro_f1.fr": 0.75, "topics.macro_f1.en": 0.70,
         "places.admin1_accuracy.ar": 0.95, "places.admin1_accuracy.fr": 0.97,
         "places.admin1_accuracy.en": 0.98,

@@ -786,3 +786,99 @@ def test_armed_men_stealing_property_is_looting(text, lang, expected):
 ])
 def test_armed_men_bursting_into_a_village(text, lang):
     assert _score(text, lang, "attack_on_civilians") >= 0.4
+
+
+# -- round 4 (real dev, grown set) -------------------------------------------------------------
+@pytest.mark.parametrize("text,lang", [
+    ("The coalition groups Tuareg movements fighting for the independence of the north.", "en"),
+    ("Ces mouvements se battent pour l'indépendance du nord du pays.", "fr"),
+    ("وتضم التنسيقية حركات تقاتل من أجل استقلال شمال البلاد.", "ar"),
+])
+def test_fighting_for_a_cause_is_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Clashes began at dawn after police fired tear gas at the crowd in the square.", "en"),
+    ("Des heurts ont éclaté quand la police a tiré des gaz lacrymogènes sur la place.", "fr"),
+    ("اندلعت اشتباكات بعد أن أطلقت الشرطة الغاز المسيل للدموع في الساحة.", "ar"),
+])
+def test_clashes_under_tear_gas_are_no_armed_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("The peacekeepers responded, killing one assailant.", "en", True),
+    ("Gunmen then killed six soldiers responding to the assault.", "en", True),
+    ("Les militaires ont répliqué, tuant deux assaillants.", "fr", True),
+    ("تصدت القوات المسلحة للمهاجمين وقتلت خمسة منهم.", "ar", True),
+    # no killing in the sentence: an answer to a request, no fight
+    ("The army has not responded to requests for comment.", "en", False),
+])
+def test_forces_that_responded_with_killing_fought_back(text, lang, expected):
+    assert (_score(text, lang, "armed_clash") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    # Arabic accusative after a number keeps its alif: "49 مدنيا" are civilians
+    ("قتل ما لا يقل عن 30 مدنيا في هجوم شنه مسلحون.", "ar", "attack_on_civilians"),
+    ("نفذ الجنود عمليات إعدام في حق عشرات المدنيين.", "ar", "attack_on_civilians"),
+    ("Des soldats ont procédé à des exécutions de civils dans le village.", "fr", "attack_on_civilians"),
+    # soldiers counted, then killed: the forces' dead
+    ("قالت الحكومة إن 20 مدنيا و10 جنديا قتلوا في الهجوم.", "ar", "armed_clash"),
+])
+def test_victims_counted_and_executions(text, lang, label):
+    assert _score(text, lang, label) >= 0.4
+
+
+def test_executions_are_no_clash():
+    assert _score("قال التقرير إن الجيش المالي نفذ عمليات إعدام.", "ar", "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Another group of gunmen rounded up cattle from the village.", "en", True),
+    ("Un autre groupe est allé enlever l'ensemble des troupeaux du village.", "fr", True),
+    ("وصل المسلحون إلى المخيم واستولوا على الماشية.", "ar", True),
+    ("The attackers destroyed construction equipment at the site.", "en", True),
+    # taking without herds is no looting
+    ("The army seized the town after two days.", "en", False),
+])
+def test_herds_taken_and_equipment_destroyed_are_looting(text, lang, expected):
+    assert (_score(text, lang, "looting_property_destruction") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Des drones ont été utilisés pour neutraliser des terroristes dans le secteur.", "fr"),
+    ("Drones were used to neutralise terrorists in the sector.", "en"),
+])
+def test_drones_that_neutralise_are_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+    assert _score(text, lang, "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Après des mois d'affrontements, les deux groupes ont signé un accord de cessez-le-feu à Kidal.",
+     "fr"),
+    ("After months of clashes, the two groups signed a ceasefire agreement in Kidal.", "en"),
+])
+def test_a_weak_clash_gives_way_to_an_accord_signed(text, lang):
+    assert _score(text, lang, "agreement") >= 0.4
+    assert _score(text, lang, "armed_clash") == 0.0
+
+
+def test_gives_way_to_names_a_label(tmp_path):
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(LEXICONS, lexicons)
+    events = lexicons / "events.yaml"
+    events.write_text(events.read_text(encoding="utf-8").replace(
+        "gives_way_to: {agreement: 0.6}", "gives_way_to: {accord: 0.6}"), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"labels\.armed_clash\.gives_way_to"):
+        LabelClassifier(lexicons)
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("تعرضت قافلة للجيش لكمين بعبوة ناسفة صباح الاثنين.", "ar"),
+    ("Le convoi de l'armée est tombé dans une embuscade à la mine artisanale.", "fr"),
+])
+def test_an_ambush_laid_with_a_mine_is_the_mines(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
