@@ -168,6 +168,9 @@ _AR_INTRODUCED_SKIP = frozenset({
     "في", "من", "على", "قرب", "حدودية", "حدوديه", "مجاورة", "مجاوره", "تابعة", "تابعه", "تقع",
     "قريبة", "قريبه", "بعيدة", "بعيده", "عدة", "عده", "كل",
 })
+_AR_QUOTES = frozenset('"«“”\'')
+"""A name quoted after a place word is a name even when it begins like the article
+(منطقة "الاتونا", Alatona): unquoted, "منطقة الساحل" is "the Sahel region"."""
 _AR_TWO_WORD_HEADS = frozenset({"تين", "إن", "ان", "عين", "أم", "ام", "بئر", "بير"})
 
 AR_PLACE_WORDS = frozenset({
@@ -692,7 +695,8 @@ class Gazetteer:
                 listing = strong if covered[i] and strong is not None else None
                 i += 1
                 continue
-            found = self._sound_match(an, i, strong, covered)
+            quoted = strong and _AR_QUOTES.intersection(text[an.span(i - 1)[1]:an.span(i)[0]])
+            found = self._sound_match(an, i, strong, covered, bool(quoted))
             if found is None:
                 listing = strong if strong else None
                 i += 1
@@ -711,8 +715,8 @@ class Gazetteer:
             i = last + 1
         return out
 
-    def _sound_match(self, an: Analysis, i: int, strong: bool, covered: bytearray
-                     ) -> tuple[int, list[int], int, int] | None:
+    def _sound_match(self, an: Analysis, i: int, strong: bool, covered: bytearray,
+                     quoted: bool = False) -> tuple[int, list[int], int, int] | None:
         """The entries an Arabic name at token i (one word, or two: "دياللي كانا") writes:
         its last token, the entries (closest first), how many are closest, and whether a
         clitic was taken off the word (1) or not (0)."""
@@ -724,7 +728,8 @@ class Gazetteer:
         options: list[tuple[float, int, list[int], int, int]] = []
         for form, penalty in forms:
             folded = _fold_ar(form)
-            if (form.startswith("ال") or form in _AR_INTRODUCED_SKIP or len(form) < 3
+            if ((form.startswith("ال") and not (quoted and not penalty))
+                    or form in _AR_INTRODUCED_SKIP or len(form) < 3
                     or form in AR_PLACE_WORDS or form in AR_WEAK_CUES or folded in self.ar_common
                     or (not strong and folded in self.ar_rare)):
                 continue
