@@ -171,6 +171,9 @@ _AR_INTRODUCED_SKIP = frozenset({
 _AR_QUOTES = frozenset('"«“”\'')
 """A name quoted after a place word is a name even when it begins like the article
 (منطقة "الاتونا", Alatona): unquoted, "منطقة الساحل" is "the Sahel region"."""
+_AR_VERB_WITH_OBJECT = re.compile("[وف]?[يت][\u0621-\u064a]{2,4}(?:ها|هم|هما)")
+"""A present-tense verb with its object after "قرية" is no name: "قرية تسكنها قبيلة دوغون"
+(a village the Dogon inhabit), "قرية يقطنها"."""
 _AR_TWO_WORD_HEADS = frozenset({"تين", "إن", "ان", "عين", "أم", "ام", "بئر", "بير"})
 
 AR_PLACE_WORDS = frozenset({
@@ -1039,7 +1042,7 @@ class Gazetteer:
         word = text[start:end]
         if _is_arabic_word(word):
             if (word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3
-                    or _is_arabic_common(word)):
+                    or _is_arabic_common(word) or _AR_VERB_WITH_OBJECT.fullmatch(word)):
                 return None
             if word in _AR_TWO_WORD_HEADS and first + 1 < len(norms) and norms[first + 1] != BREAK:
                 return first + 1
