@@ -106,6 +106,15 @@ a name the gazetteer does not know is still reported after them, without a point
 "à X" are not enough: they precede people, organisations and dates too; nor are Arabic مخيم,
 معسكر (camps): common words follow them ("معسكر بشكل مؤقت")."""
 
+APPOSED_FILLERS = frozenset({"a", "an", "one", "of", "the", "small", "rural", "remote",
+                             "un", "une", "l", "des", "petit", "petite", "rurale", "d"})
+APPOSED_NOUNS = frozenset({"village", "villages", "hamlet", "hamlets", "town", "commune",
+                           "locality", "localite", "hameau", "bourgade", "ville", "localites"})
+"""A name followed by a comma and a noun that says what it is ("Gouari, one of the villages
+attacked", "Sonkolo, a rural commune in the Segou region", "Tassiga, une localité du cercle
+d'Ansongo") is a place, as after an introducer: the apposition reporters use when the reader
+cannot know the name (`Gazetteer._apposed`). Up to three of the fillers may stand between."""
+
 INTRODUCED_ADMIN_WINDOW = 25
 """Tokens around an introduced place within which a cercle, commune or region named gives it
 its admin1 ("le village de X, dans le cercle de Y")."""
@@ -622,7 +631,7 @@ class Gazetteer:
                 match = Match(None, start, end, surface, i, last)
                 names = [_Name(k, not phrase, None) for k, phrase in ids]
                 mention = _Mention(match, segment, names, norms, village=True)
-                mention.cued = commune or self._village_cued(an, i)
+                mention.cued = commune or self._village_cued(an, i) or self._apposed(an, last)
                 out.append(mention)
                 after = last
         return out
@@ -759,6 +768,22 @@ class Gazetteer:
         word = an.text[start:end]
         return (an.text[an.span(last)[1]:start] == " " and word[:1].isupper()
                 and _fold(word) in self.stopwords)
+
+    @staticmethod
+    def _apposed(an: Analysis, last: int) -> int | None:
+        """The token of the noun in an apposition after the name ending at `last` (see
+        APPOSED_NOUNS): a comma, up to three fillers, the noun."""
+        norms, n = an.norms, len(an.norms)
+        if last + 1 >= n or "," not in an.text[an.span(last)[1]:an.span(last + 1)[0]]:
+            return None
+        j = last + 1
+        while j < n and j - last <= 4:
+            if norms[j] in APPOSED_NOUNS:
+                return j
+            if norms[j] not in APPOSED_FILLERS:
+                return None
+            j += 1
+        return None
 
     def _village_cued(self, an: Analysis, first: int) -> bool:
         norms = an.norms
@@ -996,7 +1021,8 @@ class Gazetteer:
         an = analyse(text, lang, "fold")
         norms = an.norms
         by_last = self.introducers[an.rules]
-        if by_last.keys().isdisjoint(norms):  # most texts introduce no place (C speed)
+        apposed = self._apposed_names(an) if not APPOSED_NOUNS.isdisjoint(norms) else {}
+        if not apposed and by_last.keys().isdisjoint(norms):  # most texts introduce no place
             return []
         taken = bytearray(len(norms))
         for m in mentions:  # a village not accepted leaves its name free ("le village de X")
@@ -1005,16 +1031,22 @@ class Gazetteer:
                 taken[first:last + 1] = b"\x01" * (last - first + 1)
         units, towns = self._units(mentions, segment)
         out: list[_Mention] = []
-        for i in [i + 1 for i in compress(count(), map(by_last.__contains__, norms[:-1]))]:
-            kind = next((kind for phrase, kind in by_last[norms[i - 1]]
-                         if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
-            if kind is None or taken[i]:
-                continue
-            last = self._introduced_name(an, i)
-            if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
-                continue
-            if not _INTRODUCER_GAP.fullmatch(text[an.span(i - 1)[1]:an.span(i)[0]]):
-                continue  # "le chef de village, Boukary": a comma ends the phrase
+        starts = [i + 1 for i in compress(count(), map(by_last.__contains__, norms[:-1]))]
+        for i in sorted({*starts, *apposed}):
+            if i in apposed:
+                kind, last = apposed[i]
+                if taken[i] or any(taken[i:last + 1]):
+                    continue
+            else:
+                kind = next((kind for phrase, kind in by_last[norms[i - 1]]
+                             if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
+                if kind is None or taken[i]:
+                    continue
+                last = self._introduced_name(an, i)
+                if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
+                    continue
+                if not _INTRODUCER_GAP.fullmatch(text[an.span(i - 1)[1]:an.span(i)[0]]):
+                    continue  # "le chef de village, Boukary": a comma ends the phrase
             unit = _nearest_unit(units, i, last) or _nearest_unit(towns, i, last, INTRODUCED_TOWN_WINDOW)
             if unit is None:
                 continue
@@ -1030,6 +1062,27 @@ class Gazetteer:
             m.place = Place(name=surface, country="ML", admin1=where.admin1, admin2=admin2,
                             lat=None, lon=None)
             out.append(m)
+        return out
+
+    def _apposed_names(self, an: Analysis) -> dict[int, tuple[str, int]]:
+        """Latin names followed by an apposition (APPOSED_NOUNS): first token -> (kind, last
+        token). The name is one to three capitalised words, not the sentence's first word."""
+        out: dict[int, tuple[str, int]] = {}
+        norms = an.norms
+        for j in [j for j in compress(count(), map(APPOSED_NOUNS.__contains__, norms))]:
+            last = j - 1
+            while last > 0 and norms[last] in APPOSED_FILLERS:
+                last -= 1
+            if last <= 0 or j - last > 4 or self._apposed(an, last) != j:
+                continue
+            for first in range(last, max(last - 3, 0), -1):
+                if norms[first - 1] == BREAK:
+                    break  # the sentence's first word is capitalised anyway
+                if self._introduced_name(an, first) == last:
+                    kind = "town" if norms[j] in ("town", "ville", "bourgade") else (
+                        "commune" if norms[j] == "commune" else "village")
+                    out[first] = (kind, last)
+                    break
         return out
 
     def _introduced_name(self, an: Analysis, first: int) -> int | None:
