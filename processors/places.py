@@ -205,6 +205,10 @@ LEAD_FAR_KM = 25.0
 """A village or commune ranked first gives way to the place of the report's lead event
 (`Gazetteer._lead_first`) when it lies in another region or farther than this from it."""
 
+QUARTER_WORDS = frozenset({"quartier", "quartiers", "neighbourhood", "neighbourhoods",
+                           "neighborhood", "neighborhoods", "حي", "احياء", "أحياء"})
+"""Words of a sentence about a city's quarters (`Gazetteer._quarters`)."""
+
 CAPITAL = "Bamako"
 """Mali's capital (its admin1)."""
 TITLE_WEIGHT = 2.0
@@ -469,6 +473,7 @@ class Gazetteer:
         self._resolve(mentions)
         self._region_lists(mentions)
         self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
+        self._quarters(mentions, (title, text), lang)
         for segment, part in enumerate((title, text)):
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
@@ -942,6 +947,30 @@ class Gazetteer:
                                 admin1=admin1s.pop(),
                                 admin2=admin2s.pop() if len(admin2s) == 1 else None,
                                 lat=None, lon=None)
+
+    def _quarters(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None) -> None:
+        """Villages named in a sentence about the capital's quarters ("dans plusieurs quartiers,
+        notamment à Sébénikoro, Banconi…", "le quartier Badalabougou de Bamako") in an item
+        that names Bamako are quarters of Bamako, not their namesakes in the country (OCHA's
+        Sébénikoro of Koulikoro): admin1 Bamako, no point."""
+        capital = [m for m in mentions if m.accepted and not m.village and m.place is None
+                   and self.places[m.chosen.place].name == CAPITAL]
+        villages = [m for m in mentions if m.village and m.accepted]
+        if not capital or not villages:
+            return
+        for segment, part in enumerate(parts):
+            here = [m for m in villages if m.segment == segment]
+            if not here:
+                continue
+            an = analyse(part, lang, "fold")
+            if QUARTER_WORDS.isdisjoint(an.norms):
+                continue
+            breaks = an.breaks
+            quarter = {bisect_left(breaks, i) for i, w in enumerate(an.norms) if w in QUARTER_WORDS}
+            for m in here:
+                if bisect_left(breaks, m.match.first_token) in quarter:
+                    m.place = Place(name=self.places[m.chosen.place].name, country="ML",
+                                    admin1=CAPITAL, admin2=None, lat=None, lon=None)
 
     def _units(self, mentions: list[_Mention], segment: int) -> tuple[list[_Mention], list[_Mention]]:
         """The Mali cercles, communes (curated, or a settlements' "commune de X") and regions
