@@ -277,6 +277,7 @@ class _Mention:
     landmark: bool = False  # ... only as a landmark ("near X", "15 km from X")
     lead: bool = False  # named in the first sentence that reports an event (`_lead`)
     anchored: bool = False  # named right after "took place", "a eu lieu" (`_anchored`)
+    dateline: bool = False  # a dateline or heading of the body (`_dateline`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +298,7 @@ class _Tally:
     landmark: bool = True  # every mention in the event's sentence a landmark (`_near_events`)
     lead: bool = False
     anchored: bool = False
+    dateline: bool = True  # every mention a dateline (`_datelines_last`)
     evidence: list[str] = field(default_factory=list)
 
 
@@ -478,6 +480,8 @@ class Gazetteer:
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
+        for m in accepted:
+            m.dateline = m.segment == 1 and _dateline(text, m)
         for segment, part in enumerate((title, text)):
             if part and len(accepted) > 1:  # an anchor only reorders places
                 self._anchored(accepted, part, lang, segment)
@@ -1246,6 +1250,7 @@ class Gazetteer:
             tally.near = tally.near or m.near
             tally.lead = tally.lead or m.lead
             tally.anchored = tally.anchored or m.anchored
+            tally.dateline = tally.dateline and m.dateline
             if m.near and not m.landmark:
                 tally.landmark = False
             if m.match.surface not in tally.evidence:
@@ -1258,6 +1263,7 @@ class Gazetteer:
                        key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
         order = self._lead_first(order, entry)
         order = self._anchored_first(order, entry)
+        order = _datelines_last(order, entry)
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -1577,6 +1583,20 @@ def _dateline(text: str, mention: _Mention) -> bool:
         return True
     line = text.rfind("\n", 0, match.start) + 1
     return match.surface.isupper() and not text[line:match.start].strip()
+
+
+def _datelines_last(order: list, entry: Callable) -> list:
+    """A place named only in the dateline ("BAMAKO, Mali (AP) —") is where the correspondent
+    files from: it comes after the other places of Mali (before the countries) when there
+    are any."""
+    late = [kv for kv in order if kv[1].dateline]
+    if not late:
+        return order
+    rest = [kv for kv in order if not kv[1].dateline]
+    if not any(entry(i)[0].admin1 for i, _ in rest):
+        return order
+    at = next((k for k, (i, _) in enumerate(rest) if entry(i)[1] >= RANKS["country"]), len(rest))
+    return rest[:at] + late + rest[at:]
 
 
 def _landmark(norms: list[str], first: int) -> bool:
