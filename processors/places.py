@@ -481,7 +481,7 @@ class Gazetteer:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
         for m in accepted:
-            m.dateline = m.segment == 1 and _dateline(text, m)
+            m.dateline = m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
         for segment, part in enumerate((title, text)):
             if part and len(accepted) > 1:  # an anchor only reorders places
                 self._anchored(accepted, part, lang, segment)
