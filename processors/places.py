@@ -1264,6 +1264,8 @@ class Gazetteer:
         order = self._lead_first(order, entry)
         order = self._anchored_first(order, entry)
         order = _datelines_last(order, entry)
+        if events:
+            order = _capital_off_the_event(order, entry)
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -1597,6 +1599,21 @@ def _datelines_last(order: list, entry: Callable) -> list:
         return order
     at = next((k for k, (i, _) in enumerate(rest) if entry(i)[1] >= RANKS["country"]), len(rest))
     return rest[:at] + late + rest[at:]
+
+
+def _capital_off_the_event(order: list, entry: Callable) -> list:
+    """Bamako ranked first but not named in a sentence of the event gives way to the first
+    Mali place that is, even a region ("عملية عسكرية ... في منطقة موبتي" with "لزيارة باماكو"
+    later): the capital is the seat of the government that reports, visits and datelines."""
+    if not order:
+        return order
+    first, tally = order[0]
+    place = entry(first)[0]
+    if place.name != CAPITAL or place.country != "ML" or tally.near:
+        return order
+    k = next((k for k, (i, t) in enumerate(order) if t.near and not t.landmark
+              and entry(i)[0].country == "ML" and entry(i)[0].admin1), None)
+    return order if k is None else [order[k], *order[:k], *order[k + 1:]]
 
 
 def _landmark(norms: list[str], first: int) -> bool:

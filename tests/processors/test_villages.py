@@ -331,3 +331,10 @@ def test_a_dateline_place_comes_after_the_others() -> None:
 
 def test_peoples_are_not_villages() -> None:
     assert "Dogon" not in [p.name for p in find_places("Attacks in Dogon villages near Bandiagara.", "en")]
+
+
+def test_the_capital_off_the_event_gives_way_to_the_events_region() -> None:
+    text = ("Quinze terroristes ont été tués lors d'une attaque de l'armée dans la région de "
+            "Mopti. Le secrétaire général doit se rendre à Bamako.")
+    assert [p.name for p in find_places(text, "fr", events=[("attaque", 1.0)])] == ["Mopti", "Bamako"]
+    assert [p.name for p in find_places(text, "fr", events=None)] == ["Bamako", "Mopti"]  # not known
