@@ -278,6 +278,7 @@ class _Mention:
     lead: bool = False  # named in the first sentence that reports an event (`_lead`)
     anchored: bool = False  # named right after "took place", "a eu lieu" (`_anchored`)
     dateline: bool = False  # a dateline or heading of the body (`_dateline`)
+    called_village: bool = False  # a town the text calls a village (`_called_villages`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +300,7 @@ class _Tally:
     lead: bool = False
     anchored: bool = False
     dateline: bool = True  # every mention a dateline (`_datelines_last`)
+    called_village: bool = False  # called a village once (`_called_villages`)
     evidence: list[str] = field(default_factory=list)
 
 
@@ -482,12 +484,13 @@ class Gazetteer:
         accepted = [m for m in mentions if m.accepted]
         for m in accepted:
             m.dateline = m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
+        self._called_villages(accepted, (title, text), lang)
         for segment, part in enumerate((title, text)):
             if part and len(accepted) > 1:  # an anchor only reorders places
                 self._anchored(accepted, part, lang, segment)
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
-            if spans and any(m.village or m.place is not None
+            if spans and any(m.village or m.place is not None or m.called_village
                              or self.entries[m.chosen.place].rank < RANKS["town"]
                              for m in accepted):  # the lead matters only against a village
                 self._lead(accepted, text, lang, spans)
@@ -952,6 +955,24 @@ class Gazetteer:
                                 admin2=admin2s.pop() if len(admin2s) == 1 else None,
                                 lat=None, lon=None)
 
+    def _called_villages(self, mentions: list[_Mention], parts: tuple[str, str],
+                         lang: str | None) -> None:
+        """A town or commune of the gazetteer the text calls a village ("dans le village
+        d'Anderamboukane", "the village of X", "قرية X") ranks as one (`called_village`)."""
+        for segment, part in enumerate(parts):
+            here = [m for m in mentions if m.segment == segment and not m.village
+                    and m.place is None and m.match.first_token > 0
+                    and RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]]
+            if not here:
+                continue
+            by_last = self.introducers[analyse(part, lang, "fold").rules]
+            for m in here:
+                first, norms = m.match.first_token, m.norms
+                m.called_village = any(
+                    kind == "village" and first >= len(phrase)
+                    and tuple(norms[first - len(phrase):first]) == phrase
+                    for phrase, kind in by_last.get(norms[first - 1], ()))
+
     def _quarters(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None) -> None:
         """Villages named in a sentence about the capital's quarters ("dans plusieurs quartiers,
         notamment à Sébénikoro, Banconi…", "le quartier Badalabougou de Bamako") in an item
@@ -1223,7 +1244,7 @@ class Gazetteer:
         if lead_kv is None:
             return order
         (top, top_rank), lead = entry(order[0][0]), entry(lead_kv[0])[0]
-        if top_rank >= RANKS["town"]:
+        if top_rank >= RANKS["town"] and not order[0][1].called_village:
             return order
         if top.country == "ML" and top.admin1 == lead.admin1 and (
                 None in (top.lat, lead.lat) or _km(top, lead.lat, lead.lon) <= LEAD_FAR_KM):
@@ -1251,6 +1272,7 @@ class Gazetteer:
             tally.lead = tally.lead or m.lead
             tally.anchored = tally.anchored or m.anchored
             tally.dateline = tally.dateline and m.dateline
+            tally.called_village = tally.called_village or m.called_village
             if m.near and not m.landmark:
                 tally.landmark = False
             if m.match.surface not in tally.evidence:
@@ -1260,7 +1282,10 @@ class Gazetteer:
             return extra[i] if i < 0 else (self.entries[i].place, self.entries[i].rank)
 
         order = sorted(tallies.items(),
-                       key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
+                       key=lambda kv: self._order_key(
+                           kv[0], entry(kv[0])[0],
+                           RANKS["village"] if kv[1].called_village else entry(kv[0])[1],
+                           kv[1], events))
         order = self._lead_first(order, entry)
         order = self._anchored_first(order, entry)
         order = _datelines_last(order, entry)

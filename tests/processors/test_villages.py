@@ -338,3 +338,11 @@ def test_the_capital_off_the_event_gives_way_to_the_events_region() -> None:
             "Mopti. Le secrétaire général doit se rendre à Bamako.")
     assert [p.name for p in find_places(text, "fr", events=[("attaque", 1.0)])] == ["Mopti", "Bamako"]
     assert [p.name for p in find_places(text, "fr", events=None)] == ["Bamako", "Mopti"]  # not known
+
+
+def test_a_town_the_text_calls_a_village_ranks_as_one() -> None:
+    text = ("Plus de 50 000 déplacés à Ménaka. Nouveaux affrontements le 3 juin dans le village "
+            "d'Anderamboukane. Ménaka reste tendue.")
+    assert [p.name for p in find_places(text, "fr")] == ["Andéramboukane", "Ménaka"]
+    assert [p.name for p in find_places(text.replace("le village d'", "à "), "fr")] == [
+        "Ménaka", "Andéramboukane"]
