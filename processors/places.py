@@ -363,6 +363,9 @@ class Gazetteer:
             for options in by_last.values():
                 options.sort(key=lambda o: -len(o[0]))
             self.introducers[rules] = by_last
+        self._village_introducer_ends = frozenset(  # what `_called_villages` looks for
+            last for by_last in self.introducers.values() for last, options in by_last.items()
+            if any(kind == "village" for _, kind in options))
         # event anchors ("took place", "وقع الهجوم") by their last token (rarer than the first:
         # French "a eu lieu")
         self.anchors: dict[str, dict[str, list[tuple[str, ...]]]] = {}
@@ -959,9 +962,11 @@ class Gazetteer:
                          lang: str | None) -> None:
         """A town or commune of the gazetteer the text calls a village ("dans le village
         d'Anderamboukane", "the village of X", "قرية X") ranks as one (`called_village`)."""
+        cues = self._village_introducer_ends
         for segment, part in enumerate(parts):
-            here = [m for m in mentions if m.segment == segment and not m.village
-                    and m.place is None and m.match.first_token > 0
+            here = [m for m in mentions if m.segment == segment and m.match.first_token > 0
+                    and m.norms[m.match.first_token - 1] in cues and not m.village
+                    and m.place is None
                     and RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]]
             if not here:
                 continue
@@ -978,10 +983,10 @@ class Gazetteer:
         notamment à Sébénikoro, Banconi…", "le quartier Badalabougou de Bamako") in an item
         that names Bamako are quarters of Bamako, not their namesakes in the country (OCHA's
         Sébénikoro of Koulikoro): admin1 Bamako, no point."""
-        capital = [m for m in mentions if m.accepted and not m.village and m.place is None
-                   and self.places[m.chosen.place].name == CAPITAL]
         villages = [m for m in mentions if m.village and m.accepted]
-        if not capital or not villages:
+        if not villages or not any(m.accepted and not m.village and m.place is None
+                                   and self.places[m.chosen.place].name == CAPITAL
+                                   for m in mentions):
             return
         for segment, part in enumerate(parts):
             here = [m for m in villages if m.segment == segment]
