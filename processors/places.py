@@ -106,6 +106,15 @@ a name the gazetteer does not know is still reported after them, without a point
 "à X" are not enough: they precede people, organisations and dates too; nor are Arabic مخيم,
 معسكر (camps): common words follow them ("معسكر بشكل مؤقت")."""
 
+APPOSED_FILLERS = frozenset({"a", "an", "one", "of", "the", "small", "rural", "remote",
+                             "un", "une", "l", "des", "petit", "petite", "rurale", "d"})
+APPOSED_NOUNS = frozenset({"village", "villages", "hamlet", "hamlets", "town", "commune",
+                           "locality", "localite", "hameau", "bourgade", "ville", "localites"})
+"""A name followed by a comma and a noun that says what it is ("Gouari, one of the villages
+attacked", "Sonkolo, a rural commune in the Segou region", "Tassiga, une localité du cercle
+d'Ansongo") is a place, as after an introducer: the apposition reporters use when the reader
+cannot know the name (`Gazetteer._apposed`). Up to three of the fillers may stand between."""
+
 INTRODUCED_ADMIN_WINDOW = 25
 """Tokens around an introduced place within which a cercle, commune or region named gives it
 its admin1 ("le village de X, dans le cercle de Y")."""
@@ -168,6 +177,12 @@ _AR_INTRODUCED_SKIP = frozenset({
     "في", "من", "على", "قرب", "حدودية", "حدوديه", "مجاورة", "مجاوره", "تابعة", "تابعه", "تقع",
     "قريبة", "قريبه", "بعيدة", "بعيده", "عدة", "عده", "كل",
 })
+_AR_QUOTES = frozenset('"«“”\'')
+"""A name quoted after a place word is a name even when it begins like the article
+(منطقة "الاتونا", Alatona): unquoted, "منطقة الساحل" is "the Sahel region"."""
+_AR_VERB_WITH_OBJECT = re.compile("[وف]?[يت][\u0621-\u064a]{2,4}(?:ها|هم|هما)")
+"""A present-tense verb with its object after "قرية" is no name: "قرية تسكنها قبيلة دوغون"
+(a village the Dogon inhabit), "قرية يقطنها"."""
 _AR_TWO_WORD_HEADS = frozenset({"تين", "إن", "ان", "عين", "أم", "ام", "بئر", "بير"})
 
 AR_PLACE_WORDS = frozenset({
@@ -189,6 +204,10 @@ names of one consonant are never matched by sound."""
 LEAD_FAR_KM = 25.0
 """A village or commune ranked first gives way to the place of the report's lead event
 (`Gazetteer._lead_first`) when it lies in another region or farther than this from it."""
+
+QUARTER_WORDS = frozenset({"quartier", "quartiers", "neighbourhood", "neighbourhoods",
+                           "neighborhood", "neighborhoods", "حي", "احياء", "أحياء"})
+"""Words of a sentence about a city's quarters (`Gazetteer._quarters`)."""
 
 CAPITAL = "Bamako"
 """Mali's capital (its admin1)."""
@@ -258,6 +277,8 @@ class _Mention:
     landmark: bool = False  # ... only as a landmark ("near X", "15 km from X")
     lead: bool = False  # named in the first sentence that reports an event (`_lead`)
     anchored: bool = False  # named right after "took place", "a eu lieu" (`_anchored`)
+    dateline: bool = False  # a dateline or heading of the body (`_dateline`)
+    called_village: bool = False  # a town the text calls a village (`_called_villages`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +299,8 @@ class _Tally:
     landmark: bool = True  # every mention in the event's sentence a landmark (`_near_events`)
     lead: bool = False
     anchored: bool = False
+    dateline: bool = True  # every mention a dateline (`_datelines_last`)
+    called_village: bool = False  # called a village once (`_called_villages`)
     evidence: list[str] = field(default_factory=list)
 
 
@@ -340,6 +363,9 @@ class Gazetteer:
             for options in by_last.values():
                 options.sort(key=lambda o: -len(o[0]))
             self.introducers[rules] = by_last
+        self._village_introducer_ends = frozenset(  # what `_called_villages` looks for
+            last for by_last in self.introducers.values() for last, options in by_last.items()
+            if any(kind == "village" for _, kind in options))
         # event anchors ("took place", "وقع الهجوم") by their last token (rarer than the first:
         # French "a eu lieu")
         self.anchors: dict[str, dict[str, list[tuple[str, ...]]]] = {}
@@ -454,16 +480,20 @@ class Gazetteer:
         self._resolve(mentions)
         self._region_lists(mentions)
         self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
+        self._quarters(mentions, (title, text), lang)
         for segment, part in enumerate((title, text)):
             if part:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
+        for m in accepted:
+            m.dateline = m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
+        self._called_villages(accepted, (title, text), lang)
         for segment, part in enumerate((title, text)):
             if part and len(accepted) > 1:  # an anchor only reorders places
                 self._anchored(accepted, part, lang, segment)
         if events:
             self._near_events(accepted, (title, text), lang, events, spans)
-            if spans and any(m.village or m.place is not None
+            if spans and any(m.village or m.place is not None or m.called_village
                              or self.entries[m.chosen.place].rank < RANKS["town"]
                              for m in accepted):  # the lead matters only against a village
                 self._lead(accepted, text, lang, spans)
@@ -616,7 +646,7 @@ class Gazetteer:
                 match = Match(None, start, end, surface, i, last)
                 names = [_Name(k, not phrase, None) for k, phrase in ids]
                 mention = _Mention(match, segment, names, norms, village=True)
-                mention.cued = commune or self._village_cued(an, i)
+                mention.cued = commune or self._village_cued(an, i) or self._apposed(an, last)
                 out.append(mention)
                 after = last
         return out
@@ -692,7 +722,8 @@ class Gazetteer:
                 listing = strong if covered[i] and strong is not None else None
                 i += 1
                 continue
-            found = self._sound_match(an, i, strong, covered)
+            quoted = strong and _AR_QUOTES.intersection(text[an.span(i - 1)[1]:an.span(i)[0]])
+            found = self._sound_match(an, i, strong, covered, bool(quoted))
             if found is None:
                 listing = strong if strong else None
                 i += 1
@@ -711,8 +742,8 @@ class Gazetteer:
             i = last + 1
         return out
 
-    def _sound_match(self, an: Analysis, i: int, strong: bool, covered: bytearray
-                     ) -> tuple[int, list[int], int, int] | None:
+    def _sound_match(self, an: Analysis, i: int, strong: bool, covered: bytearray,
+                     quoted: bool = False) -> tuple[int, list[int], int, int] | None:
         """The entries an Arabic name at token i (one word, or two: "دياللي كانا") writes:
         its last token, the entries (closest first), how many are closest, and whether a
         clitic was taken off the word (1) or not (0)."""
@@ -724,7 +755,8 @@ class Gazetteer:
         options: list[tuple[float, int, list[int], int, int]] = []
         for form, penalty in forms:
             folded = _fold_ar(form)
-            if (form.startswith("ال") or form in _AR_INTRODUCED_SKIP or len(form) < 3
+            if ((form.startswith("ال") and not (quoted and not penalty))
+                    or form in _AR_INTRODUCED_SKIP or len(form) < 3
                     or form in AR_PLACE_WORDS or form in AR_WEAK_CUES or folded in self.ar_common
                     or (not strong and folded in self.ar_rare)):
                 continue
@@ -751,6 +783,22 @@ class Gazetteer:
         word = an.text[start:end]
         return (an.text[an.span(last)[1]:start] == " " and word[:1].isupper()
                 and _fold(word) in self.stopwords)
+
+    @staticmethod
+    def _apposed(an: Analysis, last: int) -> int | None:
+        """The token of the noun in an apposition after the name ending at `last` (see
+        APPOSED_NOUNS): a comma, up to three fillers, the noun."""
+        norms, n = an.norms, len(an.norms)
+        if last + 1 >= n or "," not in an.text[an.span(last)[1]:an.span(last + 1)[0]]:
+            return None
+        j = last + 1
+        while j < n and j - last <= 4:
+            if norms[j] in APPOSED_NOUNS:
+                return j
+            if norms[j] not in APPOSED_FILLERS:
+                return None
+            j += 1
+        return None
 
     def _village_cued(self, an: Analysis, first: int) -> bool:
         norms = an.norms
@@ -910,6 +958,50 @@ class Gazetteer:
                                 admin2=admin2s.pop() if len(admin2s) == 1 else None,
                                 lat=None, lon=None)
 
+    def _called_villages(self, mentions: list[_Mention], parts: tuple[str, str],
+                         lang: str | None) -> None:
+        """A town or commune of the gazetteer the text calls a village ("dans le village
+        d'Anderamboukane", "the village of X", "قرية X") ranks as one (`called_village`)."""
+        cues = self._village_introducer_ends
+        for segment, part in enumerate(parts):
+            here = [m for m in mentions if m.segment == segment and m.match.first_token > 0
+                    and m.norms[m.match.first_token - 1] in cues and not m.village
+                    and m.place is None
+                    and RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]]
+            if not here:
+                continue
+            by_last = self.introducers[analyse(part, lang, "fold").rules]
+            for m in here:
+                first, norms = m.match.first_token, m.norms
+                m.called_village = any(
+                    kind == "village" and first >= len(phrase)
+                    and tuple(norms[first - len(phrase):first]) == phrase
+                    for phrase, kind in by_last.get(norms[first - 1], ()))
+
+    def _quarters(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None) -> None:
+        """Villages named in a sentence about the capital's quarters ("dans plusieurs quartiers,
+        notamment à Sébénikoro, Banconi…", "le quartier Badalabougou de Bamako") in an item
+        that names Bamako are quarters of Bamako, not their namesakes in the country (OCHA's
+        Sébénikoro of Koulikoro): admin1 Bamako, no point."""
+        villages = [m for m in mentions if m.village and m.accepted]
+        if not villages or not any(m.accepted and not m.village and m.place is None
+                                   and self.places[m.chosen.place].name == CAPITAL
+                                   for m in mentions):
+            return
+        for segment, part in enumerate(parts):
+            here = [m for m in villages if m.segment == segment]
+            if not here:
+                continue
+            an = analyse(part, lang, "fold")
+            if QUARTER_WORDS.isdisjoint(an.norms):
+                continue
+            breaks = an.breaks
+            quarter = {bisect_left(breaks, i) for i, w in enumerate(an.norms) if w in QUARTER_WORDS}
+            for m in here:
+                if bisect_left(breaks, m.match.first_token) in quarter:
+                    m.place = Place(name=self.places[m.chosen.place].name, country="ML",
+                                    admin1=CAPITAL, admin2=None, lat=None, lon=None)
+
     def _units(self, mentions: list[_Mention], segment: int) -> tuple[list[_Mention], list[_Mention]]:
         """The Mali cercles, communes (curated, or a settlements' "commune de X") and regions
         named in a segment, and its curated Mali towns other than Bamako: what locates a
@@ -988,7 +1080,8 @@ class Gazetteer:
         an = analyse(text, lang, "fold")
         norms = an.norms
         by_last = self.introducers[an.rules]
-        if by_last.keys().isdisjoint(norms):  # most texts introduce no place (C speed)
+        apposed = self._apposed_names(an) if not APPOSED_NOUNS.isdisjoint(norms) else {}
+        if not apposed and by_last.keys().isdisjoint(norms):  # most texts introduce no place
             return []
         taken = bytearray(len(norms))
         for m in mentions:  # a village not accepted leaves its name free ("le village de X")
@@ -997,16 +1090,22 @@ class Gazetteer:
                 taken[first:last + 1] = b"\x01" * (last - first + 1)
         units, towns = self._units(mentions, segment)
         out: list[_Mention] = []
-        for i in [i + 1 for i in compress(count(), map(by_last.__contains__, norms[:-1]))]:
-            kind = next((kind for phrase, kind in by_last[norms[i - 1]]
-                         if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
-            if kind is None or taken[i]:
-                continue
-            last = self._introduced_name(an, i)
-            if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
-                continue
-            if not _INTRODUCER_GAP.fullmatch(text[an.span(i - 1)[1]:an.span(i)[0]]):
-                continue  # "le chef de village, Boukary": a comma ends the phrase
+        starts = [i + 1 for i in compress(count(), map(by_last.__contains__, norms[:-1]))]
+        for i in sorted({*starts, *apposed}):
+            if i in apposed:
+                kind, last = apposed[i]
+                if taken[i] or any(taken[i:last + 1]):
+                    continue
+            else:
+                kind = next((kind for phrase, kind in by_last[norms[i - 1]]
+                             if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
+                if kind is None or taken[i]:
+                    continue
+                last = self._introduced_name(an, i)
+                if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
+                    continue
+                if not _INTRODUCER_GAP.fullmatch(text[an.span(i - 1)[1]:an.span(i)[0]]):
+                    continue  # "le chef de village, Boukary": a comma ends the phrase
             unit = _nearest_unit(units, i, last) or _nearest_unit(towns, i, last, INTRODUCED_TOWN_WINDOW)
             if unit is None:
                 continue
@@ -1024,6 +1123,27 @@ class Gazetteer:
             out.append(m)
         return out
 
+    def _apposed_names(self, an: Analysis) -> dict[int, tuple[str, int]]:
+        """Latin names followed by an apposition (APPOSED_NOUNS): first token -> (kind, last
+        token). The name is one to three capitalised words, not the sentence's first word."""
+        out: dict[int, tuple[str, int]] = {}
+        norms = an.norms
+        for j in [j for j in compress(count(), map(APPOSED_NOUNS.__contains__, norms))]:
+            last = j - 1
+            while last > 0 and norms[last] in APPOSED_FILLERS:
+                last -= 1
+            if last <= 0 or j - last > 4 or self._apposed(an, last) != j:
+                continue
+            for first in range(last, max(last - 3, 0), -1):
+                if norms[first - 1] == BREAK:
+                    break  # the sentence's first word is capitalised anyway
+                if self._introduced_name(an, first) == last:
+                    kind = "town" if norms[j] in ("town", "ville", "bourgade") else (
+                        "commune" if norms[j] == "commune" else "village")
+                    out[first] = (kind, last)
+                    break
+        return out
+
     def _introduced_name(self, an: Analysis, first: int) -> int | None:
         """The last token of the name that starts at `first`: up to three capitalised words
         joined by a space or hyphen (Latin), one Arabic word (two after تين, إن, عين…)."""
@@ -1034,7 +1154,7 @@ class Gazetteer:
         word = text[start:end]
         if _is_arabic_word(word):
             if (word.startswith("ال") or word in _AR_INTRODUCED_SKIP or len(word) < 3
-                    or _is_arabic_common(word)):
+                    or _is_arabic_common(word) or _AR_VERB_WITH_OBJECT.fullmatch(word)):
                 return None
             if word in _AR_TWO_WORD_HEADS and first + 1 < len(norms) and norms[first + 1] != BREAK:
                 return first + 1
@@ -1129,7 +1249,7 @@ class Gazetteer:
         if lead_kv is None:
             return order
         (top, top_rank), lead = entry(order[0][0]), entry(lead_kv[0])[0]
-        if top_rank >= RANKS["town"]:
+        if top_rank >= RANKS["town"] and not order[0][1].called_village:
             return order
         if top.country == "ML" and top.admin1 == lead.admin1 and (
                 None in (top.lat, lead.lat) or _km(top, lead.lat, lead.lon) <= LEAD_FAR_KM):
@@ -1156,6 +1276,8 @@ class Gazetteer:
             tally.near = tally.near or m.near
             tally.lead = tally.lead or m.lead
             tally.anchored = tally.anchored or m.anchored
+            tally.dateline = tally.dateline and m.dateline
+            tally.called_village = tally.called_village or m.called_village
             if m.near and not m.landmark:
                 tally.landmark = False
             if m.match.surface not in tally.evidence:
@@ -1165,9 +1287,15 @@ class Gazetteer:
             return extra[i] if i < 0 else (self.entries[i].place, self.entries[i].rank)
 
         order = sorted(tallies.items(),
-                       key=lambda kv: self._order_key(kv[0], *entry(kv[0]), kv[1], events))
+                       key=lambda kv: self._order_key(
+                           kv[0], entry(kv[0])[0],
+                           RANKS["village"] if kv[1].called_village else entry(kv[0])[1],
+                           kv[1], events))
         order = self._lead_first(order, entry)
         order = self._anchored_first(order, entry)
+        order = _datelines_last(order, entry)
+        if events:
+            order = _capital_off_the_event(order, entry)
         # A cercle or region named like its seat, both mentioned, is one place to a reader
         # ("Koro" and "cercle de Koro"): the most specific keeps the other's evidence.
         kept: dict[tuple[str, str, str], Place] = {}
@@ -1487,6 +1615,35 @@ def _dateline(text: str, mention: _Mention) -> bool:
         return True
     line = text.rfind("\n", 0, match.start) + 1
     return match.surface.isupper() and not text[line:match.start].strip()
+
+
+def _datelines_last(order: list, entry: Callable) -> list:
+    """A place named only in the dateline ("BAMAKO, Mali (AP) —") is where the correspondent
+    files from: it comes after the other places of Mali (before the countries) when there
+    are any."""
+    late = [kv for kv in order if kv[1].dateline]
+    if not late:
+        return order
+    rest = [kv for kv in order if not kv[1].dateline]
+    if not any(entry(i)[0].admin1 for i, _ in rest):
+        return order
+    at = next((k for k, (i, _) in enumerate(rest) if entry(i)[1] >= RANKS["country"]), len(rest))
+    return rest[:at] + late + rest[at:]
+
+
+def _capital_off_the_event(order: list, entry: Callable) -> list:
+    """Bamako ranked first but not named in a sentence of the event gives way to the first
+    Mali place that is, even a region ("عملية عسكرية ... في منطقة موبتي" with "لزيارة باماكو"
+    later): the capital is the seat of the government that reports, visits and datelines."""
+    if not order:
+        return order
+    first, tally = order[0]
+    place = entry(first)[0]
+    if place.name != CAPITAL or place.country != "ML" or tally.near:
+        return order
+    k = next((k for k, (i, t) in enumerate(order) if t.near and not t.landmark
+              and entry(i)[0].country == "ML" and entry(i)[0].admin1), None)
+    return order if k is None else [order[k], *order[:k], *order[k + 1:]]
 
 
 def _landmark(norms: list[str], first: int) -> bool:

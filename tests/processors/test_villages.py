@@ -286,3 +286,63 @@ def test_frequent_arabic_words_are_not_introduced_places(text: str) -> None:
 def test_a_commune_phrase_locates_the_village_named_before_it() -> None:
     places = find_places("Attaque du village de Kobila dans la commune de Dinangourou", "fr")
     assert (places[0].name, places[0].admin1, places[0].lat) == ("Kobila", "Mopti", None)
+
+
+# -- places round 6: how reporters say where an event happened ------------------------------
+def test_a_name_with_an_apposition_is_a_place() -> None:
+    # a settlement: the apposition is its cue ("La famille de Tin-Hama" alone gives nothing)
+    places = find_places("La famille de Tin-Hama, un village du nord, a fui.", "fr")
+    assert where(places)[0] == ("Tin Hama", "Gao", "Ansongo")
+    # an unknown name takes the admin1 of the unit named next to it, without a point
+    places = find_places("Terrorists assaulted a military camp in Sonkolo, a rural commune in "
+                         "the south-central Segou region.", "en")
+    assert (places[0].name, places[0].admin1, places[0].lat) == ("Sonkolo", "Ségou", None)
+    # no apposition noun: not a place
+    assert "Sonkolo" not in [p.name for p in find_places(
+        "Sonkolo, a spokesman in the Segou region, said so.", "en")]
+
+
+def test_an_arabic_name_quoted_after_a_place_word_may_begin_like_the_article() -> None:
+    places = find_places('قتل 5 جنود في منطقة "الاتونا"، بالقرب من الحدود مع موريتانيا', "ar")
+    assert (places[0].name, places[0].admin1) == ("Alatona", "Ségou")
+    assert find_places("قتل 5 جنود في منطقة الاتونا", "ar") == []  # unquoted: "the ..."
+
+
+def test_a_verb_after_qarya_is_no_village() -> None:
+    places = find_places("مجزرة في قرية تسكنها قبيلة دوغون بمنطقة شانغا.", "ar")
+    assert [(p.name, p.admin1) for p in places] == [("Sangha", "Mopti")]
+
+
+def test_villages_in_a_sentence_about_quarters_are_bamakos() -> None:
+    text = ("À Bamako, les jeunes manifestent. Hier soir encore dans plusieurs quartiers, "
+            "notamment à Sébénikoro et Lafiabougou.")
+    found = {p.name: p.admin1 for p in find_places(text, "fr")}
+    assert found["Sebenikoro"] == "Bamako" and found["Lafiabougou"] == "Bamako"
+    # no word of quarters: the villages stay OCHA's settlements
+    found = {p.name: p.admin1 for p in find_places(
+        "À Bamako, les jeunes manifestent. Hier soir encore à Sébénikoro et Lafiabougou.", "fr")}
+    assert found["Sebenikoro"] == "Koulikoro"
+
+
+def test_a_dateline_place_comes_after_the_others() -> None:
+    text = "BAMAKO, Mali (AP) — The man spoke by phone from the Menaka region."
+    assert [p.name for p in find_places(text, "en")][:2] == ["Ménaka", "Bamako"]
+
+
+def test_peoples_are_not_villages() -> None:
+    assert "Dogon" not in [p.name for p in find_places("Attacks in Dogon villages near Bandiagara.", "en")]
+
+
+def test_the_capital_off_the_event_gives_way_to_the_events_region() -> None:
+    text = ("Quinze terroristes ont été tués lors d'une attaque de l'armée dans la région de "
+            "Mopti. Le secrétaire général doit se rendre à Bamako.")
+    assert [p.name for p in find_places(text, "fr", events=[("attaque", 1.0)])] == ["Mopti", "Bamako"]
+    assert [p.name for p in find_places(text, "fr", events=None)] == ["Bamako", "Mopti"]  # not known
+
+
+def test_a_town_the_text_calls_a_village_ranks_as_one() -> None:
+    text = ("Plus de 50 000 déplacés à Ménaka. Nouveaux affrontements le 3 juin dans le village "
+            "d'Anderamboukane. Ménaka reste tendue.")
+    assert [p.name for p in find_places(text, "fr")] == ["Andéramboukane", "Ménaka"]
+    assert [p.name for p in find_places(text.replace("le village d'", "à "), "fr")] == [
+        "Ménaka", "Andéramboukane"]
