@@ -376,10 +376,11 @@ class LabelClassifier:
     def _classify_one(self, text: str, lang: str, title: str, year: int | None = None,
                       spans: list | None = None) -> tuple[list[Label], list[Label]]:
         hits: dict[str, dict[str, list[_Hit]]] = {"event_types": {}, "topics": {}}
-        report: list[bool] = [False]  # the title names a periodic report (set by its scan)
+        in_report = False  # the title names a periodic report: body phrases count `report`
         for part, is_title in ((title, True), (text, False)):
             if part and part.strip():
-                self._scan(analyse(part, lang, "stem"), is_title, hits, year, report)
+                names_report = self._scan(analyse(part, lang, "stem"), is_title, hits, year, in_report)
+                in_report = in_report or (is_title and names_report)
         events, event_sums = self._score(self.events, hits["event_types"], {})
         if spans is not None:
             _event_spans(events, hits["event_types"], spans)
@@ -387,8 +388,10 @@ class LabelClassifier:
         return events, topics
 
     def _scan(self, an: Analysis, is_title: bool, hits: dict, year: int | None = None,
-              report: list[bool] | None = None) -> None:
+              in_report: bool = False) -> bool:
+        """Adds the part's phrases to `hits`; True when its cues name a periodic report."""
         breaks = an.breaks
+        names_report = False
         context: defaultdict[int, set[str]] = defaultdict(set)
         hedge: dict[int, float] = {}
         before: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -409,12 +412,12 @@ class LabelClassifier:
                     after[sentence].append((first, cue.window))
                 elif kind == "breaker":
                     breakers[sentence].append(first)
-                elif kind == "report" and is_title and report is not None:
-                    report[0] = True
+                elif kind == "report":
+                    names_report = True
         background: Background | None = None  # built at the first event phrase (it costs)
         for family, found_here in zip((self.events, self.topics), families_found, strict=True):
             title_factor = family.title_factor if is_title else 1.0
-            if not is_title and report and report[0]:
+            if in_report and not is_title:
                 # a bulletin, a snapshot, a needs overview: what it names in passing is the
                 # context of its period, not an incident it reports
                 title_factor = family.report
@@ -450,6 +453,7 @@ class LabelClassifier:
                             weight *= family.background
                     family_hits.setdefault(term.label, []).append(
                         _Hit(term.key, weight, an, first, last, term.generic))
+        return names_report
 
     def _score(self, family: _Family, hits: dict[str, list[_Hit]],
                event_sums: dict[str, tuple[float, list[str]]]) -> tuple[list[Label], dict]:
