@@ -1230,10 +1230,9 @@ class Gazetteer:
         if anchored is None or anchored is order[0]:
             return order
         (top, top_rank), (place, rank) = entry(order[0][0]), entry(anchored[0])
-        if top_rank < rank and top.country == "ML" and top.admin1 == place.admin1 and (
-                None in (top.lat, place.lat) or _km(top, place.lat, place.lon) <= LEAD_FAR_KM):
+        if top_rank < rank and _same_area(top, place):
             return order
-        return [anchored] + [kv for kv in order if kv is not anchored]
+        return _to_front(order, anchored)
 
     def _lead_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
         """The place of the event the report leads with (`_lead`) comes first when a village
@@ -1251,10 +1250,9 @@ class Gazetteer:
         (top, top_rank), lead = entry(order[0][0]), entry(lead_kv[0])[0]
         if top_rank >= RANKS["town"] and not order[0][1].called_village:
             return order
-        if top.country == "ML" and top.admin1 == lead.admin1 and (
-                None in (top.lat, lead.lat) or _km(top, lead.lat, lead.lon) <= LEAD_FAR_KM):
+        if _same_area(top, lead):
             return order
-        return [lead_kv] + [kv for kv in order if kv is not lead_kv]
+        return _to_front(order, lead_kv)
 
     def _rank(self, mentions: list[_Mention], events: bool | None = None) -> list[Place]:
         tallies: dict[int, _Tally] = {}
@@ -1603,6 +1601,17 @@ def _km(place: Place, lat: float, lon: float) -> float:
     return 12742.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
+def _same_area(top: Place, other: Place) -> bool:
+    """`top`, a Mali place, lies in `other`'s region and within LEAD_FAR_KM of it (or one of
+    them has no point): ranked first, it may stand for the event `other` marks."""
+    return top.country == "ML" and top.admin1 == other.admin1 and (
+        None in (top.lat, other.lat) or _km(top, other.lat, other.lon) <= LEAD_FAR_KM)
+
+
+def _to_front(order: list, chosen: tuple) -> list:
+    return [chosen] + [kv for kv in order if kv is not chosen]
+
+
 def _first_best(scored: list[tuple[tuple[bool, ...], _Name]]) -> _Name:
     return scored[0][1]
 
@@ -1643,7 +1652,7 @@ def _capital_off_the_event(order: list, entry: Callable) -> list:
         return order
     k = next((k for k, (i, t) in enumerate(order) if t.near and not t.landmark
               and entry(i)[0].country == "ML" and entry(i)[0].admin1), None)
-    return order if k is None else [order[k], *order[:k], *order[k + 1:]]
+    return order if k is None else _to_front(order, order[k])
 
 
 def _landmark(norms: list[str], first: int) -> bool:
