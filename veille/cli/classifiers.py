@@ -17,7 +17,7 @@ def classify(
     """JSON lines in ({"id","title","body","url"?,"lang"?,"source"?}), one enriched JSON line out
     per input, in order: the input's fields plus the enrichment contract's, at the top level."""
     from processors.classify import Classifier
-    from processors.json_lines import BadLine, classify_json_lines
+    from processors.classify_stream import BadLine, classify_json_lines
 
     classifier = Classifier(stories_path=None)
     source = file.open("rb") if file else sys.stdin.buffer

@@ -1,4 +1,4 @@
-"""`veille classify`'s stream (processors/json_lines.py): one enriched line per input line, in
+"""`veille classify`'s stream (processors/classify_stream.py): one enriched line per input line, in
 order, the caller's fields kept; a bad line is named and stops the stream after what came
 before it."""
 
@@ -9,7 +9,7 @@ import json
 import pytest
 
 from processors.classify import Classifier
-from processors.json_lines import BadLine, classify_json_lines
+from processors.classify_stream import BadLine, classify_json_lines
 
 KIDAL = {"id": "a", "lang": "fr", "title": "Attaque à Kidal",
          "body": "Des hommes armés ont attaqué un poste de l'armée malienne à Kidal; trois soldats "
