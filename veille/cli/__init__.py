@@ -59,20 +59,20 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red]: {safe(exc, 2000, one_line=False)}", soft_wrap=True)
+        err.print(f"[red]configuration error[/red]: {safe(exc, 2000, one_line=False)}")
         sys.exit(2)
     except ServerUnreachable as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
     except StorageError as exc:  # a damaged file or a full disk: one line, what to do
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             _server_failure(exc)
             raise
         err.print(f"disk full: {exc.filename or ''} {exc.strerror}; free space and run veille again",
-                  markup=False, highlight=False, soft_wrap=True)
+                  markup=False, highlight=False)
         sys.exit(1)
     except Exception as exc:
         _server_failure(exc)
@@ -85,7 +85,7 @@ def _server_failure(exc: BaseException) -> None:
 
     line = server_failure(exc)
     if line is not None:
-        err.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {line}", markup=False, highlight=False)
         sys.exit(1)
 
 

@@ -6,11 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from veille.cli.common import safe
-
-err = Console(stderr=True, soft_wrap=True)  # one-line messages stay one line
+from veille.cli.common import err, safe
 
 
 def brief(

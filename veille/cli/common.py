@@ -20,7 +20,7 @@ from veille.settings import get_settings, reset_settings
 from veille.textsafe import clean
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message stays one line, whatever the width
 
 
 def safe(text: object, limit: int | None = 300, *, one_line: bool = True) -> str:
@@ -35,7 +35,7 @@ def usage_error(message: object) -> NoReturn:
     """A command given options or arguments it cannot run: one line `usage error: …` saying
     what to type instead, exit 2 (as click does for a missing argument). A configuration
     file or variable that is wrong is a ConfigError instead (`veille.cli.main`)."""
-    err.print(f"[red]usage error[/red]: {safe(message, 2000)}", soft_wrap=True)
+    err.print(f"[red]usage error[/red]: {safe(message, 2000)}")
     raise typer.Exit(2)
 
 
