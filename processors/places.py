@@ -94,9 +94,11 @@ introduce people as often as places, and a village name has no other evidence.""
 
 INTRODUCERS = {
     "fr": {"village": ["village de", "village d'", "localité de", "localité d'", "hameau de",
-                       "hameau d'", "campement de", "campement d'"],
+                       "hameau d'", "campement de", "campement d'", "villages de", "villages d'",
+                       "hameaux de", "hameaux d'"],
            "town": ["ville de", "bourgade de", "commune rurale de", "commune rurale d'"]},
-    "en": {"village": ["village of", "hamlet of", "locality of", "settlement of"],
+    "en": {"village": ["village of", "hamlet of", "locality of", "settlement of", "villages of",
+                       "hamlets of"],
            "town": ["town of"]},
     "ar": {"village": ["قرية", "قرى", "قريتي", "قريتا"],
            "town": ["بلدة", "بلدتي"], "commune": ["بلدية"]},
@@ -222,6 +224,18 @@ DIRECTION_WORDS = frozenset({"vers", "towards", "toward", "direction", "نحو",
 """A place after these is where something goes, not where the event happened ("un convoi
 parti de Gao vers Kidal", "une ville étape vers Kidal"): it is not the event's place."""
 
+FLIGHT_WORDS = frozenset({
+    "réfugier", "réfugiés", "réfugiées", "réfugié", "fui", "fuient", "fuir", "fuyant", "fuyaient",
+    "enfuis", "enfuies", "refuge", "fled", "flee", "flees", "fleeing", "escape", "escaped",
+    "escaping", "فروا", "فر", "فرت", "فرار", "نزحوا", "نزح", "نزحت", "نزوح", "لجأوا", "لجأ",
+    "لجأت", "لجوء", "هربوا", "هرب", "هربت"})
+FLIGHT_TO = frozenset({"à", "au", "aux", "en", "dans", "vers", "to", "into", "in", "إلى", "الى",
+                       "نحو"})
+"""A place after one of FLIGHT_WORDS and one of FLIGHT_TO (one word may stand between the
+two: "فر السكان إلى", and an Arabic place word before the name: "فروا إلى مدينة غاو") is where people fled, not where the event happened ("les
+populations fuient pour se réfugier à Ansongo", "fled to Mopti", "نزحوا إلى"): as after
+DIRECTION_WORDS, it is not the event's place (`Gazetteer._destination`)."""
+
 LANDMARK_WORDS = frozenset({"near", "outside", "pres", "proximite", "environs", "قرب", "km",
                             "kilometres", "kilometers", "miles", "يلومترات", "يلومتر", "كلم"})
 """A place after these (and "de", "of", "from", "من") locates the event from afar ("near
@@ -323,6 +337,12 @@ class Gazetteer:
         self.ar_rare = _read_section(STOPWORDS, "ARABIC RARE")
         self._sound_index: dict[str, list[tuple[int, tuple[str, ...]]]] | None = None
         self._stems: dict[tuple[str, str], tuple[str, ...]] = {}  # event phrases' stems
+        self.flights = frozenset(n for rules in RULES for w in FLIGHT_WORDS
+                                 for n in phrase_norms(w, rules, "fold"))
+        self.flight_to = frozenset(n for rules in RULES for w in FLIGHT_TO
+                                   for n in phrase_norms(w, rules, "fold"))
+        self.ar_place_words = frozenset(n for w in AR_PLACE_WORDS
+                                        for n in phrase_norms(w, "ar", "fold"))
         self.directions = frozenset(n for rules in RULES for w in DIRECTION_WORDS
                                     for n in phrase_norms(w, rules, "fold"))
         # Settlements: a token index of their own (first norm → phrases), per rule set, not
@@ -336,13 +356,17 @@ class Gazetteer:
             if i < len(data["places"]) and i not in self.settlements and self.places[i].country == "ML":
                 place = self.places[i]
                 self.settlements[i] = _Settlement("seat", _fold(place.name), _fold(place.admin2 or ""))
+        # the eleven regions (named like their admin1), not those of 2023 inside them
+        # ("région de Bandiagara": its capital stays a town, `_order_key`)
         regions = {(p.name, p.admin1) for p in (e.place for e in self.entries[:len(data["places"])]
-                                                 if e.rank == RANKS["region"] and e.place.country == "ML")}
+                                                 if e.rank == RANKS["region"] and e.place.country == "ML")
+                   if p.name == p.admin1}
         self.capitals = frozenset(i for i in range(len(data["places"]))
                                   if self.entries[i].rank == RANKS["town"]
                                   and (self.places[i].name, self.places[i].admin1) in regions)
         region_of = {self.places[i].admin1: i for i in range(len(data["places"]))
-                     if self.entries[i].rank == RANKS["region"] and self.places[i].country == "ML"}
+                     if self.entries[i].rank == RANKS["region"] and self.places[i].country == "ML"
+                     and self.places[i].name == self.places[i].admin1}
         self.region_of_capital = {i: region_of[self.places[i].admin1] for i in self.capitals
                                   if self.places[i].admin1 in region_of}
         self.region_lists = {p for rules in RULES for p in _phrases(REGION_LISTS, rules) if p}
@@ -528,7 +552,7 @@ class Gazetteer:
             breaks = an.breaks
             for m in here:
                 first = m.match.first_token
-                if first > 0 and m.norms[first - 1] in self.directions:
+                if self._destination(m.norms, first):
                     continue
                 m.near = bisect_left(breaks, first) in sentences
                 if m.near:
@@ -551,12 +575,26 @@ class Gazetteer:
             rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
             first = m.match.first_token
             if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
-                    or (first > 0 and m.norms[first - 1] in self.directions)):
+                    or self._destination(m.norms, first)):
                 continue
             by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
         lead = min((s for s in by_sentence if s in sentences), default=None)
         for m in by_sentence.get(lead, ()):
             m.lead = True
+
+    def _destination(self, norms: list[str], first: int) -> bool:
+        """The name at `first` is where something goes: after "vers", "towards", "نحو"
+        (DIRECTION_WORDS), or where people fled (FLIGHT_WORDS, FLIGHT_TO)."""
+        if first == 0:
+            return False
+        if norms[first - 1] in self.directions:
+            return True
+        j = first - 1
+        if norms[j] in self.ar_place_words:
+            j -= 1
+        # one word may stand between the verb and "to" ("فر السكان إلى", "fled south to")
+        return j > 0 and norms[j] in self.flight_to and (
+            norms[j - 1] in self.flights or (j > 1 and norms[j - 2] in self.flights))
 
     def _event_spots(self, an: Analysis, events: Sequence[tuple[str, float]]
                      ) -> list[tuple[int, int, int, float]]:
@@ -661,12 +699,7 @@ class Gazetteer:
         for m in sorted(mentions, key=lambda m: m.match.first_token):
             first = m.match.first_token
             if listed is not None and m.village and not m.cued:
-                between = norms[listed.match.last_token + 1:first]
-                if between and between[0].isdigit():
-                    between = between[1:]
-                if (not between or (between[0] in LIST_WORDS and (
-                        len(between) == 1 or (len(between) == 2 and between[1] in _LIST_OF)))):
-                    m.cued = True
+                m.cued = _list_gap(norms[listed.match.last_token + 1:first])
             cued = m.cued if m.village else self._village_cued(an, first)
             listed = m if cued else None
 
@@ -903,6 +936,8 @@ class Gazetteer:
                 continue
             if rank == RANKS["region"]:
                 regions.add(place.admin1)
+                if place.name != place.admin1:  # a region of 2023 names its capital's cercle
+                    cercles.add(_fold(place.name))
             elif rank == RANKS["cercle"] or (place.admin2 and _fold(place.name) == _fold(place.admin2)):
                 cercles.add(_fold(place.admin2 or ""))
             if rank == RANKS["town"]:
@@ -960,23 +995,30 @@ class Gazetteer:
 
     def _called_villages(self, mentions: list[_Mention], parts: tuple[str, str],
                          lang: str | None) -> None:
-        """A town or commune of the gazetteer the text calls a village ("dans le village
-        d'Anderamboukane", "the village of X", "قرية X") ranks as one (`called_village`)."""
+        """A town or commune the text calls a village ("dans le village d'Anderamboukane",
+        "the village of X", "قرية X") ranks as one (`called_village`), and so do the places
+        listed after it ("the villages of Diallassagou, Dianweli and Deguessagou", "قرى
+        وينكورو وسيغيلا": `_list_gap`), curated or OCHA's."""
         cues = self._village_introducer_ends
         for segment, part in enumerate(parts):
-            here = [m for m in mentions if m.segment == segment and m.match.first_token > 0
-                    and m.norms[m.match.first_token - 1] in cues and not m.village
-                    and m.place is None
-                    and RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]]
-            if not here:
+            here = [m for m in mentions if m.segment == segment]
+            if not any(m.match.first_token > 0 and m.norms[m.match.first_token - 1] in cues
+                       for m in here):
                 continue
             by_last = self.introducers[analyse(part, lang, "fold").rules]
-            for m in here:
+            listed: _Mention | None = None  # the last place of a list called villages
+            for m in sorted(here, key=lambda m: m.match.first_token):
                 first, norms = m.match.first_token, m.norms
-                m.called_village = any(
+                called = first > 0 and norms[first - 1] in cues and any(
                     kind == "village" and first >= len(phrase)
                     and tuple(norms[first - len(phrase):first]) == phrase
                     for phrase, kind in by_last.get(norms[first - 1], ()))
+                if not called and listed is not None:
+                    called = _list_gap(norms[listed.match.last_token + 1:first])
+                listed = m if called else None
+                if called and m.place is None and (
+                        RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]):
+                    m.called_village = True
 
     def _quarters(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None) -> None:
         """Villages named in a sentence about the capital's quarters ("dans plusieurs quartiers,
@@ -1606,6 +1648,15 @@ def _same_area(top: Place, other: Place) -> bool:
     them has no point): ranked first, it may stand for the event `other` marks."""
     return top.country == "ML" and top.admin1 == other.admin1 and (
         None in (top.lat, other.lat) or _km(top, other.lat, other.lon) <= LEAD_FAR_KM)
+
+
+def _list_gap(between: list[str]) -> bool:
+    """What may stand between two places of one list: nothing (a comma), a list word, or a
+    list word and "de"/"of" ("de Gangafani 2 et de Yoro"); a number may end the first name."""
+    if between and between[0].isdigit():
+        between = between[1:]
+    return not between or (between[0] in LIST_WORDS and (
+        len(between) == 1 or (len(between) == 2 and between[1] in _LIST_OF)))
 
 
 def _to_front(order: list, chosen: tuple) -> list:

@@ -1,0 +1,71 @@
+"""Where the event happened, as reporters write it (places round 7, docs/places-and-orgs.md):
+the regions of 2023, lists called villages, where people fled, and the other rules of the
+round, each in the languages where it applies. Sentences written here, not taken from the
+evaluation sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from processors.labels import classify_labels
+from processors.places import find_places
+
+
+def found(text: str, lang: str) -> list[str]:
+    """The places as the classifier asks for them: with the event labels' phrases and spans."""
+    spans: list = []
+    events, _ = classify_labels(text, lang, "", 2024, spans)
+    places = find_places(text, lang, "", [(e, label.score) for label in events
+                                          for e in label.evidence], spans)
+    return [p.name for p in places]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Dans la région de Bandiagara, l'armée a riposté à une attaque à Diallassagou.", "fr"),
+    ("In the Bandiagara region, the army repelled an attack at Diallassagou.", "en"),
+    ("في ولاية باندياغارا، صد الجيش هجوما على ديالاساغو.", "ar"),
+])
+def test_a_region_of_2023_is_a_region_not_its_capital(text: str, lang: str) -> None:
+    # a region named first no longer passes the town where the attack was
+    assert found(text, lang) == ["Diallassagou", "Bandiagara"]
+
+
+def test_a_region_of_2023_keeps_the_eleven_as_admin1() -> None:
+    [place] = find_places("Des affrontements ont eu lieu dans la région de Koutiala.", "fr")
+    assert (place.name, place.admin1, place.admin2) == ("Koutiala", "Sikasso", None)
+    # its capital stays a town, not weighed down as the eleven's capitals are: Koutiala passes
+    # Sikasso, named as often and first
+    text = "Des tirs à Sikasso et à Koutiala. Koutiala et Sikasso sont calmes."
+    assert [p.name for p in find_places(text, "fr")] == ["Koutiala", "Sikasso"]
+    # the Arabic منطقة X is "the area of X": the town, as before
+    [place] = find_places("هجوم في منطقة دوينتزا", "ar")
+    assert place.name == "Douentza" and place.lat is not None
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Des hommes armés ont incendié les villages de Dinangourou et d'Akoumbourou.", "fr"),
+    ("Gunmen burned the villages of Dinangourou and Akoumbourou.", "en"),
+    ("أحرق مسلحون قرى دينانغورو وأكومبورو", "ar"),
+])
+def test_places_listed_as_villages_keep_the_order_of_the_list(text: str, lang: str) -> None:
+    # Dinangourou is a commune's seat: listed as one of the villages it ranks as a village,
+    # and the list's first comes first
+    assert found(text, lang) == ["Dinangourou", "Akoumbourou"]
+
+
+def test_peoples_in_the_plural_are_not_villages() -> None:
+    text = "Les chefs de villages Peulhs et Dogons se sont réunis à Koro."
+    assert [p.name for p in find_places(text, "fr")] == ["Koro"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Après l'attaque, les habitants ont fui pour se réfugier à Douentza. Le village de "
+     "Sobane Da avait été attaqué la veille.", "fr"),
+    ("After the attack, residents fled to Douentza. Gunmen had attacked the village of "
+     "Sobane Da the day before.", "en"),
+    ("بعد الهجوم فر السكان إلى مدينة دوينتزا. وكان مسلحون قد هاجموا قرية سوباني دا في "
+     "اليوم السابق.", "ar"),
+])
+def test_where_people_fled_is_not_the_event_place(text: str, lang: str) -> None:
+    # the town people fled to is not the place of the lead event: the village attacked stays first
+    assert found(text, lang) == ["Sobane Da", "Douentza"]
