@@ -146,12 +146,24 @@ ANCHORS = {
 AR_ANCHOR_VERBS = ("وقع", "وقعت", "ووقع", "ووقعت")
 AR_ANCHOR_NOUNS = ("الهجوم", "الهجمات", "الاعتداء", "العملية", "الحادث", "الحادثة", "الكمين",
                    "المجزرة", "الانفجار", "الاشتباكات", "المعارك", "القصف", "الغارة")
+AR_ANCHOR_RELATIVES = (("الذي", "وقع"), ("التي", "وقعت"))
 ANCHOR_WINDOW = 12
 """How reporters say where an event happened: "l'attaque a eu lieu à Diéma", "the attack took
 place in Djiguibombo village", "ووقع الهجوم في مدينة فاراباغو". The first Mali place below
 region level within ANCHOR_WINDOW tokens after the phrase, in its sentence, is the event's
-place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the verb and the event's noun ("وقع الهجوم": وقع
-alone also means "signed")."""
+place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the
+verb and the event's noun, in either order ("وقع الهجوم", "الهجوم الذي وقع": وقع alone also
+means "signed")."""
+
+SECONDARY_WORDS = frozenset({
+    "autre", "autres", "deuxième", "second", "seconde", "troisième", "another", "other",
+    "third", "fourth", "earlier", "previous", "آخر", "أخرى", "اخرى", "ثان", "الثاني",
+    "ثانية", "الثانية", "ثالث", "الثالث", "ثالثة", "الثالثة", "سابق", "السابق"})
+"""Words that make the event of an anchor another one than the report's ("another attack
+occurred in X", "une autre attaque a eu lieu à X", "a third attack took place", "الهجوم
+الثاني الذي وقع"): within SECONDARY_WINDOW tokens before the phrase, or right after it, they
+keep the anchor from moving its place first (`Gazetteer._anchored`)."""
+SECONDARY_WINDOW = 3
 
 REGION_LISTS = {
     "fr": ["les régions de", "les régions du", "régions de", "régions du"],
@@ -337,6 +349,8 @@ class Gazetteer:
         self.ar_rare = _read_section(STOPWORDS, "ARABIC RARE")
         self._sound_index: dict[str, list[tuple[int, tuple[str, ...]]]] | None = None
         self._stems: dict[tuple[str, str], tuple[str, ...]] = {}  # event phrases' stems
+        self.secondary = frozenset(n for rules in RULES for w in SECONDARY_WORDS
+                                   for n in phrase_norms(w, rules, "fold"))
         self.flights = frozenset(n for rules in RULES for w in FLIGHT_WORDS
                                  for n in phrase_norms(w, rules, "fold"))
         self.flight_to = frozenset(n for rules in RULES for w in FLIGHT_TO
@@ -396,7 +410,9 @@ class Gazetteer:
         for rules in RULES:
             phrases = _phrases(ANCHORS, rules) + [
                 tuple(phrase_norms(f"{verb} {noun}", rules, "fold"))
-                for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS]
+                for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS] + [
+                tuple(phrase_norms(f"{noun} {which} {verb}", rules, "fold"))
+                for which, verb in AR_ANCHOR_RELATIVES for noun in AR_ANCHOR_NOUNS]
             by_last: dict[str, list[tuple[str, ...]]] = {}
             for phrase in dict.fromkeys(p for p in phrases if p):
                 by_last.setdefault(phrase[-1], []).append(phrase)
@@ -1141,7 +1157,7 @@ class Gazetteer:
             else:
                 kind = next((kind for phrase, kind in by_last[norms[i - 1]]
                              if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
-                if kind is None or taken[i]:
+                if kind is None or taken[i] or _definite(an, i - 1):
                     continue
                 last = self._introduced_name(an, i)
                 if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
@@ -1249,8 +1265,11 @@ class Gazetteer:
         here = sorted((m for m in mentions if m.segment == segment), key=lambda m: m.match.first_token)
         for end in [i for i, norm in enumerate(norms) if norm in anchors]:
             for phrase in anchors[norms[end]]:
-                if end + 1 < len(phrase) or tuple(norms[end + 1 - len(phrase):end + 1]) != phrase:
+                start = end + 1 - len(phrase)
+                if start < 0 or tuple(norms[start:end + 1]) != phrase:
                     continue
+                if self._secondary(norms, start, end):
+                    break
                 for m in here:
                     first = m.match.first_token
                     if first <= end:
@@ -1263,6 +1282,15 @@ class Gazetteer:
                             and not _landmark(norms, first)):
                         m.anchored = True
                         break
+
+    def _secondary(self, norms: list[str], start: int, end: int) -> bool:
+        """The anchor phrase at start..end reports another event than the item's (see
+        SECONDARY_WORDS), in the words before it in its sentence, among, or right after it."""
+        before = norms[max(0, start - SECONDARY_WINDOW):start]
+        if BREAK in before:
+            before = before[len(before) - before[::-1].index(BREAK):]
+        near = [*before, *norms[start:end + 2]]
+        return not self.secondary.isdisjoint(near)
 
     def _anchored_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
         """A place the text says the event happened in (`_anchored`) comes first, unless the
@@ -1648,6 +1676,16 @@ def _same_area(top: Place, other: Place) -> bool:
     them has no point): ranked first, it may stand for the event `other` marks."""
     return top.country == "ML" and top.admin1 == other.admin1 and (
         None in (top.lat, other.lat) or _km(top, other.lat, other.lon) <= LEAD_FAR_KM)
+
+
+def _definite(an: Analysis, i: int) -> bool:
+    """Token i is an Arabic word with the article ("القرية", "من القرية مسرعون": the village
+    already named, then an adverb): a name follows the place word without it ("قرية X")."""
+    if an.rules != "ar":
+        return False
+    start, end = an.span(i)
+    word = an.text[start:end]
+    return word.lstrip(_AR_CLITICS).startswith("ال")
 
 
 def _list_gap(between: list[str]) -> bool:

@@ -69,3 +69,35 @@ def test_peoples_in_the_plural_are_not_villages() -> None:
 def test_where_people_fled_is_not_the_event_place(text: str, lang: str) -> None:
     # the town people fled to is not the place of the lead event: the village attacked stays first
     assert found(text, lang) == ["Sobane Da", "Douentza"]
+
+
+def test_an_arabic_event_noun_then_which_occurred_anchors_the_place() -> None:
+    # "الهجوم الذي وقع ... في X" (the attack which occurred in X) says where, as "وقع الهجوم"
+    text = "قتل عشرة جنود في نيونو في الهجوم الذي وقع صباح الاثنين في ديابالي، بحسب سكان نيونو."
+    assert found(text, "ar") == ["Diabaly", "Niono"]
+    # another verb after the relative is no anchor: Niono, named twice, stays first
+    assert found(text.replace("وقع صباح الاثنين في", "استهدف صباح الاثنين"), "ar") == [
+        "Niono", "Diabaly"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Gunmen attacked Sokolo on Monday, killing six soldiers. Another attack occurred overnight "
+     "in Mopti.", "en"),
+    ("Des hommes armés ont attaqué Sokolo lundi, tuant six soldats. Une autre attaque a eu lieu "
+     "dans la nuit à Mopti.", "fr"),
+    ("هاجم مسلحون سوكولو يوم الاثنين وقتلوا ستة جنود. ووقع الهجوم الثاني ليلا في موبتي.", "ar"),
+])
+def test_where_another_event_took_place_does_not_move_first(text: str, lang: str) -> None:
+    assert found(text, lang) == ["Sokolo", "Mopti"]
+
+
+def test_the_event_itself_taking_place_still_moves_first() -> None:
+    text = ("Gunmen attacked Sokolo on Monday, killing six soldiers. The attack took place "
+            "overnight in Mopti.")
+    assert found(text, "en") == ["Mopti", "Sokolo"]
+
+
+def test_an_arabic_place_word_with_the_article_introduces_no_name() -> None:
+    # "من القرية مسرعين": out of the village (named before), hurrying; no place "مسرعين"
+    text = "هاجم مسلحون قرية ديالاساغو في منطقة موبتي، ثم خرجوا من القرية مسرعين."
+    assert [p.name for p in find_places(text, "ar")] == ["Diallassagou", "Mopti"]
