@@ -173,6 +173,15 @@ REGION_LISTS = {
 """Phrases after which region capitals name their regions ("the regions of Timbuktu and
 Gao"); a single region has its own phrases in the gazetteer ("région de Mopti")."""
 
+CERCLE_LISTS = {
+    "fr": ["les cercles de", "les cercles du", "cercles de", "cercles du", "cercles d'"],
+    "en": ["cercles of", "circles of", "districts of", "the cercles of", "the circles of"],
+    "ar": ["دائرتي", "دوائر", "مقاطعات"],
+}
+"""Phrases after which cercle seats name their cercles ("dans les cercles de Macina, Djenné et
+San"): the cercles, not the towns, so a village or town named elsewhere is more specific and
+the list keeps its order."""
+
 INTRODUCED_TOWN_WINDOW = 6
 """With no cercle, commune or region named near it, an introduced place takes the admin1 of a
 Mali town named within this many tokens ("قرية ديغيبو، بمنطقة باندياجارا", "le village de X,
@@ -383,8 +392,18 @@ class Gazetteer:
                      and self.places[i].name == self.places[i].admin1}
         self.region_of_capital = {i: region_of[self.places[i].admin1] for i in self.capitals
                                   if self.places[i].admin1 in region_of}
-        self.region_lists = {p for rules in RULES for p in _phrases(REGION_LISTS, rules) if p}
-        self._region_cue_words = frozenset(p[-1] for p in self.region_lists)
+        cercles = {(self.places[i].name, self.places[i].admin1): i
+                   for i in range(len(data["places"])) if self.entries[i].rank == RANKS["cercle"]
+                   and self.places[i].country == "ML"}
+        seat_of = {i: cercles[key] for i in range(len(data["places"]))
+                   if self.entries[i].rank == RANKS["town"]
+                   and (key := (self.places[i].name, self.places[i].admin1)) in cercles}
+        # (cue phrases, their last words, seat → unit, the rank a unit phrase has)
+        self.unit_lists = [
+            (cues, frozenset(c[-1] for c in cues), units, rank)
+            for lists, units, rank in ((REGION_LISTS, self.region_of_capital, RANKS["region"]),
+                                       (CERCLE_LISTS, seat_of, RANKS["cercle"]))
+            for cues in [{p for rules in RULES for p in _phrases(lists, rules) if p}]]
         self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
         self._village_cues_by_last: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for rules, cues in self.village_cues.items():  # `_village_cued` reads the token before
@@ -518,7 +537,8 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
-        self._region_lists(mentions)
+        for unit_list in self.unit_lists:
+            self._unit_lists(mentions, *unit_list)
         self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
         self._quarters(mentions, (title, text), lang)
         for segment, part in enumerate((title, text)):
@@ -897,27 +917,29 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
-    def _region_lists(self, mentions: list[_Mention]) -> None:
-        """Region capitals listed after "the regions of", "les régions de", "ولايتي" ("in the
-        regions of Timbuktu and Gao", "dans les régions de Mopti, Ségou et Tombouctou") are
-        the regions, not the towns: a town of the item named elsewhere is more specific."""
+    def _unit_lists(self, mentions: list[_Mention], cues: set[tuple[str, ...]],
+                    cue_words: frozenset[str], units: dict[int, int], rank: int) -> None:
+        """Seats listed after a phrase that names their units are the units: region capitals
+        after "the regions of", "les régions de", "ولايتي" ("in the regions of Timbuktu and
+        Gao"; REGION_LISTS), cercle seats after "les cercles de", "دوائر" (CERCLE_LISTS). A
+        town of the item named elsewhere is then more specific."""
         by_segment: dict[int, list[_Mention]] = {}
         for m in mentions:
             if m.accepted and not m.village and m.place is None:
                 by_segment.setdefault(m.segment, []).append(m)
         for listed in by_segment.values():
-            if self._region_cue_words.isdisjoint(listed[0].norms) and not any(
-                    self.entries[m.chosen.place].rank == RANKS["region"] for m in listed):
-                continue  # no cue, no region phrase: nothing to do (most items)
+            if cue_words.isdisjoint(listed[0].norms) and not any(
+                    self.entries[m.chosen.place].rank == rank for m in listed):
+                continue  # no cue, no unit phrase: nothing to do (most items)
             listed.sort(key=lambda m: m.match.first_token)
-            norms, cues = listed[0].norms, self.region_lists
+            norms = listed[0].norms
             in_list = False
             previous = None
             for m in listed:
                 first = m.match.first_token
-                if m.chosen.place not in self.region_of_capital:
-                    # "régions de Mopti" (a region phrase) opens a list: ", Ségou et Gao"
-                    in_list = (self.entries[m.chosen.place].rank == RANKS["region"]
+                if m.chosen.place not in units:
+                    # "régions de Mopti" (a unit phrase) opens a list: ", Ségou et Gao"
+                    in_list = (self.entries[m.chosen.place].rank == rank
                                and self.places[m.chosen.place].country == "ML")
                     previous = m
                     continue
@@ -929,7 +951,7 @@ class Gazetteer:
                     in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
                                   for c in cues)
                 if in_list:
-                    m.chosen = _Name(self.region_of_capital[m.chosen.place], False, None)
+                    m.chosen = _Name(units[m.chosen.place], False, None)
                 previous = m
 
     def _resolve_villages(self, mentions: list[_Mention],

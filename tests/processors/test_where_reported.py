@@ -101,3 +101,20 @@ def test_an_arabic_place_word_with_the_article_introduces_no_name() -> None:
     # "من القرية مسرعين": out of the village (named before), hurrying; no place "مسرعين"
     text = "هاجم مسلحون قرية ديالاساغو في منطقة موبتي، ثم خرجوا من القرية مسرعين."
     assert [p.name for p in find_places(text, "ar")] == ["Diallassagou", "Mopti"]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Des accords de paix ont été signés dans les cercles de Macina, Djenné et San, selon un "
+     "document officiel.", "fr", ["Macina", "Djenné", "San"]),
+    ("Peace agreements were signed in the circles of Macina, Djenné and San, an official "
+     "document says.", "en", ["Macina", "Djenné", "San"]),
+    ("Des déplacés dans les cercles de Djenné et de Ténenkou, et à Niono.", "fr",
+     ["Niono", "Djenné", "Ténenkou"]),
+    ("Thousands were displaced in the circles of Bankass and Ténenkou, and in Niono.", "en",
+     ["Niono", "Bankass", "Ténenkou"]),
+    ("نزح آلاف السكان في دوائر بانكاس وتيننكو، وفي مدينة نيونو.", "ar",
+     ["Niono", "Bankass", "Ténenkou"]),
+])
+def test_seats_listed_after_the_cercles_of_are_the_cercles(text, lang, expected) -> None:
+    # cercles: in the list's order, after a town named elsewhere (more specific)
+    assert found(text, lang) == expected
