@@ -264,6 +264,8 @@ Timbuktu", "à 15 km de Sokolo", "بالقرب من"): in the event's sentence, 
 the event is in ("the ship near Timbuktu and a base in Bamba": Bamba first)."""
 _LANDMARK_OF = frozenset({"de", "d", "du", "of", "from", "من"})
 
+_LIST_FILLERS = frozenset({"les", "de", "du", "d", "of", "the"})
+"""Words of the unit-list phrases found in most texts: not what tells a list is there."""
 LIST_WORDS = frozenset({"et", "and", "ou", "or"})
 """Words that may stand between two places of a list ("Bankass et Koro")."""
 _LIST_OF = frozenset({"de", "d", "of"})
@@ -398,9 +400,9 @@ class Gazetteer:
         seat_of = {i: cercles[key] for i in range(len(data["places"]))
                    if self.entries[i].rank == RANKS["town"]
                    and (key := (self.places[i].name, self.places[i].admin1)) in cercles}
-        # (cue phrases, their last words, seat → unit, the rank a unit phrase has)
+        # (cue phrases, their telling words, seat → unit, the rank a unit phrase has)
         self.unit_lists = [
-            (cues, frozenset(c[-1] for c in cues), units, rank)
+            (cues, frozenset(t for c in cues for t in c if t not in _LIST_FILLERS), units, rank)
             for lists, units, rank in ((REGION_LISTS, self.region_of_capital, RANKS["region"]),
                                        (CERCLE_LISTS, seat_of, RANKS["cercle"]))
             for cues in [{p for rules in RULES for p in _phrases(lists, rules) if p}]]
@@ -537,8 +539,7 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
-        for unit_list in self.unit_lists:
-            self._unit_lists(mentions, *unit_list)
+        self._unit_lists(mentions)
         self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
         self._quarters(mentions, (title, text), lang)
         for segment, part in enumerate((title, text)):
@@ -917,8 +918,7 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
-    def _unit_lists(self, mentions: list[_Mention], cues: set[tuple[str, ...]],
-                    cue_words: frozenset[str], units: dict[int, int], rank: int) -> None:
+    def _unit_lists(self, mentions: list[_Mention]) -> None:
         """Seats listed after a phrase that names their units are the units: region capitals
         after "the regions of", "les régions de", "ولايتي" ("in the regions of Timbuktu and
         Gao"; REGION_LISTS), cercle seats after "les cercles de", "دوائر" (CERCLE_LISTS). A
@@ -928,31 +928,35 @@ class Gazetteer:
             if m.accepted and not m.village and m.place is None:
                 by_segment.setdefault(m.segment, []).append(m)
         for listed in by_segment.values():
-            if cue_words.isdisjoint(listed[0].norms) and not any(
-                    self.entries[m.chosen.place].rank == rank for m in listed):
-                continue  # no cue, no unit phrase: nothing to do (most items)
-            listed.sort(key=lambda m: m.match.first_token)
             norms = listed[0].norms
-            in_list = False
-            previous = None
-            for m in listed:
-                first = m.match.first_token
-                if m.chosen.place not in units:
-                    # "régions de Mopti" (a unit phrase) opens a list: ", Ségou et Gao"
-                    in_list = (self.entries[m.chosen.place].rank == rank
-                               and self.places[m.chosen.place].country == "ML")
-                    previous = m
-                    continue
-                if in_list and previous is not None:
-                    between = norms[previous.match.last_token + 1:first]
-                    in_list = len(between) <= 2 and all(t in LIST_WORDS or t in _LIST_OF
-                                                        for t in between)
-                if not in_list:
-                    in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
-                                  for c in cues)
-                if in_list:
-                    m.chosen = _Name(units[m.chosen.place], False, None)
+            ranks = {self.entries[m.chosen.place].rank for m in listed}
+            listed.sort(key=lambda m: m.match.first_token)
+            for cues, words, units, rank in self.unit_lists:
+                if rank in ranks or not words.isdisjoint(norms):  # most items: neither
+                    self._unit_list(listed, norms, cues, units, rank)
+
+    def _unit_list(self, listed: list[_Mention], norms: list[str], cues: set[tuple[str, ...]],
+                   units: dict[int, int], rank: int) -> None:
+        in_list = False
+        previous = None
+        for m in listed:
+            first = m.match.first_token
+            if m.chosen.place not in units:
+                # "régions de Mopti" (a unit phrase) opens a list: ", Ségou et Gao"
+                in_list = (self.entries[m.chosen.place].rank == rank
+                           and self.places[m.chosen.place].country == "ML")
                 previous = m
+                continue
+            if in_list and previous is not None:
+                between = norms[previous.match.last_token + 1:first]
+                in_list = len(between) <= 2 and all(t in LIST_WORDS or t in _LIST_OF
+                                                    for t in between)
+            if not in_list:
+                in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
+                              for c in cues)
+            if in_list:
+                m.chosen = _Name(units[m.chosen.place], False, None)
+            previous = m
 
     def _resolve_villages(self, mentions: list[_Mention],
                           zones_of: Callable[[], frozenset[str]] = frozenset) -> None:
