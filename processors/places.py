@@ -161,7 +161,7 @@ SECONDARY_WORDS = frozenset({
     "ثانية", "الثانية", "ثالث", "الثالث", "ثالثة", "الثالثة", "سابق", "السابق"})
 """Words that make the event of an anchor another one than the report's ("another attack
 occurred in X", "une autre attaque a eu lieu à X", "a third attack took place", "الهجوم
-الثاني الذي وقع"): within SECONDARY_WINDOW tokens before the phrase, or right after it, they
+الثاني"): within SECONDARY_WINDOW tokens before the phrase, or (Arabic) right after it, they
 keep the anchor from moving its place first (`Gazetteer._anchored`)."""
 SECONDARY_WINDOW = 3
 
@@ -263,6 +263,9 @@ LANDMARK_WORDS = frozenset({"near", "outside", "pres", "proximite", "environs", 
 Timbuktu", "à 15 km de Sokolo", "بالقرب من"): in the event's sentence, it comes after a place
 the event is in ("the ship near Timbuktu and a base in Bamba": Bamba first)."""
 _LANDMARK_OF = frozenset({"de", "d", "du", "of", "from", "من"})
+DISTANCE_WORDS = frozenset({"km", "kilometres", "kilometers", "miles", "يلومترات", "يلومتر",
+                            "كلم"})
+"""Units of a distance "from" a place (LANDMARK_WORDS has them too): "250 miles from Bamako"."""
 
 _LIST_FILLERS = frozenset({"les", "de", "du", "d", "of", "the"})
 """Words of the unit-list phrases found in most texts: not what tells a list is there."""
@@ -547,7 +550,8 @@ class Gazetteer:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
         for m in accepted:
-            m.dateline = m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
+            m.dateline = (m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
+                          or self._measured_from(m))
         self._called_villages(accepted, (title, text), lang)
         for segment, part in enumerate((title, text)):
             if part and len(accepted) > 1:  # an anchor only reorders places
@@ -618,6 +622,16 @@ class Gazetteer:
         lead = min((s for s in by_sentence if s in sentences), default=None)
         for m in by_sentence.get(lead, ()):
             m.lead = True
+
+    def _measured_from(self, m: _Mention) -> bool:
+        """The capital named to measure a distance from ("around 250 miles from Bamako", "à
+        300 km de Bamako", "على بعد 600 كلم من باماكو"): the reader's landmark, as a
+        dateline is, not where the event happened (`_datelines_last`)."""
+        if m.place is not None or self.places[m.chosen.place].name != CAPITAL:
+            return False
+        first, norms = m.match.first_token, m.norms
+        before = norms[max(0, first - 2):first]
+        return len(before) == 2 and before[0] in DISTANCE_WORDS and before[1] in _LANDMARK_OF
 
     def _destination(self, norms: list[str], first: int) -> bool:
         """The name at `first` is where something goes: after "vers", "towards", "نحو"
@@ -1294,7 +1308,7 @@ class Gazetteer:
                 start = end + 1 - len(phrase)
                 if start < 0 or tuple(norms[start:end + 1]) != phrase:
                     continue
-                if self._secondary(norms, start, end):
+                if self._secondary(norms, start, end, an.rules):
                     break
                 for m in here:
                     first = m.match.first_token
@@ -1309,13 +1323,15 @@ class Gazetteer:
                         m.anchored = True
                         break
 
-    def _secondary(self, norms: list[str], start: int, end: int) -> bool:
+    def _secondary(self, norms: list[str], start: int, end: int, rules: str) -> bool:
         """The anchor phrase at start..end reports another event than the item's (see
-        SECONDARY_WORDS), in the words before it in its sentence, among, or right after it."""
+        SECONDARY_WORDS), in the words before it in its sentence, among, or, in Arabic (where
+        the adjective follows the noun: "ووقع الهجوم الثاني"), right after it. Not after it in
+        French or English: "the attack occurred earlier this week in X" is the item's."""
         before = norms[max(0, start - SECONDARY_WINDOW):start]
         if BREAK in before:
             before = before[len(before) - before[::-1].index(BREAK):]
-        near = [*before, *norms[start:end + 2]]
+        near = [*before, *norms[start:end + (2 if rules == "ar" else 1)]]
         return not self.secondary.isdisjoint(near)
 
     def _anchored_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
@@ -1744,7 +1760,8 @@ def _dateline(text: str, mention: _Mention) -> bool:
 def _datelines_last(order: list, entry: Callable) -> list:
     """A place named only in the dateline ("BAMAKO, Mali (AP) —") is where the correspondent
     files from: it comes after the other places of Mali (before the countries) when there
-    are any."""
+    are any. So does the capital named only to measure from ("250 miles from Bamako",
+    `Gazetteer._measured_from`)."""
     late = [kv for kv in order if kv[1].dateline]
     if not late:
         return order

@@ -95,6 +95,10 @@ def test_the_event_itself_taking_place_still_moves_first() -> None:
     text = ("Gunmen attacked Sokolo on Monday, killing six soldiers. The attack took place "
             "overnight in Mopti.")
     assert found(text, "en") == ["Mopti", "Sokolo"]
+    # an adverb after the phrase is no other event ("occurred earlier than first reported")
+    text = ("Gunmen attacked Sokolo on Monday, killing six soldiers. The attack occurred earlier "
+            "than first reported, in Mopti.")
+    assert found(text, "en") == ["Mopti", "Sokolo"]
 
 
 def test_an_arabic_place_word_with_the_article_introduces_no_name() -> None:
@@ -118,3 +122,20 @@ def test_an_arabic_place_word_with_the_article_introduces_no_name() -> None:
 def test_seats_listed_after_the_cercles_of_are_the_cercles(text, lang, expected) -> None:
     # cercles: in the list's order, after a town named elsewhere (more specific)
     assert found(text, lang) == expected
+
+
+@pytest.mark.parametrize(("text", "lang", "where"), [
+    ("Des hommes armés ont tué trois civils dans la région de Douentza, à 800 km de Bamako.",
+     "fr", "Douentza"),
+    ("Gunmen killed three civilians in the San region, around 250 miles from Bamako.", "en",
+     "San"),
+    ("قتل مسلحون ثلاثة مدنيين في ولاية دوينتزا، على بعد 800 كلم من باماكو.", "ar", "Douentza"),
+])
+def test_the_capital_measured_from_comes_after_the_events_place(text, lang, where) -> None:
+    # "N km from Bamako" locates for the reader, as a dateline does: the region comes first
+    assert found(text, lang) == [where, "Bamako"]
+
+
+def test_the_capital_where_it_happened_stays_first() -> None:
+    text = "Gunmen killed three civilians in Bamako, the army said in the San region."
+    assert found(text, "en") == ["Bamako", "San"]
