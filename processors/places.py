@@ -94,9 +94,11 @@ introduce people as often as places, and a village name has no other evidence.""
 
 INTRODUCERS = {
     "fr": {"village": ["village de", "village d'", "localité de", "localité d'", "hameau de",
-                       "hameau d'", "campement de", "campement d'"],
+                       "hameau d'", "campement de", "campement d'", "villages de", "villages d'",
+                       "hameaux de", "hameaux d'"],
            "town": ["ville de", "bourgade de", "commune rurale de", "commune rurale d'"]},
-    "en": {"village": ["village of", "hamlet of", "locality of", "settlement of"],
+    "en": {"village": ["village of", "hamlet of", "locality of", "settlement of", "villages of",
+                       "hamlets of"],
            "town": ["town of"]},
     "ar": {"village": ["قرية", "قرى", "قريتي", "قريتا"],
            "town": ["بلدة", "بلدتي"], "commune": ["بلدية"]},
@@ -144,12 +146,24 @@ ANCHORS = {
 AR_ANCHOR_VERBS = ("وقع", "وقعت", "ووقع", "ووقعت")
 AR_ANCHOR_NOUNS = ("الهجوم", "الهجمات", "الاعتداء", "العملية", "الحادث", "الحادثة", "الكمين",
                    "المجزرة", "الانفجار", "الاشتباكات", "المعارك", "القصف", "الغارة")
+AR_ANCHOR_RELATIVES = (("الذي", "وقع"), ("التي", "وقعت"))
 ANCHOR_WINDOW = 12
 """How reporters say where an event happened: "l'attaque a eu lieu à Diéma", "the attack took
 place in Djiguibombo village", "ووقع الهجوم في مدينة فاراباغو". The first Mali place below
 region level within ANCHOR_WINDOW tokens after the phrase, in its sentence, is the event's
-place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the verb and the event's noun ("وقع الهجوم": وقع
-alone also means "signed")."""
+place (`Gazetteer._anchored`; a landmark, "à 15 km de Gao", is passed over); Arabic needs the
+verb and the event's noun, in either order ("وقع الهجوم", "الهجوم الذي وقع": وقع alone also
+means "signed")."""
+
+SECONDARY_WORDS = frozenset({
+    "autre", "autres", "deuxième", "second", "seconde", "troisième", "another", "other",
+    "third", "fourth", "earlier", "previous", "آخر", "أخرى", "اخرى", "ثان", "الثاني",
+    "ثانية", "الثانية", "ثالث", "الثالث", "ثالثة", "الثالثة", "سابق", "السابق"})
+"""Words that make the event of an anchor another one than the report's ("another attack
+occurred in X", "une autre attaque a eu lieu à X", "a third attack took place", "الهجوم
+الثاني"): within SECONDARY_WINDOW tokens before the phrase, or (Arabic) right after it, they
+keep the anchor from moving its place first (`Gazetteer._anchored`)."""
+SECONDARY_WINDOW = 3
 
 REGION_LISTS = {
     "fr": ["les régions de", "les régions du", "régions de", "régions du"],
@@ -158,6 +172,15 @@ REGION_LISTS = {
 }
 """Phrases after which region capitals name their regions ("the regions of Timbuktu and
 Gao"); a single region has its own phrases in the gazetteer ("région de Mopti")."""
+
+CERCLE_LISTS = {
+    "fr": ["les cercles de", "les cercles du", "cercles de", "cercles du", "cercles d'"],
+    "en": ["cercles of", "circles of", "districts of", "the cercles of", "the circles of"],
+    "ar": ["دائرتي", "دوائر", "مقاطعات"],
+}
+"""Phrases after which cercle seats name their cercles ("dans les cercles de Macina, Djenné et
+San"): the cercles, not the towns, so a village or town named elsewhere is more specific and
+the list keeps its order."""
 
 INTRODUCED_TOWN_WINDOW = 6
 """With no cercle, commune or region named near it, an introduced place takes the admin1 of a
@@ -222,13 +245,30 @@ DIRECTION_WORDS = frozenset({"vers", "towards", "toward", "direction", "نحو",
 """A place after these is where something goes, not where the event happened ("un convoi
 parti de Gao vers Kidal", "une ville étape vers Kidal"): it is not the event's place."""
 
+FLIGHT_WORDS = frozenset({
+    "réfugier", "réfugiés", "réfugiées", "réfugié", "fui", "fuient", "fuir", "fuyant", "fuyaient",
+    "enfuis", "enfuies", "refuge", "fled", "flee", "flees", "fleeing", "escape", "escaped",
+    "escaping", "فروا", "فر", "فرت", "فرار", "نزحوا", "نزح", "نزحت", "نزوح", "لجأوا", "لجأ",
+    "لجأت", "لجوء", "هربوا", "هرب", "هربت"})
+FLIGHT_TO = frozenset({"à", "au", "aux", "en", "dans", "vers", "to", "into", "in", "إلى", "الى",
+                       "نحو"})
+"""A place after one of FLIGHT_WORDS and one of FLIGHT_TO (one word may stand between the
+two: "فر السكان إلى", and an Arabic place word before the name: "فروا إلى مدينة غاو") is where people fled, not where the event happened ("les
+populations fuient pour se réfugier à Ansongo", "fled to Mopti", "نزحوا إلى"): as after
+DIRECTION_WORDS, it is not the event's place (`Gazetteer._destination`)."""
+
 LANDMARK_WORDS = frozenset({"near", "outside", "pres", "proximite", "environs", "قرب", "km",
                             "kilometres", "kilometers", "miles", "يلومترات", "يلومتر", "كلم"})
 """A place after these (and "de", "of", "from", "من") locates the event from afar ("near
 Timbuktu", "à 15 km de Sokolo", "بالقرب من"): in the event's sentence, it comes after a place
 the event is in ("the ship near Timbuktu and a base in Bamba": Bamba first)."""
 _LANDMARK_OF = frozenset({"de", "d", "du", "of", "from", "من"})
+DISTANCE_WORDS = frozenset({"km", "kilometres", "kilometers", "miles", "يلومترات", "يلومتر",
+                            "كلم"})
+"""Units of a distance "from" a place (LANDMARK_WORDS has them too): "250 miles from Bamako"."""
 
+_LIST_FILLERS = frozenset({"les", "de", "du", "d", "of", "the"})
+"""Words of the unit-list phrases found in most texts: not what tells a list is there."""
 LIST_WORDS = frozenset({"et", "and", "ou", "or"})
 """Words that may stand between two places of a list ("Bankass et Koro")."""
 _LIST_OF = frozenset({"de", "d", "of"})
@@ -323,6 +363,14 @@ class Gazetteer:
         self.ar_rare = _read_section(STOPWORDS, "ARABIC RARE")
         self._sound_index: dict[str, list[tuple[int, tuple[str, ...]]]] | None = None
         self._stems: dict[tuple[str, str], tuple[str, ...]] = {}  # event phrases' stems
+        self.secondary = frozenset(n for rules in RULES for w in SECONDARY_WORDS
+                                   for n in phrase_norms(w, rules, "fold"))
+        self.flights = frozenset(n for rules in RULES for w in FLIGHT_WORDS
+                                 for n in phrase_norms(w, rules, "fold"))
+        self.flight_to = frozenset(n for rules in RULES for w in FLIGHT_TO
+                                   for n in phrase_norms(w, rules, "fold"))
+        self.ar_place_words = frozenset(n for w in AR_PLACE_WORDS
+                                        for n in phrase_norms(w, "ar", "fold"))
         self.directions = frozenset(n for rules in RULES for w in DIRECTION_WORDS
                                     for n in phrase_norms(w, rules, "fold"))
         # Settlements: a token index of their own (first norm → phrases), per rule set, not
@@ -336,17 +384,31 @@ class Gazetteer:
             if i < len(data["places"]) and i not in self.settlements and self.places[i].country == "ML":
                 place = self.places[i]
                 self.settlements[i] = _Settlement("seat", _fold(place.name), _fold(place.admin2 or ""))
+        # the eleven regions (named like their admin1), not those of 2023 inside them
+        # ("région de Bandiagara": its capital stays a town, `_order_key`)
         regions = {(p.name, p.admin1) for p in (e.place for e in self.entries[:len(data["places"])]
-                                                 if e.rank == RANKS["region"] and e.place.country == "ML")}
+                                                 if e.rank == RANKS["region"] and e.place.country == "ML")
+                   if p.name == p.admin1}
         self.capitals = frozenset(i for i in range(len(data["places"]))
                                   if self.entries[i].rank == RANKS["town"]
                                   and (self.places[i].name, self.places[i].admin1) in regions)
         region_of = {self.places[i].admin1: i for i in range(len(data["places"]))
-                     if self.entries[i].rank == RANKS["region"] and self.places[i].country == "ML"}
+                     if self.entries[i].rank == RANKS["region"] and self.places[i].country == "ML"
+                     and self.places[i].name == self.places[i].admin1}
         self.region_of_capital = {i: region_of[self.places[i].admin1] for i in self.capitals
                                   if self.places[i].admin1 in region_of}
-        self.region_lists = {p for rules in RULES for p in _phrases(REGION_LISTS, rules) if p}
-        self._region_cue_words = frozenset(p[-1] for p in self.region_lists)
+        cercles = {(self.places[i].name, self.places[i].admin1): i
+                   for i in range(len(data["places"])) if self.entries[i].rank == RANKS["cercle"]
+                   and self.places[i].country == "ML"}
+        seat_of = {i: cercles[key] for i in range(len(data["places"]))
+                   if self.entries[i].rank == RANKS["town"]
+                   and (key := (self.places[i].name, self.places[i].admin1)) in cercles}
+        # (cue phrases, their telling words, seat → unit, the rank a unit phrase has)
+        self.unit_lists = [
+            (cues, frozenset(t for c in cues for t in c if t not in _LIST_FILLERS), units, rank)
+            for lists, units, rank in ((REGION_LISTS, self.region_of_capital, RANKS["region"]),
+                                       (CERCLE_LISTS, seat_of, RANKS["cercle"]))
+            for cues in [{p for rules in RULES for p in _phrases(lists, rules) if p}]]
         self.village_cues = {rules: _phrases(VILLAGE_CUES, rules) for rules in RULES}
         self._village_cues_by_last: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for rules, cues in self.village_cues.items():  # `_village_cued` reads the token before
@@ -372,7 +434,9 @@ class Gazetteer:
         for rules in RULES:
             phrases = _phrases(ANCHORS, rules) + [
                 tuple(phrase_norms(f"{verb} {noun}", rules, "fold"))
-                for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS]
+                for verb in AR_ANCHOR_VERBS for noun in AR_ANCHOR_NOUNS] + [
+                tuple(phrase_norms(f"{noun} {which} {verb}", rules, "fold"))
+                for which, verb in AR_ANCHOR_RELATIVES for noun in AR_ANCHOR_NOUNS]
             by_last: dict[str, list[tuple[str, ...]]] = {}
             for phrase in dict.fromkeys(p for p in phrases if p):
                 by_last.setdefault(phrase[-1], []).append(phrase)
@@ -478,7 +542,7 @@ class Gazetteer:
         if not mentions:
             return []
         self._resolve(mentions)
-        self._region_lists(mentions)
+        self._unit_lists(mentions)
         self._resolve_villages(mentions, lambda: _zones(f"{title}\n{text}"))
         self._quarters(mentions, (title, text), lang)
         for segment, part in enumerate((title, text)):
@@ -486,7 +550,8 @@ class Gazetteer:
                 mentions += self._introduced(part, lang, segment, mentions)
         accepted = [m for m in mentions if m.accepted]
         for m in accepted:
-            m.dateline = m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
+            m.dateline = (m.segment == 1 and m.match.surface.isupper() and _dateline(text, m)
+                          or self._measured_from(m))
         self._called_villages(accepted, (title, text), lang)
         for segment, part in enumerate((title, text)):
             if part and len(accepted) > 1:  # an anchor only reorders places
@@ -528,7 +593,7 @@ class Gazetteer:
             breaks = an.breaks
             for m in here:
                 first = m.match.first_token
-                if first > 0 and m.norms[first - 1] in self.directions:
+                if self._destination(m.norms, first):
                     continue
                 m.near = bisect_left(breaks, first) in sentences
                 if m.near:
@@ -551,12 +616,36 @@ class Gazetteer:
             rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
             first = m.match.first_token
             if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
-                    or (first > 0 and m.norms[first - 1] in self.directions)):
+                    or self._destination(m.norms, first)):
                 continue
             by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
         lead = min((s for s in by_sentence if s in sentences), default=None)
         for m in by_sentence.get(lead, ()):
             m.lead = True
+
+    def _measured_from(self, m: _Mention) -> bool:
+        """The capital named to measure a distance from ("around 250 miles from Bamako", "à
+        300 km de Bamako", "على بعد 600 كلم من باماكو"): the reader's landmark, as a
+        dateline is, not where the event happened (`_datelines_last`)."""
+        if m.place is not None or self.places[m.chosen.place].name != CAPITAL:
+            return False
+        first, norms = m.match.first_token, m.norms
+        before = norms[max(0, first - 2):first]
+        return len(before) == 2 and before[0] in DISTANCE_WORDS and before[1] in _LANDMARK_OF
+
+    def _destination(self, norms: list[str], first: int) -> bool:
+        """The name at `first` is where something goes: after "vers", "towards", "نحو"
+        (DIRECTION_WORDS), or where people fled (FLIGHT_WORDS, FLIGHT_TO)."""
+        if first == 0:
+            return False
+        if norms[first - 1] in self.directions:
+            return True
+        j = first - 1
+        if norms[j] in self.ar_place_words:
+            j -= 1
+        # one word may stand between the verb and "to" ("فر السكان إلى", "fled south to")
+        return j > 0 and norms[j] in self.flight_to and (
+            norms[j - 1] in self.flights or (j > 1 and norms[j - 2] in self.flights))
 
     def _event_spots(self, an: Analysis, events: Sequence[tuple[str, float]]
                      ) -> list[tuple[int, int, int, float]]:
@@ -661,12 +750,7 @@ class Gazetteer:
         for m in sorted(mentions, key=lambda m: m.match.first_token):
             first = m.match.first_token
             if listed is not None and m.village and not m.cued:
-                between = norms[listed.match.last_token + 1:first]
-                if between and between[0].isdigit():
-                    between = between[1:]
-                if (not between or (between[0] in LIST_WORDS and (
-                        len(between) == 1 or (len(between) == 2 and between[1] in _LIST_OF)))):
-                    m.cued = True
+                m.cued = _list_gap(norms[listed.match.last_token + 1:first])
             cued = m.cued if m.village else self._village_cued(an, first)
             listed = m if cued else None
 
@@ -848,40 +932,45 @@ class Gazetteer:
                 or _listed_with_accepted(m, mentions)
             )
 
-    def _region_lists(self, mentions: list[_Mention]) -> None:
-        """Region capitals listed after "the regions of", "les régions de", "ولايتي" ("in the
-        regions of Timbuktu and Gao", "dans les régions de Mopti, Ségou et Tombouctou") are
-        the regions, not the towns: a town of the item named elsewhere is more specific."""
+    def _unit_lists(self, mentions: list[_Mention]) -> None:
+        """Seats listed after a phrase that names their units are the units: region capitals
+        after "the regions of", "les régions de", "ولايتي" ("in the regions of Timbuktu and
+        Gao"; REGION_LISTS), cercle seats after "les cercles de", "دوائر" (CERCLE_LISTS). A
+        town of the item named elsewhere is then more specific."""
         by_segment: dict[int, list[_Mention]] = {}
         for m in mentions:
             if m.accepted and not m.village and m.place is None:
                 by_segment.setdefault(m.segment, []).append(m)
         for listed in by_segment.values():
-            if self._region_cue_words.isdisjoint(listed[0].norms) and not any(
-                    self.entries[m.chosen.place].rank == RANKS["region"] for m in listed):
-                continue  # no cue, no region phrase: nothing to do (most items)
+            norms = listed[0].norms
+            ranks = {self.entries[m.chosen.place].rank for m in listed}
             listed.sort(key=lambda m: m.match.first_token)
-            norms, cues = listed[0].norms, self.region_lists
-            in_list = False
-            previous = None
-            for m in listed:
-                first = m.match.first_token
-                if m.chosen.place not in self.region_of_capital:
-                    # "régions de Mopti" (a region phrase) opens a list: ", Ségou et Gao"
-                    in_list = (self.entries[m.chosen.place].rank == RANKS["region"]
-                               and self.places[m.chosen.place].country == "ML")
-                    previous = m
-                    continue
-                if in_list and previous is not None:
-                    between = norms[previous.match.last_token + 1:first]
-                    in_list = len(between) <= 2 and all(t in LIST_WORDS or t in _LIST_OF
-                                                        for t in between)
-                if not in_list:
-                    in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
-                                  for c in cues)
-                if in_list:
-                    m.chosen = _Name(self.region_of_capital[m.chosen.place], False, None)
+            for cues, words, units, rank in self.unit_lists:
+                if rank in ranks or not words.isdisjoint(norms):  # most items: neither
+                    self._unit_list(listed, norms, cues, units, rank)
+
+    def _unit_list(self, listed: list[_Mention], norms: list[str], cues: set[tuple[str, ...]],
+                   units: dict[int, int], rank: int) -> None:
+        in_list = False
+        previous = None
+        for m in listed:
+            first = m.match.first_token
+            if m.chosen.place not in units:
+                # "régions de Mopti" (a unit phrase) opens a list: ", Ségou et Gao"
+                in_list = (self.entries[m.chosen.place].rank == rank
+                           and self.places[m.chosen.place].country == "ML")
                 previous = m
+                continue
+            if in_list and previous is not None:
+                between = norms[previous.match.last_token + 1:first]
+                in_list = len(between) <= 2 and all(t in LIST_WORDS or t in _LIST_OF
+                                                    for t in between)
+            if not in_list:
+                in_list = any(first >= len(c) and tuple(norms[first - len(c):first]) == c
+                              for c in cues)
+            if in_list:
+                m.chosen = _Name(units[m.chosen.place], False, None)
+            previous = m
 
     def _resolve_villages(self, mentions: list[_Mention],
                           zones_of: Callable[[], frozenset[str]] = frozenset) -> None:
@@ -903,6 +992,8 @@ class Gazetteer:
                 continue
             if rank == RANKS["region"]:
                 regions.add(place.admin1)
+                if place.name != place.admin1:  # a region of 2023 names its capital's cercle
+                    cercles.add(_fold(place.name))
             elif rank == RANKS["cercle"] or (place.admin2 and _fold(place.name) == _fold(place.admin2)):
                 cercles.add(_fold(place.admin2 or ""))
             if rank == RANKS["town"]:
@@ -960,23 +1051,30 @@ class Gazetteer:
 
     def _called_villages(self, mentions: list[_Mention], parts: tuple[str, str],
                          lang: str | None) -> None:
-        """A town or commune of the gazetteer the text calls a village ("dans le village
-        d'Anderamboukane", "the village of X", "قرية X") ranks as one (`called_village`)."""
+        """A town or commune the text calls a village ("dans le village d'Anderamboukane",
+        "the village of X", "قرية X") ranks as one (`called_village`), and so do the places
+        listed after it ("the villages of Diallassagou, Dianweli and Deguessagou", "قرى
+        وينكورو وسيغيلا": `_list_gap`), curated or OCHA's."""
         cues = self._village_introducer_ends
         for segment, part in enumerate(parts):
-            here = [m for m in mentions if m.segment == segment and m.match.first_token > 0
-                    and m.norms[m.match.first_token - 1] in cues and not m.village
-                    and m.place is None
-                    and RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]]
-            if not here:
+            here = [m for m in mentions if m.segment == segment]
+            if not any(m.match.first_token > 0 and m.norms[m.match.first_token - 1] in cues
+                       for m in here):
                 continue
             by_last = self.introducers[analyse(part, lang, "fold").rules]
-            for m in here:
+            listed: _Mention | None = None  # the last place of a list called villages
+            for m in sorted(here, key=lambda m: m.match.first_token):
                 first, norms = m.match.first_token, m.norms
-                m.called_village = any(
+                called = first > 0 and norms[first - 1] in cues and any(
                     kind == "village" and first >= len(phrase)
                     and tuple(norms[first - len(phrase):first]) == phrase
                     for phrase, kind in by_last.get(norms[first - 1], ()))
+                if not called and listed is not None:
+                    called = _list_gap(norms[listed.match.last_token + 1:first])
+                listed = m if called else None
+                if called and m.place is None and (
+                        RANKS["commune"] <= self.entries[m.chosen.place].rank <= RANKS["town"]):
+                    m.called_village = True
 
     def _quarters(self, mentions: list[_Mention], parts: tuple[str, str], lang: str | None) -> None:
         """Villages named in a sentence about the capital's quarters ("dans plusieurs quartiers,
@@ -1099,7 +1197,7 @@ class Gazetteer:
             else:
                 kind = next((kind for phrase, kind in by_last[norms[i - 1]]
                              if i >= len(phrase) and tuple(norms[i - len(phrase):i]) == phrase), None)
-                if kind is None or taken[i]:
+                if kind is None or taken[i] or _definite(an, i - 1):
                     continue
                 last = self._introduced_name(an, i)
                 if last is None or any(taken[i:last + 1]) or self._surname_follows(an, last):
@@ -1207,8 +1305,11 @@ class Gazetteer:
         here = sorted((m for m in mentions if m.segment == segment), key=lambda m: m.match.first_token)
         for end in [i for i, norm in enumerate(norms) if norm in anchors]:
             for phrase in anchors[norms[end]]:
-                if end + 1 < len(phrase) or tuple(norms[end + 1 - len(phrase):end + 1]) != phrase:
+                start = end + 1 - len(phrase)
+                if start < 0 or tuple(norms[start:end + 1]) != phrase:
                     continue
+                if self._secondary(norms, start, end, an.rules):
+                    break
                 for m in here:
                     first = m.match.first_token
                     if first <= end:
@@ -1221,6 +1322,17 @@ class Gazetteer:
                             and not _landmark(norms, first)):
                         m.anchored = True
                         break
+
+    def _secondary(self, norms: list[str], start: int, end: int, rules: str) -> bool:
+        """The anchor phrase at start..end reports another event than the item's (see
+        SECONDARY_WORDS), in the words before it in its sentence, among, or, in Arabic (where
+        the adjective follows the noun: "ووقع الهجوم الثاني"), right after it. Not after it in
+        French or English: "the attack occurred earlier this week in X" is the item's."""
+        before = norms[max(0, start - SECONDARY_WINDOW):start]
+        if BREAK in before:
+            before = before[len(before) - before[::-1].index(BREAK):]
+        near = [*before, *norms[start:end + (2 if rules == "ar" else 1)]]
+        return not self.secondary.isdisjoint(near)
 
     def _anchored_first(self, order: list[tuple[int, _Tally]], entry) -> list[tuple[int, _Tally]]:
         """A place the text says the event happened in (`_anchored`) comes first, unless the
@@ -1608,6 +1720,25 @@ def _same_area(top: Place, other: Place) -> bool:
         None in (top.lat, other.lat) or _km(top, other.lat, other.lon) <= LEAD_FAR_KM)
 
 
+def _definite(an: Analysis, i: int) -> bool:
+    """Token i is an Arabic word with the article ("القرية", "من القرية مسرعون": the village
+    already named, then an adverb): a name follows the place word without it ("قرية X")."""
+    if an.rules != "ar":
+        return False
+    start, end = an.span(i)
+    word = an.text[start:end]
+    return word.lstrip(_AR_CLITICS).startswith("ال")
+
+
+def _list_gap(between: list[str]) -> bool:
+    """What may stand between two places of one list: nothing (a comma), a list word, or a
+    list word and "de"/"of" ("de Gangafani 2 et de Yoro"); a number may end the first name."""
+    if between and between[0].isdigit():
+        between = between[1:]
+    return not between or (between[0] in LIST_WORDS and (
+        len(between) == 1 or (len(between) == 2 and between[1] in _LIST_OF)))
+
+
 def _to_front(order: list, chosen: tuple) -> list:
     return [chosen] + [kv for kv in order if kv is not chosen]
 
@@ -1629,7 +1760,8 @@ def _dateline(text: str, mention: _Mention) -> bool:
 def _datelines_last(order: list, entry: Callable) -> list:
     """A place named only in the dateline ("BAMAKO, Mali (AP) —") is where the correspondent
     files from: it comes after the other places of Mali (before the countries) when there
-    are any."""
+    are any. So does the capital named only to measure from ("250 miles from Bamako",
+    `Gazetteer._measured_from`)."""
     late = [kv for kv in order if kv[1].dateline]
     if not late:
         return order

@@ -55,6 +55,7 @@ TOWN_KEYS = {
 }
 CERCLE_KEYS = {"seat", "names", "ar", "bare", "towns"}
 REGION_KEYS = {"geonames_admin1", "capital", "carved_from", "district"}
+REGION_2023_KEYS = {"within", "capital"}
 COUNTRY_KEYS = {"name", "lat", "lon", "fr", "en", "ar"}
 CONTEXT_VALUES = {True: "all", False: "none", "latin": "latin", "arabic": "arabic"}
 
@@ -279,6 +280,8 @@ class Builder:
         self.places.extend(self.communes())
         for admin1, region in self.regions.items():
             self.places.append(self.region(admin1, region, towns))
+        for name, region in (self.data.get("regions_2023") or {}).items():
+            self.places.append(self.region_2023(name, region, towns))
         self._check_ignored()
         self.places.extend(self.neighbours())
         self.places.extend(self.countries())
@@ -309,6 +312,23 @@ class Builder:
         names = self.templated([Name(admin1, "latin"), *_plain(capital.names)], kind)
         return Place(f"ml/{slug(admin1)}", admin1, "region", "ML", admin1, None, capital.lat,
                      capital.lon, names, f"{kind}; capital {capital.name}")
+
+    def region_2023(self, name: str, region: dict, towns: dict[str, Place]) -> Place:
+        """A region of the 2023 reform, filed under the region it was carved from (labels
+        keep the eleven): "la région de Bandiagara" is Mopti's, not the town."""
+        where = f"regions_2023/{name}"
+        unknown, missing = set(region) - REGION_2023_KEYS, REGION_2023_KEYS - set(region)
+        if unknown or missing:
+            key = sorted(unknown or missing)[0]
+            raise self.fail(where, key, f"known and required: {sorted(REGION_2023_KEYS)}")
+        within, capital = region["within"], towns.get(region["capital"])
+        if within not in self.regions:
+            raise self.fail(where, "within", f"{within!r} is not one of the regions")
+        if capital is None or capital.admin1 != within:
+            raise self.fail(where, "capital", f"{region['capital']!r} is not a town of {within}")
+        names = self.templated([Name(name, "latin"), *_plain(capital.names)], "region_2023")
+        return Place(f"ml/{slug(within)}/{slug(name)}-region", name, "region", "ML", within, None,
+                     capital.lat, capital.lon, names, f"region (2023); capital {capital.name}")
 
     def templated(self, base: list[Name], kind: str) -> list[Name]:
         """The phrases of `templates[kind]` around each base name, per script."""

@@ -337,7 +337,13 @@ def test_gazetteer_covers_mali_and_neighbours() -> None:
     records = gazetteer_records()
     mali = [r for r in records if r["country"] == "ML"]
     assert {r["admin1"] for r in mali if r["type"] != "country"} == MALI_REGIONS
-    assert sum(r["type"] == "region" for r in mali) == 11
+    # the eleven, and the nine of 2023 inside them (admin1: the region carved from)
+    assert sum(r["type"] == "region" and r["name"] == r["admin1"] for r in mali) == 11
+    assert {r["name"]: r["admin1"] for r in mali if r["type"] == "region"
+            and r["name"] != r["admin1"]} == {
+        "Nioro": "Kayes", "Kita": "Kayes", "Dioïla": "Koulikoro", "Nara": "Koulikoro",
+        "Bougouni": "Sikasso", "Koutiala": "Sikasso", "San": "Ségou", "Douentza": "Mopti",
+        "Bandiagara": "Mopti"}
     assert sum(r["type"] == "cercle" for r in mali) >= 49
     assert {r["country"] for r in records if r["type"] == "country"} == {
         "ML", "NE", "BF", "MR", "DZ", "SN", "GN", "CI", "TD"}
