@@ -131,6 +131,9 @@ _STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
 }
 _MIN_STEM = 3  # a shorter stem is too ambiguous (IEDs → "i", tués → "tu"): keep the word
 
+# snowballstemmer returns PyStemmer's C stemmer when it is installed (a dependency): the same
+# Snowball algorithms and stems (checked on every word of the eval sets, lexicons and
+# gazetteer), a word not yet in the caches stemmed in ~1 µs instead of ~20 µs.
 _STEMMERS = {
     "fr": snowballstemmer.stemmer("french"),
     "en": snowballstemmer.stemmer("english"),
