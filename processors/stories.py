@@ -422,33 +422,22 @@ class StoryIndex(StoryIndexBase):
             return None
         gens = sorted(self._generations)
         # The candidates sharing the most bands (the most similar) when there are too many:
-        # 4-row bands also match texts of the same topic now and then.
-        slots = [
-            row[0]
-            for row in self._db.execute(
-                f"SELECT slot FROM bands WHERE gen IN ({','.join('?' * len(gens))}) "
-                f"AND h IN ({','.join('?' * len(keys))}) GROUP BY slot "
-                f"ORDER BY count(*) DESC, slot LIMIT {MAX_CANDIDATES}",
-                [*gens, *keys],
-            )
-        ]
-        if not slots:
-            return None
-        marks = ",".join("?" * len(slots))
+        # 4-row bands also match texts of the same topic now and then. One statement reads
+        # them with their rows (fewer round trips per item than a query per step).
         rows = self._db.execute(
-            f"SELECT slot, sig FROM items WHERE slot IN ({marks}) AND sig IS NOT NULL "
-            "ORDER BY slot",
-            slots,
+            "SELECT i.slot, i.sig, i.key, i.item_id, i.duplicate_of, i.story FROM ("
+            f"SELECT slot FROM bands WHERE gen IN ({','.join('?' * len(gens))}) "
+            f"AND h IN ({','.join('?' * len(keys))}) GROUP BY slot "
+            f"ORDER BY count(*) DESC, slot LIMIT {MAX_CANDIDATES}"
+            ") AS c JOIN items AS i ON i.slot = c.slot WHERE i.sig IS NOT NULL ORDER BY i.slot",
+            [*gens, *keys],
         ).fetchall()
         if not rows:
             return None
         hits = np.flatnonzero(_estimates(sig, [row[1] for row in rows]) >= DUPLICATE_THRESHOLD)
         if not hits.size:
             return None
-        key, item_id, duplicate_of, story = self._db.execute(
-            "SELECT key, item_id, duplicate_of, story FROM items WHERE slot=?",
-            (rows[hits[0]][0],),
-        ).fetchone()
+        key, item_id, duplicate_of, story = rows[hits[0]][2:]
         return (duplicate_of or item_id), (key if story is None else story)
 
     def _story(self, features: tuple) -> tuple[int | None, list[int]]:

@@ -131,3 +131,19 @@ def test_tokens_remember_language_and_level():
 def test_unknown_level_is_refused():
     with pytest.raises(ValueError, match="level"):
         tokens("x", "fr", "lemma")
+
+
+@pytest.mark.parametrize("lang,language", [("fr", "french"), ("en", "english")])
+def test_stemmer_is_the_compiled_one_with_snowballs_stems(lang, language):
+    """PyStemmer (a dependency) is what snowballstemmer hands out; its stems are the pure
+    Python Snowball stemmer's, so norms do not depend on which one is installed."""
+    import importlib
+
+    from processors.normalise import _STEMMERS
+
+    assert type(_STEMMERS[lang]).__module__ == "Stemmer"
+    pure = getattr(importlib.import_module(f"snowballstemmer.{language}_stemmer"),
+                   f"{language.capitalize()}Stemmer")()
+    words = ["attaques", "attaqué", "déplacés", "affrontements", "manifestations", "enlevés",
+             "killed", "attacks", "displaced", "abductions", "demonstrators", "clashes"]
+    assert [_STEMMERS[lang].stemWord(w) for w in words] == [pure.stemWord(w) for w in words]
