@@ -882,3 +882,17 @@ def test_gives_way_to_names_a_label(tmp_path):
 ])
 def test_an_ambush_laid_with_a_mine_is_the_mines(text, lang):
     assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Three passengers died and four were injured when their minibus struck a mine.", "en", True),
+    ("Deux villageoises sont décédées et un enfant a été blessé par l'explosion d'un engin explosif.",
+     "fr", True),
+    ("قتلى وجرحى بين المدنيين إثر قصف جوي استهدف سوقا أسبوعيا.", "ar", True),
+    ("Victims of the drone strike on the market included several children.", "en", True),
+    # the device's dead are fighters, not civilians: no attack on civilians
+    ("Ten terrorists died in the drone strike near the village.", "en", False),
+    ("Deux soldats ont été blessés par une mine sur la route.", "fr", False),
+])
+def test_civilians_harmed_by_a_device_are_also_an_attack_on_civilians(text, lang, expected):
+    assert (_score(text, lang, "attack_on_civilians") >= 0.4) is expected
