@@ -896,3 +896,14 @@ def test_an_ambush_laid_with_a_mine_is_the_mines(text, lang):
 ])
 def test_civilians_harmed_by_a_device_are_also_an_attack_on_civilians(text, lang, expected):
     assert (_score(text, lang, "attack_on_civilians") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("L'armée annonce une opération aéroterrestre dans le secteur de Boni.", "fr"),
+    ("The army said its air-land operation had dislodged the fighters from the town.", "en"),
+    ("Troops took the town after a ground and air offensive lasting three days.", "en"),
+    ("أعلن الجيش عن عمليات جوية وبرية في منطقة الحدود.", "ar"),
+])
+def test_an_air_land_operation_is_fighting_on_the_ground_too(text, lang):
+    assert _score(text, lang, "armed_clash") >= 0.4
+    assert _score(text, lang, "air_strike") >= 0.4
