@@ -907,3 +907,13 @@ def test_civilians_harmed_by_a_device_are_also_an_attack_on_civilians(text, lang
 def test_an_air_land_operation_is_fighting_on_the_ground_too(text, lang):
     assert _score(text, lang, "armed_clash") >= 0.4
     assert _score(text, lang, "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("وصل المسلحون إلى المخيم وأطلقوا النار دون هوادة واستولوا على الماشية.", "ar",
+     "looting_property_destruction"),
+    ("Les assaillants ont sans sommation attaqué les villageois.", "fr", "attack_on_civilians"),
+    ("Gunmen without warning attacked the civilians.", "en", "attack_on_civilians"),
+])
+def test_how_attackers_acted_is_no_negation(text, lang, label):
+    assert _score(text, lang, label) >= 0.4
