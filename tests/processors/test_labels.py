@@ -917,3 +917,13 @@ def test_an_air_land_operation_is_fighting_on_the_ground_too(text, lang):
 ])
 def test_how_attackers_acted_is_no_negation(text, lang, label):
     assert _score(text, lang, label) >= 0.4
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The strike hit a town in the north, where the army is fighting separatists.", False),
+    ("Since the coup, the army has been fighting the rebellion in the north.", False),
+    # the fight itself is reported
+    ("Heavy fighting broke out near the town on Sunday.", True),
+])
+def test_a_war_told_in_the_progressive_is_no_clash(text, expected):
+    assert (_score(text, "en", "armed_clash") >= 0.4) is expected
