@@ -927,3 +927,14 @@ def test_how_attackers_acted_is_no_negation(text, lang, label):
 ])
 def test_a_war_told_in_the_progressive_is_no_clash(text, expected):
     assert (_score(text, "en", "armed_clash") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("خرج المئات في غاو صباح الجمعة إلى الشوارع للمطالبة بالأمن.", "ar", True),
+    ("Des milliers de jeunes sont sortis samedi dans les rues de Kayes.", "fr", True),
+    ("Thousands poured on Friday into the streets of the capital.", "en", True),
+    # a call to go out is no protest that happened
+    ("The coalition called on thousands to pour into the streets next week.", "en", False),
+])
+def test_a_crowd_that_went_out_into_the_streets_protests(text, lang, expected):
+    assert (_score(text, lang, "protest") >= 0.4) is expected
