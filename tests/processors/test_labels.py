@@ -938,3 +938,12 @@ def test_a_war_told_in_the_progressive_is_no_clash(text, expected):
 ])
 def test_a_crowd_that_went_out_into_the_streets_protests(text, lang, expected):
     assert (_score(text, lang, "protest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("قام الحشد بنهب المحلات التجارية في وسط المدينة.", "ar"),
+    ("Des habitants en colère ont saccagé la mairie.", "fr"),
+    ("Angry villagers torched the police post after the killing.", "en"),
+])
+def test_an_angry_crowd_looting_or_burning_riots(text, lang):
+    assert _score(text, lang, "riot") >= 0.4
