@@ -947,3 +947,16 @@ def test_a_crowd_that_went_out_into_the_streets_protests(text, lang, expected):
 ])
 def test_an_angry_crowd_looting_or_burning_riots(text, lang):
     assert _score(text, lang, "riot") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("L'armée a indiqué avoir arrêté une trentaine de suspects lors de l'opération.", "fr", True),
+    ("Les gendarmes ont arrêté arbitrairement plusieurs commerçants.", "fr", True),
+    ("Soldiers arbitrarily arrested several herders at the market.", "en", True),
+    ("اعتقلت قوات الأمن تعسفيا عددا من الشبان.", "ar", True),
+    # a decree, a vehicle stopped by gunmen: no arrest
+    ("Un arrêté du gouverneur interdit la circulation des motos.", "fr", False),
+    ("Un car de transport arrêté au bord de la route a été incendié.", "fr", False),
+])
+def test_arrests_told_with_a_participle_or_as_arbitrary(text, lang, expected):
+    assert (_score(text, lang, "arrest") >= 0.4) is expected
