@@ -960,3 +960,12 @@ def test_an_angry_crowd_looting_or_burning_riots(text, lang):
 ])
 def test_arrests_told_with_a_participle_or_as_arbitrary(text, lang, expected):
     assert (_score(text, lang, "arrest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("هاجم مسلحون المعسكر فجرا بسيارتين مفخختين.", "ar"),
+    ("The assailants drove a suicide vehicle into the gate of the base.", "en"),
+    ("Un camion piégé a explosé devant l'entrée du camp.", "fr"),
+])
+def test_vehicles_driven_in_with_a_charge_are_an_ied(text, lang):
+    assert _score(text, lang, "explosion_ied") >= 0.4
