@@ -969,3 +969,11 @@ def test_arrests_told_with_a_participle_or_as_arbitrary(text, lang, expected):
 ])
 def test_vehicles_driven_in_with_a_charge_are_an_ied(text, lang):
     assert _score(text, lang, "explosion_ied") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("قالت مصادر إن طائرات بدون طيار قصفت مواقع للمسلحين قرب الحدود.", "ar"),
+    ("Des avions sans pilote ont bombardé des positions près de la frontière.", "fr"),
+])
+def test_an_aircraft_without_a_pilot_is_no_negation(text, lang):
+    assert _score(text, lang, "air_strike") >= 0.4
