@@ -977,3 +977,13 @@ def test_vehicles_driven_in_with_a_charge_are_an_ied(text, lang):
 ])
 def test_an_aircraft_without_a_pilot_is_no_negation(text, lang):
     assert _score(text, lang, "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("L'armée a repéré le convoi avant de l'attaquer par un drone.", "fr"),
+    ("وأعلن الجيش تحييد المجموعة باستخدام طائرات مسيرة.", "ar"),
+    ("The convoy was spotted and then attacked by a drone near the border.", "en"),
+])
+def test_an_attack_done_by_a_drone_is_an_air_strike(text, lang):
+    assert _score(text, lang, "air_strike") >= 0.4
+    assert _score(text, lang, "armed_clash") < 0.4
