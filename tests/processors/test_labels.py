@@ -987,3 +987,15 @@ def test_an_aircraft_without_a_pilot_is_no_negation(text, lang):
 def test_an_attack_done_by_a_drone_is_an_air_strike(text, lang):
     assert _score(text, lang, "air_strike") >= 0.4
     assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("أطلقت الطائرة المسيرة قذائفها على مكان الحفل.", "ar", False),
+    ("Le drone a tiré deux roquettes sur le véhicule.", "fr", False),
+    ("The helicopter fired rockets at the pick-up trucks.", "en", False),
+    # fired from the ground
+    ("سقطت قذائف على المعسكر صباح اليوم.", "ar", True),
+    ("Plusieurs roquettes sont tombées sur le camp de la mission.", "fr", True),
+])
+def test_shells_fired_by_an_aircraft_are_no_shelling(text, lang, expected):
+    assert (_score(text, lang, "shelling") >= 0.4) is expected
