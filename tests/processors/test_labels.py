@@ -999,3 +999,12 @@ def test_an_attack_done_by_a_drone_is_an_air_strike(text, lang):
 ])
 def test_shells_fired_by_an_aircraft_are_no_shelling(text, lang, expected):
     assert (_score(text, lang, "shelling") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Les assaillants, armés de kalachnikovs et de lance-roquettes, ont attaqué la commune.", "fr"),
+    ("The army recovered weapons, ammunition and rockets at the site.", "en"),
+    ("استولى المهاجمون على كمية من الذخيرة والأسلحة وراجمات الصواريخ.", "ar"),
+])
+def test_rockets_named_as_arms_carried_or_seized_are_no_shelling(text, lang):
+    assert _score(text, lang, "shelling") < 0.4
