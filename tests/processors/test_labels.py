@@ -1008,3 +1008,13 @@ def test_shells_fired_by_an_aircraft_are_no_shelling(text, lang, expected):
 ])
 def test_rockets_named_as_arms_carried_or_seized_are_no_shelling(text, lang):
     assert _score(text, lang, "shelling") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Les assaillants sont entrés dans le camp pour détruire plusieurs installations.", "fr"),
+    ("Ils ont réussi à le déposséder de ses biens avant de fuir.", "fr"),
+    ("The gunmen left the village after destroying the granaries.", "en"),
+    ("دخل المسلحون السوق وسرقوا أموال التجار.", "ar"),
+])
+def test_property_destroyed_or_taken_told_with_other_verb_forms(text, lang):
+    assert _score(text, lang, "looting_property_destruction") >= 0.4
