@@ -1018,3 +1018,13 @@ def test_rockets_named_as_arms_carried_or_seized_are_no_shelling(text, lang):
 ])
 def test_property_destroyed_or_taken_told_with_other_verb_forms(text, lang):
     assert _score(text, lang, "looting_property_destruction") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Thousands of protesters marched, burning effigies of the foreign minister.", "en"),
+    ("Les manifestants ont défilé en brûlant des drapeaux devant l'ambassade.", "fr"),
+    ("المتظاهرون أحرقوا العلم أمام السفارة.", "ar"),
+])
+def test_symbols_burned_at_a_rally_are_no_riot(text, lang):
+    assert _score(text, lang, "protest") >= 0.4
+    assert _score(text, lang, "riot") < 0.4
