@@ -1028,3 +1028,12 @@ def test_property_destroyed_or_taken_told_with_other_verb_forms(text, lang):
 def test_symbols_burned_at_a_rally_are_no_riot(text, lang):
     assert _score(text, lang, "protest") >= 0.4
     assert _score(text, lang, "riot") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Les cibles ont été détruites à l'aide de drones de combat.", "fr"),
+    ("The country will send combat helicopters to the mission next year.", "en"),
+    ("تسلم الجيش مروحيات قتالية جديدة.", "ar"),
+])
+def test_equipment_named_for_combat_is_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
