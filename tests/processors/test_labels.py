@@ -1037,3 +1037,12 @@ def test_symbols_burned_at_a_rally_are_no_riot(text, lang):
 ])
 def test_equipment_named_for_combat_is_no_clash(text, lang):
     assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Several rockets hit the camp; the attack lasted an hour, residents said.", "en"),
+    ("L'attaque a duré deux heures, selon des habitants.", "fr"),
+    ("استمر الهجوم ساعتين، بحسب سكان.", "ar"),
+])
+def test_residents_quoted_as_witnesses_are_no_victims(text, lang):
+    assert _score(text, lang, "attack_on_civilians") < 0.4
