@@ -1046,3 +1046,12 @@ def test_equipment_named_for_combat_is_no_clash(text, lang):
 ])
 def test_residents_quoted_as_witnesses_are_no_victims(text, lang):
     assert _score(text, lang, "attack_on_civilians") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("It would be recalled that gunmen opened fire on villagers there in the spring.", "en"),
+    ("Il faut rappeler que des hommes armés avaient attaqué le village au printemps.", "fr"),
+    ("ومن المعلوم أن مسلحين هاجموا القرية في الربيع.", "ar"),
+])
+def test_a_reminder_of_an_earlier_attack_is_background(text, lang):
+    assert _score(text, lang, "attack_on_civilians") < 0.4
