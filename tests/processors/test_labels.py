@@ -1055,3 +1055,12 @@ def test_residents_quoted_as_witnesses_are_no_victims(text, lang):
 ])
 def test_a_reminder_of_an_earlier_attack_is_background(text, lang):
     assert _score(text, lang, "attack_on_civilians") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Soldiers rounded up dozens of young men at the market.", "en", True),
+    ("Another group of gunmen rounded up cattle from the village.", "en", False),
+    ("Une rafle de la police a visé les vendeurs ambulants.", "fr", True),
+])
+def test_people_rounded_up_are_arrested_herds_are_not(text, lang, expected):
+    assert (_score(text, lang, "arrest") >= 0.4) is expected
