@@ -1064,3 +1064,12 @@ def test_a_reminder_of_an_earlier_attack_is_background(text, lang):
 ])
 def test_people_rounded_up_are_arrested_herds_are_not(text, lang, expected):
     assert (_score(text, lang, "arrest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("Soldiers held villagers captive in a riverbed for three days.", "en", "arrest"),
+    ("Les militaires ont retenu les villageois captifs pendant deux jours.", "fr", "arrest"),
+    ("Armed men held the traders captive in the bush.", "en", "abduction"),
+])
+def test_captives_of_soldiers_are_detained_of_armed_men_abducted(text, lang, label):
+    assert _score(text, lang, label) >= 0.4
