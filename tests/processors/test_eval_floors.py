@@ -17,7 +17,7 @@ from veille.settings import REPO_ROOT
 FLOORS = {
     "items.jsonl": {
         "event_types.macro_f1.ar": 0.91, "event_types.macro_f1.fr": 0.93,
-        "event_types.macro_f1.en": 0.91,
+        "event_types.macro_f1.en": 0.92,  # events round 5: 0.927 -> 0.931
         "topics.macro_f1.ar": 0.86, "topics.macro_f1.fr": 0.88, "topics.macro_f1.en": 0.87,
         "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.99,
         "places.admin1_accuracy.en": 0.99,
@@ -25,8 +25,9 @@ FLOORS = {
         "duplicates.precision": 0.95, "duplicates.recall": 0.9, "stories.precision": 0.9,
     },
     "heldout.jsonl": {
-        "event_types.macro_f1.ar": 0.91, "event_types.macro_f1.fr": 0.84,
-        "event_types.macro_f1.en": 0.91,
+        # events round 5: 0.918 / 0.848 / 0.923 -> 0.931 / 0.858 / 0.931
+        "event_types.macro_f1.ar": 0.92, "event_types.macro_f1.fr": 0.85,
+        "event_types.macro_f1.en": 0.92,
         "topics.macro_f1.ar": 0.81, "topics.macro_f1.fr": 0.84, "topics.macro_f1.en": 0.82,
         "places.admin1_accuracy.ar": 0.99, "places.admin1_accuracy.fr": 0.99,
         "places.admin1_accuracy.en": 0.99,
@@ -37,8 +38,9 @@ FLOORS = {
     # Re-set on 2026-12-07 for the grown set (847 items) after the group audit moved 40
     # held-out records of events also in dev to dev (tests/eval/real/README.md).
     "real/dev.jsonl": {
-        "event_types.macro_f1.ar": 0.85, "event_types.macro_f1.fr": 0.89,
-        "event_types.macro_f1.en": 0.83,  # events round 4 (docs/classifiers.md)
+        # events round 5 (docs/classifiers.md): 0.887 / 0.919 / 0.856
+        "event_types.macro_f1.ar": 0.88, "event_types.macro_f1.fr": 0.91,
+        "event_types.macro_f1.en": 0.85,
         "topics.macro_f1.ar": 0.76, "topics.macro_f1.fr": 0.75, "topics.macro_f1.en": 0.70,
         "places.admin1_accuracy.ar": 0.95, "places.admin1_accuracy.fr": 0.97,
         "places.admin1_accuracy.en": 0.98,
@@ -50,7 +52,8 @@ FLOORS = {
         "orgs.recall": 0.92, "orgs.armed_recall": 0.94, "language.accuracy": 1.0,
     },
     "real/heldout.jsonl": {
-        "event_types.macro_f1.ar": 0.79, "event_types.macro_f1.fr": 0.81,
+        # events round 5: 0.800 / 0.825 / 0.782 (looked at once, aggregate only)
+        "event_types.macro_f1.ar": 0.79, "event_types.macro_f1.fr": 0.82,
         "event_types.macro_f1.en": 0.78,
         "topics.macro_f1.ar": 0.76, "topics.macro_f1.fr": 0.61, "topics.macro_f1.en": 0.71,
         "places.admin1_accuracy.ar": 0.94, "places.admin1_accuracy.fr": 0.98,

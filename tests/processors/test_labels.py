@@ -882,3 +882,194 @@ def test_gives_way_to_names_a_label(tmp_path):
 ])
 def test_an_ambush_laid_with_a_mine_is_the_mines(text, lang):
     assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Three passengers died and four were injured when their minibus struck a mine.", "en", True),
+    ("Deux villageoises sont décédées et un enfant a été blessé par l'explosion d'un engin explosif.",
+     "fr", True),
+    ("قتلى وجرحى بين المدنيين إثر قصف جوي استهدف سوقا أسبوعيا.", "ar", True),
+    ("Victims of the drone strike on the market included several children.", "en", True),
+    # the device's dead are fighters, not civilians: no attack on civilians
+    ("Ten terrorists died in the drone strike near the village.", "en", False),
+    ("Deux soldats ont été blessés par une mine sur la route.", "fr", False),
+])
+def test_civilians_harmed_by_a_device_are_also_an_attack_on_civilians(text, lang, expected):
+    assert (_score(text, lang, "attack_on_civilians") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("L'armée annonce une opération aéroterrestre dans le secteur de Boni.", "fr"),
+    ("The army said its air-land operation had dislodged the fighters from the town.", "en"),
+    ("Troops took the town after a ground and air offensive lasting three days.", "en"),
+    ("أعلن الجيش عن عمليات جوية وبرية في منطقة الحدود.", "ar"),
+])
+def test_an_air_land_operation_is_fighting_on_the_ground_too(text, lang):
+    assert _score(text, lang, "armed_clash") >= 0.4
+    assert _score(text, lang, "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("وصل المسلحون إلى المخيم وأطلقوا النار دون هوادة واستولوا على الماشية.", "ar",
+     "looting_property_destruction"),
+    ("Les assaillants ont sans sommation attaqué les villageois.", "fr", "attack_on_civilians"),
+    ("Gunmen without warning attacked the civilians.", "en", "attack_on_civilians"),
+])
+def test_how_attackers_acted_is_no_negation(text, lang, label):
+    assert _score(text, lang, label) >= 0.4
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The strike hit a town in the north, where the army is fighting separatists.", False),
+    ("Since the coup, the army has been fighting the rebellion in the north.", False),
+    # the fight itself is reported
+    ("Heavy fighting broke out near the town on Sunday.", True),
+])
+def test_a_war_told_in_the_progressive_is_no_clash(text, expected):
+    assert (_score(text, "en", "armed_clash") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("خرج المئات في غاو صباح الجمعة إلى الشوارع للمطالبة بالأمن.", "ar", True),
+    ("Des milliers de jeunes sont sortis samedi dans les rues de Kayes.", "fr", True),
+    ("Thousands poured on Friday into the streets of the capital.", "en", True),
+    # a call to go out is no protest that happened
+    ("The coalition called on thousands to pour into the streets next week.", "en", False),
+])
+def test_a_crowd_that_went_out_into_the_streets_protests(text, lang, expected):
+    assert (_score(text, lang, "protest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("قام الحشد بنهب المحلات التجارية في وسط المدينة.", "ar"),
+    ("Des habitants en colère ont saccagé la mairie.", "fr"),
+    ("Angry villagers torched the police post after the killing.", "en"),
+])
+def test_an_angry_crowd_looting_or_burning_riots(text, lang):
+    assert _score(text, lang, "riot") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("L'armée a indiqué avoir arrêté une trentaine de suspects lors de l'opération.", "fr", True),
+    ("Les gendarmes ont arrêté arbitrairement plusieurs commerçants.", "fr", True),
+    ("Soldiers arbitrarily arrested several herders at the market.", "en", True),
+    ("اعتقلت قوات الأمن تعسفيا عددا من الشبان.", "ar", True),
+    # a decree, a vehicle stopped by gunmen: no arrest
+    ("Un arrêté du gouverneur interdit la circulation des motos.", "fr", False),
+    ("Un car de transport arrêté au bord de la route a été incendié.", "fr", False),
+])
+def test_arrests_told_with_a_participle_or_as_arbitrary(text, lang, expected):
+    assert (_score(text, lang, "arrest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("هاجم مسلحون المعسكر فجرا بسيارتين مفخختين.", "ar"),
+    ("The assailants drove a suicide vehicle into the gate of the base.", "en"),
+    ("Un camion piégé a explosé devant l'entrée du camp.", "fr"),
+])
+def test_vehicles_driven_in_with_a_charge_are_an_ied(text, lang):
+    assert _score(text, lang, "explosion_ied") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("قالت مصادر إن طائرات بدون طيار قصفت مواقع للمسلحين قرب الحدود.", "ar"),
+    ("Des avions sans pilote ont bombardé des positions près de la frontière.", "fr"),
+])
+def test_an_aircraft_without_a_pilot_is_no_negation(text, lang):
+    assert _score(text, lang, "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("L'armée a repéré le convoi avant de l'attaquer par un drone.", "fr"),
+    ("وأعلن الجيش تحييد المجموعة باستخدام طائرات مسيرة.", "ar"),
+    ("The convoy was spotted and then attacked by a drone near the border.", "en"),
+])
+def test_an_attack_done_by_a_drone_is_an_air_strike(text, lang):
+    assert _score(text, lang, "air_strike") >= 0.4
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("أطلقت الطائرة المسيرة قذائفها على مكان الحفل.", "ar", False),
+    ("Le drone a tiré deux roquettes sur le véhicule.", "fr", False),
+    ("The helicopter fired rockets at the pick-up trucks.", "en", False),
+    # fired from the ground
+    ("سقطت قذائف على المعسكر صباح اليوم.", "ar", True),
+    ("Plusieurs roquettes sont tombées sur le camp de la mission.", "fr", True),
+])
+def test_shells_fired_by_an_aircraft_are_no_shelling(text, lang, expected):
+    assert (_score(text, lang, "shelling") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Les assaillants, armés de kalachnikovs et de lance-roquettes, ont attaqué la commune.", "fr"),
+    ("The army recovered weapons, ammunition and rockets at the site.", "en"),
+    ("استولى المهاجمون على كمية من الذخيرة والأسلحة وراجمات الصواريخ.", "ar"),
+])
+def test_rockets_named_as_arms_carried_or_seized_are_no_shelling(text, lang):
+    assert _score(text, lang, "shelling") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Les assaillants sont entrés dans le camp pour détruire plusieurs installations.", "fr"),
+    ("Ils ont réussi à le déposséder de ses biens avant de fuir.", "fr"),
+    ("The gunmen left the village after destroying the granaries.", "en"),
+    ("دخل المسلحون السوق وسرقوا أموال التجار.", "ar"),
+])
+def test_property_destroyed_or_taken_told_with_other_verb_forms(text, lang):
+    assert _score(text, lang, "looting_property_destruction") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Thousands of protesters marched, burning effigies of the foreign minister.", "en"),
+    ("Les manifestants ont défilé en brûlant des drapeaux devant l'ambassade.", "fr"),
+    ("المتظاهرون أحرقوا العلم أمام السفارة.", "ar"),
+])
+def test_symbols_burned_at_a_rally_are_no_riot(text, lang):
+    assert _score(text, lang, "protest") >= 0.4
+    assert _score(text, lang, "riot") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Les cibles ont été détruites à l'aide de drones de combat.", "fr"),
+    ("The country will send combat helicopters to the mission next year.", "en"),
+    ("تسلم الجيش مروحيات قتالية جديدة.", "ar"),
+])
+def test_equipment_named_for_combat_is_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Several rockets hit the camp; the attack lasted an hour, residents said.", "en"),
+    ("L'attaque a duré deux heures, selon des habitants.", "fr"),
+    ("استمر الهجوم ساعتين، بحسب سكان.", "ar"),
+])
+def test_residents_quoted_as_witnesses_are_no_victims(text, lang):
+    assert _score(text, lang, "attack_on_civilians") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("It would be recalled that gunmen opened fire on villagers there in the spring.", "en"),
+    ("Il faut rappeler que des hommes armés avaient attaqué le village au printemps.", "fr"),
+    ("ومن المعلوم أن مسلحين هاجموا القرية في الربيع.", "ar"),
+])
+def test_a_reminder_of_an_earlier_attack_is_background(text, lang):
+    assert _score(text, lang, "attack_on_civilians") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("Soldiers rounded up dozens of young men at the market.", "en", True),
+    ("Another group of gunmen rounded up cattle from the village.", "en", False),
+    ("Une rafle de la police a visé les vendeurs ambulants.", "fr", True),
+])
+def test_people_rounded_up_are_arrested_herds_are_not(text, lang, expected):
+    assert (_score(text, lang, "arrest") >= 0.4) is expected
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("Soldiers held villagers captive in a riverbed for three days.", "en", "arrest"),
+    ("Les militaires ont retenu les villageois captifs pendant deux jours.", "fr", "arrest"),
+    ("Armed men held the traders captive in the bush.", "en", "abduction"),
+])
+def test_captives_of_soldiers_are_detained_of_armed_men_abducted(text, lang, label):
+    assert _score(text, lang, label) >= 0.4
