@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -26,6 +27,22 @@ log = logging.getLogger(__name__)
 
 class BusError(RuntimeError):
     """The broker did not take a message; the caller must not commit what produced it."""
+
+
+def _wait_for_leaders(admin: KafkaAdminClient, names: list[str], wait: float = 30.0) -> None:
+    """Until every partition of the new topics has a leader: the broker answers a creation
+    before its metadata shows them, and a bus used at once (a stage, a test) would meet
+    topics without partitions. Bounded: past `wait` seconds the clients' own retries take over."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        topics = admin.describe_topics(names)
+        if len(topics) == len(names) and all(
+            not t.get("error_code") and t.get("partitions")
+            and all(p.get("leader_id", -1) >= 0 for p in t["partitions"]) for t in topics
+        ):
+            return
+        time.sleep(0.2)
+    log.warning("topics %s: no leader for every partition after %.0f s", names, wait)
 
 
 class KafkaBus(Bus):
@@ -73,6 +90,7 @@ class KafkaBus(Bus):
                 with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                     admin.create_topics(wanted)
                 log.info("created topics %s", [t.name for t in wanted])
+                _wait_for_leaders(admin, [t.name for t in wanted])
         finally:
             admin.close()
 
