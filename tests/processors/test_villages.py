@@ -206,6 +206,11 @@ def test_di_is_also_written_dj() -> None:
     ("Des hommes armés ont attaqué Sobane-Kou, dans le cercle de Bandiagara.", "fr", "Sobane Da",
      "Mopti"),
     ("Gunmen set fire to homes in the village of Yarou, Bandiagara.", "en", "Yaro", "Mopti"),
+    # the UN's spellings of 2019: Sobanou-Kou, Sobanou-Dah (not cut at the hyphen to "Sobanou")
+    ("Dozens were killed when gunmen raided Sobanou-Kou village, Mopti region.", "en", "Sobane Da",
+     "Mopti"),
+    ("Armed men attacked the village of Sobanou-Dah, north-east of Bandiagara.", "en", "Sobane Da",
+     "Mopti"),
 ])
 def test_curated_villages_the_press_names(text, lang, name, admin1) -> None:
     places = find_places(text, lang)
