@@ -351,3 +351,15 @@ def test_a_town_the_text_calls_a_village_ranks_as_one() -> None:
     assert [p.name for p in find_places(text, "fr")] == ["Andéramboukane", "Ménaka"]
     assert [p.name for p in find_places(text.replace("le village d'", "à "), "fr")] == [
         "Ménaka", "Andéramboukane"]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    # Doumba is a town of Koulikoro and a family name: a person's name alone is no place...
+    ("Moussa Doumba, a teacher, was held overnight at a police post in Kita.", "en", ["Kita"]),
+    ("Le journaliste Sidiki Doumba a été arrêté à Kita.", "fr", ["Kita"]),
+    # ... the town with a cue still is
+    ("Gunmen attacked a checkpoint in Doumba, Koulikoro region.", "en", ["Doumba", "Koulikoro"]),
+    ("Des hommes armés ont attaqué un poste à Doumba.", "fr", ["Doumba"]),
+])
+def test_a_town_that_is_also_a_family_name_needs_a_cue(text, lang, expected) -> None:
+    assert [p.name for p in find_places(text, lang)] == expected
