@@ -112,6 +112,15 @@ APPOSED_FILLERS = frozenset({"a", "an", "one", "of", "the", "small", "rural", "r
                              "un", "une", "l", "des", "petit", "petite", "rurale", "d"})
 APPOSED_NOUNS = frozenset({"village", "villages", "hamlet", "hamlets", "town", "commune",
                            "locality", "localite", "hameau", "bourgade", "ville", "localites"})
+POSTNOMINAL_NOUNS = {"village": "village", "hamlet": "village"}
+"""English puts the noun after the name: "an attack on Yaru village", "residents of Ebak
+village in Anchawadi commune" say the capitalised name before it is a village, as "the
+village of X" does (French and Arabic put the noun first: INTRODUCERS). English text only."""
+POSTNOMINAL_PEOPLES = frozenset({"fulani", "fula", "peul", "peulh", "dogon", "tuareg", "touareg",
+                                 "arab", "malian", "songhai", "songhay", "sonrai", "bambara",
+                                 "bozo", "mossi", "dafing", "dozo", "daoussahak", "tamasheq",
+                                 "bella", "minianka", "senufo", "soninke", "moor"})
+"""Peoples' names that stand before "village" as adjectives ("a Fulani village"), not names."""
 """A name followed by a comma and a noun that says what it is ("Gouari, one of the villages
 attacked", "Sonkolo, a rural commune in the Segou region", "Tassiga, une localité du cercle
 d'Ansongo") is a place, as after an introducer: the apposition reporters use when the reader
@@ -1179,6 +1188,8 @@ class Gazetteer:
         norms = an.norms
         by_last = self.introducers[an.rules]
         apposed = self._apposed_names(an) if not APPOSED_NOUNS.isdisjoint(norms) else {}
+        if an.rules == "en" and not POSTNOMINAL_NOUNS.keys().isdisjoint(norms):
+            apposed.update(self._postnominal_names(an))
         if not apposed and by_last.keys().isdisjoint(norms):  # most texts introduce no place
             return []
         taken = bytearray(len(norms))
@@ -1239,6 +1250,25 @@ class Gazetteer:
                     kind = "town" if norms[j] in ("town", "ville", "bourgade") else (
                         "commune" if norms[j] == "commune" else "village")
                     out[first] = (kind, last)
+                    break
+        return out
+
+    def _postnominal_names(self, an: Analysis) -> dict[int, tuple[str, int]]:
+        """English names right before "village", "hamlet" (POSTNOMINAL_NOUNS: "Yaru village"):
+        first token -> (kind, last token); one to three capitalised words, not the sentence's
+        first word, not a people's name ("a Dogon village")."""
+        out: dict[int, tuple[str, int]] = {}
+        norms, text = an.norms, an.text
+        for j in [j for j in compress(count(), map(POSTNOMINAL_NOUNS.__contains__, norms))]:
+            last = j - 1
+            if last <= 0 or text[an.span(last)[1]:an.span(j)[0]] not in (" ", "-"):
+                continue
+            for first in range(last, max(last - 3, 0), -1):
+                if norms[first - 1] == BREAK:
+                    break
+                if self._introduced_name(an, first) == last:
+                    if POSTNOMINAL_PEOPLES.isdisjoint(norms[first:last + 1]):
+                        out[first] = (POSTNOMINAL_NOUNS[norms[j]], last)
                     break
         return out
 

@@ -139,3 +139,17 @@ def test_the_capital_measured_from_comes_after_the_events_place(text, lang, wher
 def test_the_capital_where_it_happened_stays_first() -> None:
     text = "Gunmen killed three civilians in Bamako, the army said in the San region."
     assert found(text, "en") == ["Bamako", "San"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # English puts the noun after the name: an unknown name before "village" is a village,
+    # with the admin1 of the town or commune named beside it and no point
+    ("Unidentified gunmen raided Tenkodogo village near Bandiagara town overnight.",
+     [("Tenkodogo", "Mopti", None), ("Bandiagara", "Mopti", 14.35005)]),
+    ("Residents of Agharous village in Anchawadi commune fled after the raid.",
+     [("Agharous", "Gao", None), ("Anchawadi", "Gao", 16.34113)]),
+    # a people's name before "village" is no village's name
+    ("Gunmen attacked a Fulani village in the Mopti region.", [("Mopti", "Mopti", 14.4843)]),
+])
+def test_an_english_name_before_village_is_a_village(text, expected) -> None:
+    assert [(p.name, p.admin1, p.lat) for p in find_places(text, "en")] == expected
