@@ -1426,6 +1426,7 @@ class Gazetteer:
         def entry(i: int) -> tuple[Place, int]:
             return extra[i] if i < 0 else (self.entries[i].place, self.entries[i].rank)
 
+        _seat_salience(tallies, entry)
         order = sorted(tallies.items(),
                        key=lambda kv: self._order_key(
                            kv[0], entry(kv[0])[0],
@@ -1815,6 +1816,20 @@ def _capital_off_the_event(order: list, entry: Callable) -> list:
     k = next((k for k, (i, t) in enumerate(order) if t.near and not t.landmark
               and entry(i)[0].country == "ML" and entry(i)[0].admin1), None)
     return order if k is None else _to_front(order, order[k])
+
+
+def _seat_salience(tallies: dict[int, _Tally], entry) -> None:
+    """A town counts the mentions of the cercle or region named like it ("the region of Kidal
+    ... in Gao and Kidal": Kidal is named twice, Gao once): to a reader both are one place, the
+    focus of the report, so the town passes another town named as often."""
+    towns = {(p.name, p.admin1): i for i in tallies for p, rank in [entry(i)]
+             if rank == RANKS["town"] and p.country == "ML"}
+    if not towns:
+        return
+    for i, tally in tallies.items():
+        place, rank = entry(i)
+        if rank in (RANKS["cercle"], RANKS["region"]) and (place.name, place.admin1) in towns:
+            tallies[towns[place.name, place.admin1]].count += tally.count
 
 
 def _landmark(norms: list[str], first: int) -> bool:

@@ -153,3 +153,16 @@ def test_the_capital_where_it_happened_stays_first() -> None:
 ])
 def test_an_english_name_before_village_is_a_village(text, expected) -> None:
     assert [(p.name, p.admin1, p.lat) for p in find_places(text, "en")] == expected
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Violence flared in the region of Kidal. Aid still reaches people in Gao and Kidal.", "en"),
+    ("Les violences ont repris dans la région de Kidal. L'aide parvient à Gao et à Kidal.", "fr"),
+    ("تجددت أعمال العنف في ولاية كيدال. وتصل المساعدات إلى غاو وكيدال.", "ar"),
+])
+def test_a_town_counts_the_region_named_like_it(text: str, lang: str) -> None:
+    # Kidal is named twice (region and town), Gao once: the report is about Kidal
+    assert [p.name for p in find_places(text, lang)] == ["Kidal", "Gao"]
+    # alone, two towns named once each keep the order of the text
+    assert [p.name for p in find_places("Aid still reaches people in Gao and Kidal.", "en")] == [
+        "Gao", "Kidal"]
