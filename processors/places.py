@@ -604,7 +604,7 @@ class Gazetteer:
                 first = m.match.first_token
                 if self._destination(m.norms, first):
                     continue
-                m.near = bisect_left(breaks, first) in sentences
+                m.near = bisect_left(breaks, first) in sentences and not _after_clause(an, first)
                 if m.near:
                     m.landmark = _landmark(m.norms, first)
 
@@ -617,7 +617,8 @@ class Gazetteer:
         here = [m for m in mentions if m.segment == 1 and not _dateline(text, m)]
         if not here or not text:
             return
-        breaks = analyse(text, lang, "fold").breaks
+        an = analyse(text, lang, "fold")
+        breaks = an.breaks
         sentences = {bisect_left(breaks, s[1]) for s in spans if s[0] == text}
         by_sentence: dict[int, list[_Mention]] = {}
         for m in here:
@@ -625,7 +626,7 @@ class Gazetteer:
             rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
             first = m.match.first_token
             if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
-                    or self._destination(m.norms, first)):
+                    or self._destination(m.norms, first) or _after_clause(an, first)):
                 continue
             by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
         lead = min((s for s in by_sentence if s in sentences), default=None)
@@ -1816,6 +1817,31 @@ def _capital_off_the_event(order: list, entry: Callable) -> list:
     k = next((k for k, (i, t) in enumerate(order) if t.near and not t.landmark
               and entry(i)[0].country == "ML" and entry(i)[0].admin1), None)
     return order if k is None else _to_front(order, order[k])
+
+
+AFTER_WORDS = frozenset({"apres", "after", "following", "follow", "بعد", "عقب"})
+"""A sentence that opens on one of these (within its first AFTER_WINDOW words) and a comma
+("Après le camp militaire de Gao samedi, un camp … a été visé à Ménaka", "Five days after the
+attack in Kati, fifteen soldiers were killed…", "بعد الهجوم على غاو، استهدف…") names an
+earlier event before the comma: its places are not the event's (`_after_clause`). Not
+"على بعد" ("at a distance of": "على بعد 10 كلم من غاو")."""
+AFTER_WINDOW = 4
+
+
+def _after_clause(an: Analysis, first: int) -> bool:
+    """Token `first` stands in a sentence-opening "after …," clause (AFTER_WORDS)."""
+    norms, breaks = an.norms, an.breaks
+    k = bisect_left(breaks, first)
+    start = breaks[k - 1] + 1 if k else 0
+    end = breaks[k] if k < len(breaks) else len(norms)
+    if not any(norms[j] in AFTER_WORDS and not (j > start and norms[j - 1] in ("على", "علي"))
+               for j in range(start, min(first, start + AFTER_WINDOW))):
+        return False
+    text = an.text
+    if "," in text[an.span(start)[0]:an.span(first)[0]] or "،" in text[an.span(start)[0]:an.span(first)[0]]:
+        return False
+    tail = text[an.span(first)[1]:an.span(end - 1)[1]] if end - 1 > first else ""
+    return "," in tail or "،" in tail
 
 
 def _seat_salience(tallies: dict[int, _Tally], entry) -> None:

@@ -166,3 +166,24 @@ def test_a_town_counts_the_region_named_like_it(text: str, lang: str) -> None:
     # alone, two towns named once each keep the order of the text
     assert [p.name for p in find_places("Aid still reaches people in Gao and Kidal.", "en")] == [
         "Gao", "Kidal"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Après l'attaque du camp de Gao samedi, un camp de la Minusma a été visé dimanche à Ménaka "
+     "par des tirs d'obus.", "fr"),
+    ("After the attack on the camp in Gao on Saturday, a UN camp was shelled on Sunday in Ménaka.",
+     "en"),
+    ("Five days after the suicide attack in Gao, gunmen attacked a camp in Ménaka.", "en"),
+    ("بعد الهجوم على معسكر غاو يوم السبت، تعرض معسكر لبعثة الأمم المتحدة لقصف بقذائف الهاون في "
+     "ميناكا.", "ar"),
+])
+def test_an_opening_after_clause_names_an_earlier_event(text: str, lang: str) -> None:
+    # the place before the comma of "Après X, …" is the earlier event's; the sentence's own
+    # event is after the comma
+    assert found(text, lang) == ["Ménaka", "Gao"]
+
+
+def test_after_later_in_the_sentence_moves_nothing() -> None:
+    # "after" not opening the sentence is no clause
+    assert found("Gunmen attacked a camp in Gao after a week of calm, and shelled Ménaka.",
+                 "en") == ["Gao", "Ménaka"]
