@@ -361,5 +361,13 @@ def test_a_town_the_text_calls_a_village_ranks_as_one() -> None:
     ("Gunmen attacked a checkpoint in Doumba, Koulikoro region.", "en", ["Doumba", "Koulikoro"]),
     ("Des hommes armés ont attaqué un poste à Doumba.", "fr", ["Doumba"]),
 ])
+@pytest.mark.parametrize("spelling", ["Aguel-Hoc", "Aguel Hoc", "Aguel'hoc", "Aguelhoc"])
+def test_a_spelling_with_an_apostrophe_keeps_its_hyphenated_twin(spelling: str) -> None:
+    # the build once kept only one of "Aguel'hoc" and "Aguel-Hoc" (the same words to it), but
+    # the matcher reads the first as one word and the second as two
+    places = find_places(f"Gunmen attacked the army post in {spelling} on Sunday.", "en")
+    assert [(p.name, p.admin1) for p in places] == [("Aguelhok", "Kidal")]
+
+
 def test_a_town_that_is_also_a_family_name_needs_a_cue(text, lang, expected) -> None:
     assert [p.name for p in find_places(text, lang)] == expected
