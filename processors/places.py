@@ -112,6 +112,15 @@ APPOSED_FILLERS = frozenset({"a", "an", "one", "of", "the", "small", "rural", "r
                              "un", "une", "l", "des", "petit", "petite", "rurale", "d"})
 APPOSED_NOUNS = frozenset({"village", "villages", "hamlet", "hamlets", "town", "commune",
                            "locality", "localite", "hameau", "bourgade", "ville", "localites"})
+POSTNOMINAL_NOUNS = {"village": "village", "hamlet": "village"}
+"""English puts the noun after the name: "an attack on Yaru village", "residents of Ebak
+village in Anchawadi commune" say the capitalised name before it is a village, as "the
+village of X" does (French and Arabic put the noun first: INTRODUCERS). English text only."""
+POSTNOMINAL_PEOPLES = frozenset({"fulani", "fula", "peul", "peulh", "dogon", "tuareg", "touareg",
+                                 "arab", "malian", "songhai", "songhay", "sonrai", "bambara",
+                                 "bozo", "mossi", "dafing", "dozo", "daoussahak", "tamasheq",
+                                 "bella", "minianka", "senufo", "soninke", "moor"})
+"""Peoples' names that stand before "village" as adjectives ("a Fulani village"), not names."""
 """A name followed by a comma and a noun that says what it is ("Gouari, one of the villages
 attacked", "Sonkolo, a rural commune in the Segou region", "Tassiga, une localité du cercle
 d'Ansongo") is a place, as after an introducer: the apposition reporters use when the reader
@@ -595,7 +604,7 @@ class Gazetteer:
                 first = m.match.first_token
                 if self._destination(m.norms, first):
                     continue
-                m.near = bisect_left(breaks, first) in sentences
+                m.near = bisect_left(breaks, first) in sentences and not _after_clause(an, first)
                 if m.near:
                     m.landmark = _landmark(m.norms, first)
 
@@ -608,7 +617,8 @@ class Gazetteer:
         here = [m for m in mentions if m.segment == 1 and not _dateline(text, m)]
         if not here or not text:
             return
-        breaks = analyse(text, lang, "fold").breaks
+        an = analyse(text, lang, "fold")
+        breaks = an.breaks
         sentences = {bisect_left(breaks, s[1]) for s in spans if s[0] == text}
         by_sentence: dict[int, list[_Mention]] = {}
         for m in here:
@@ -616,7 +626,7 @@ class Gazetteer:
             rank = RANKS[m.rank] if m.place else self.entries[m.chosen.place].rank
             first = m.match.first_token
             if (place.country != "ML" or not place.admin1 or rank > RANKS["town"]
-                    or self._destination(m.norms, first)):
+                    or self._destination(m.norms, first) or _after_clause(an, first)):
                 continue
             by_sentence.setdefault(bisect_left(breaks, first), []).append(m)
         lead = min((s for s in by_sentence if s in sentences), default=None)
@@ -1179,6 +1189,8 @@ class Gazetteer:
         norms = an.norms
         by_last = self.introducers[an.rules]
         apposed = self._apposed_names(an) if not APPOSED_NOUNS.isdisjoint(norms) else {}
+        if an.rules == "en" and not POSTNOMINAL_NOUNS.keys().isdisjoint(norms):
+            apposed.update(self._postnominal_names(an))
         if not apposed and by_last.keys().isdisjoint(norms):  # most texts introduce no place
             return []
         taken = bytearray(len(norms))
@@ -1239,6 +1251,25 @@ class Gazetteer:
                     kind = "town" if norms[j] in ("town", "ville", "bourgade") else (
                         "commune" if norms[j] == "commune" else "village")
                     out[first] = (kind, last)
+                    break
+        return out
+
+    def _postnominal_names(self, an: Analysis) -> dict[int, tuple[str, int]]:
+        """English names right before "village", "hamlet" (POSTNOMINAL_NOUNS: "Yaru village"):
+        first token -> (kind, last token); one to three capitalised words, not the sentence's
+        first word, not a people's name ("a Dogon village")."""
+        out: dict[int, tuple[str, int]] = {}
+        norms, text = an.norms, an.text
+        for j in [j for j in compress(count(), map(POSTNOMINAL_NOUNS.__contains__, norms))]:
+            last = j - 1
+            if last <= 0 or text[an.span(last)[1]:an.span(j)[0]] not in (" ", "-"):
+                continue
+            for first in range(last, max(last - 3, 0), -1):
+                if norms[first - 1] == BREAK:
+                    break
+                if self._introduced_name(an, first) == last:
+                    if POSTNOMINAL_PEOPLES.isdisjoint(norms[first:last + 1]):
+                        out[first] = (POSTNOMINAL_NOUNS[norms[j]], last)
                     break
         return out
 
@@ -1396,6 +1427,7 @@ class Gazetteer:
         def entry(i: int) -> tuple[Place, int]:
             return extra[i] if i < 0 else (self.entries[i].place, self.entries[i].rank)
 
+        _seat_salience(tallies, entry)
         order = sorted(tallies.items(),
                        key=lambda kv: self._order_key(
                            kv[0], entry(kv[0])[0],
@@ -1785,6 +1817,45 @@ def _capital_off_the_event(order: list, entry: Callable) -> list:
     k = next((k for k, (i, t) in enumerate(order) if t.near and not t.landmark
               and entry(i)[0].country == "ML" and entry(i)[0].admin1), None)
     return order if k is None else _to_front(order, order[k])
+
+
+AFTER_WORDS = frozenset({"apres", "after", "following", "follow", "بعد", "عقب"})
+"""A sentence that opens on one of these (within its first AFTER_WINDOW words) and a comma
+("Après le camp militaire de Gao samedi, un camp … a été visé à Ménaka", "Five days after the
+attack in Kati, fifteen soldiers were killed…", "بعد الهجوم على غاو، استهدف…") names an
+earlier event before the comma: its places are not the event's (`_after_clause`). Not
+"على بعد" ("at a distance of": "على بعد 10 كلم من غاو")."""
+AFTER_WINDOW = 4
+
+
+def _after_clause(an: Analysis, first: int) -> bool:
+    """Token `first` stands in a sentence-opening "after …," clause (AFTER_WORDS)."""
+    norms, breaks = an.norms, an.breaks
+    k = bisect_left(breaks, first)
+    start = breaks[k - 1] + 1 if k else 0
+    end = breaks[k] if k < len(breaks) else len(norms)
+    if not any(norms[j] in AFTER_WORDS and not (j > start and norms[j - 1] in ("على", "علي"))
+               for j in range(start, min(first, start + AFTER_WINDOW))):
+        return False
+    text = an.text
+    if "," in text[an.span(start)[0]:an.span(first)[0]] or "،" in text[an.span(start)[0]:an.span(first)[0]]:
+        return False
+    tail = text[an.span(first)[1]:an.span(end - 1)[1]] if end - 1 > first else ""
+    return "," in tail or "،" in tail
+
+
+def _seat_salience(tallies: dict[int, _Tally], entry) -> None:
+    """A town counts the mentions of the cercle or region named like it ("the region of Kidal
+    ... in Gao and Kidal": Kidal is named twice, Gao once): to a reader both are one place, the
+    focus of the report, so the town passes another town named as often."""
+    towns = {(p.name, p.admin1): i for i in tallies for p, rank in [entry(i)]
+             if rank == RANKS["town"] and p.country == "ML"}
+    if not towns:
+        return
+    for i, tally in tallies.items():
+        place, rank = entry(i)
+        if rank in (RANKS["cercle"], RANKS["region"]) and (place.name, place.admin1) in towns:
+            tallies[towns[place.name, place.admin1]].count += tally.count
 
 
 def _landmark(norms: list[str], first: int) -> bool:

@@ -455,7 +455,9 @@ def dedupe(names: list[Name]) -> list[Name]:
     the normaliser's rules do. A name kept needs context only if all its spellings did."""
     seen: dict[tuple[str, str], Name] = {}
     for n in names:
-        key = (n.lang, " ".join(re.findall(r"\w+", _fold_ar(fold(n.text)))))
+        # an apostrophe joins its word (the matcher reads "Aguel'hoc" as one word, "Aguel-Hoc"
+        # as two: both spellings are kept)
+        key = (n.lang, " ".join(re.findall(r"\w+(?:['’]\w+)*", _fold_ar(fold(n.text)))))
         if not key[1]:
             raise GazetteerError(f"{CURATED.name}: name {n.text!r} has no words")
         if key in seen:

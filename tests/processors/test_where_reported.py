@@ -139,3 +139,51 @@ def test_the_capital_measured_from_comes_after_the_events_place(text, lang, wher
 def test_the_capital_where_it_happened_stays_first() -> None:
     text = "Gunmen killed three civilians in Bamako, the army said in the San region."
     assert found(text, "en") == ["Bamako", "San"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # English puts the noun after the name: an unknown name before "village" is a village,
+    # with the admin1 of the town or commune named beside it and no point
+    ("Unidentified gunmen raided Tenkodogo village near Bandiagara town overnight.",
+     [("Tenkodogo", "Mopti", None), ("Bandiagara", "Mopti", 14.35005)]),
+    ("Residents of Agharous village in Anchawadi commune fled after the raid.",
+     [("Agharous", "Gao", None), ("Anchawadi", "Gao", 16.34113)]),
+    # a people's name before "village" is no village's name
+    ("Gunmen attacked a Fulani village in the Mopti region.", [("Mopti", "Mopti", 14.4843)]),
+])
+def test_an_english_name_before_village_is_a_village(text, expected) -> None:
+    assert [(p.name, p.admin1, p.lat) for p in find_places(text, "en")] == expected
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Violence flared in the region of Kidal. Aid still reaches people in Gao and Kidal.", "en"),
+    ("Les violences ont repris dans la région de Kidal. L'aide parvient à Gao et à Kidal.", "fr"),
+    ("تجددت أعمال العنف في ولاية كيدال. وتصل المساعدات إلى غاو وكيدال.", "ar"),
+])
+def test_a_town_counts_the_region_named_like_it(text: str, lang: str) -> None:
+    # Kidal is named twice (region and town), Gao once: the report is about Kidal
+    assert [p.name for p in find_places(text, lang)] == ["Kidal", "Gao"]
+    # alone, two towns named once each keep the order of the text
+    assert [p.name for p in find_places("Aid still reaches people in Gao and Kidal.", "en")] == [
+        "Gao", "Kidal"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Après l'attaque du camp de Gao samedi, un camp de la Minusma a été visé dimanche à Ménaka "
+     "par des tirs d'obus.", "fr"),
+    ("After the attack on the camp in Gao on Saturday, a UN camp was shelled on Sunday in Ménaka.",
+     "en"),
+    ("Five days after the suicide attack in Gao, gunmen attacked a camp in Ménaka.", "en"),
+    ("بعد الهجوم على معسكر غاو يوم السبت، تعرض معسكر لبعثة الأمم المتحدة لقصف بقذائف الهاون في "
+     "ميناكا.", "ar"),
+])
+def test_an_opening_after_clause_names_an_earlier_event(text: str, lang: str) -> None:
+    # the place before the comma of "Après X, …" is the earlier event's; the sentence's own
+    # event is after the comma
+    assert found(text, lang) == ["Ménaka", "Gao"]
+
+
+def test_after_later_in_the_sentence_moves_nothing() -> None:
+    # "after" not opening the sentence is no clause
+    assert found("Gunmen attacked a camp in Gao after a week of calm, and shelled Ménaka.",
+                 "en") == ["Gao", "Ménaka"]
