@@ -1073,3 +1073,12 @@ def test_people_rounded_up_are_arrested_herds_are_not(text, lang, expected):
 ])
 def test_captives_of_soldiers_are_detained_of_armed_men_abducted(text, lang, label):
     assert _score(text, lang, label) >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("In the assault on the base, one soldier and four contractors were killed.", "en"),
+    ("Trois employés d'une entreprise de travaux ont été tués dans l'attaque du camp.", "fr"),
+    ("قتل جندي وثلاثة متعاقدين في الهجوم على المعسكر.", "ar"),
+])
+def test_civilian_staff_killed_in_an_attack_on_a_camp_are_civilian_victims(text, lang):
+    assert _score(text, lang, "attack_on_civilians") >= 0.4
