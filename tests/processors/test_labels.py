@@ -1082,3 +1082,20 @@ def test_captives_of_soldiers_are_detained_of_armed_men_abducted(text, lang, lab
 ])
 def test_civilian_staff_killed_in_an_attack_on_a_camp_are_civilian_victims(text, lang):
     assert _score(text, lang, "attack_on_civilians") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Critics say the new timetable would hold the whole country hostage for years.", "en"),
+    ("L'opposition accuse le gouvernement de prendre le pays en otage avec ce calendrier.", "fr"),
+    ("وقالت المعارضة إن هذا القرار يجعل الشعب رهينة للأزمة.", "ar"),
+])
+def test_a_country_held_hostage_by_a_policy_is_no_abduction(text, lang):
+    assert _score(text, lang, "abduction") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Gunmen took dozens of people hostage on the road to the market.", "en"),
+    ("Des hommes armés ont pris en otage une dizaine de passagers.", "fr"),
+])
+def test_people_taken_hostage_are_still_abducted(text, lang):
+    assert _score(text, lang, "abduction") >= 0.4
