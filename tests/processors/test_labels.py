@@ -1099,3 +1099,16 @@ def test_a_country_held_hostage_by_a_policy_is_no_abduction(text, lang):
 ])
 def test_people_taken_hostage_are_still_abducted(text, lang):
     assert _score(text, lang, "abduction") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The regional force was set up to help fight armed groups along the border.", "en"),
+    ("Des renforts ont été envoyés afin de combattre les groupes armés de la zone.", "fr"),
+])
+def test_fighting_named_as_a_mission_is_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+def test_forces_that_went_on_to_fight_still_clash():
+    assert _score("Heavy fighting broke out as the army moved to retake the town.", "en",
+                  "armed_clash") >= 0.4
