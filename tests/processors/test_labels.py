@@ -1112,3 +1112,12 @@ def test_fighting_named_as_a_mission_is_no_clash(text, lang):
 def test_forces_that_went_on_to_fight_still_clash():
     assert _score("Heavy fighting broke out as the army moved to retake the town.", "en",
                   "armed_clash") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Clashes between herders and farmers can occur over access to wells.", "en"),
+    ("La zone est régulièrement le théâtre d'affrontements entre groupes rivaux.", "fr"),
+    ("وكثيرا ما تشهد المنطقة اشتباكات بين الجماعات المتنافسة.", "ar"),
+])
+def test_what_happens_habitually_is_no_incident(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
