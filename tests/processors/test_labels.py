@@ -1121,3 +1121,12 @@ def test_forces_that_went_on_to_fight_still_clash():
 ])
 def test_what_happens_habitually_is_no_incident(text, lang):
     assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("Kidnappings have been on the rise along the northern roads.", "en", "abduction"),
+    ("Les enlèvements sont en hausse sur les axes du nord.", "fr", "abduction"),
+    ("وقالت الوكالة إن عمليات الاختطاف تتزايد على الطرق الشمالية.", "ar", "abduction"),
+])
+def test_a_trend_is_no_incident(text, lang, label):
+    assert _score(text, lang, label) < 0.4
