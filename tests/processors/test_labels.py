@@ -1130,3 +1130,17 @@ def test_what_happens_habitually_is_no_incident(text, lang):
 ])
 def test_a_trend_is_no_incident(text, lang, label):
     assert _score(text, lang, label) < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The neighbouring army said it had shot down an armed drone near the border.", "en"),
+    ("L'armée voisine affirme avoir abattu un drone armé près de la frontière.", "fr"),
+    ("أعلن الجيش المجاور إسقاط طائرة مسيرة مسلحة قرب الحدود.", "ar"),
+])
+def test_a_drone_shot_down_made_no_strike(text, lang):
+    events = classify_labels(text, lang, title=text)[0]
+    assert "air_strike" not in {lab.label for lab in events}
+
+
+def test_a_drone_strike_is_still_one():
+    assert _score("A drone strike hit a fuel depot near the border.", "en", "air_strike") >= 0.4
