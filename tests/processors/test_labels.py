@@ -1144,3 +1144,20 @@ def test_a_drone_shot_down_made_no_strike(text, lang):
 
 def test_a_drone_strike_is_still_one():
     assert _score("A drone strike hit a fuel depot near the border.", "en", "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Youths piled tyres across the avenue and set them on fire before the march.", "en"),
+    ("Des jeunes ont posé des pneus sur la chaussée et y ont mis le feu.", "fr"),
+    ("أقام المحتجون حواجز وأحرقوا إطارات في الشوارع.", "ar"),
+])
+def test_tyres_burned_on_a_road_are_no_property_destroyed(text, lang):
+    assert _score(text, lang, "looting_property_destruction") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The shops were set on fire by gunmen before they left.", "en"),
+    ("Les assaillants ont mis le feu aux greniers du village.", "fr"),
+])
+def test_a_fire_set_without_tyres_is_still_arson(text, lang):
+    assert _score(text, lang, "looting_property_destruction") >= 0.4
