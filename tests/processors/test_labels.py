@@ -1161,3 +1161,11 @@ def test_tyres_burned_on_a_road_are_no_property_destroyed(text, lang):
 ])
 def test_a_fire_set_without_tyres_is_still_arson(text, lang):
     assert _score(text, lang, "looting_property_destruction") >= 0.4
+
+
+@pytest.mark.parametrize("text,label", [
+    ("قال المعلم إن مسلحين مجهولين خطفوه من منزله ليلا.", "abduction"),
+    ("وقالت عائلتهم إن عناصر الشرطة اعتقلوهم أمام المسجد.", "arrest"),
+])
+def test_arabic_plural_verbs_with_their_object_pronoun(text, label):
+    assert _score(text, "ar", label) >= 0.4
