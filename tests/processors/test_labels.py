@@ -1169,3 +1169,16 @@ def test_a_fire_set_without_tyres_is_still_arson(text, lang):
 ])
 def test_arabic_plural_verbs_with_their_object_pronoun(text, label):
     assert _score(text, "ar", label) >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Police arrested the blogger over a post on social media criticising the junta.", "en"),
+    ("La police a arrêté le blogueur pour une publication sur les réseaux sociaux.", "fr"),
+    ("اعتقلت الشرطة المدون بسبب منشور على وسائل التواصل الاجتماعي.", "ar"),
+])
+def test_a_post_that_caused_an_arrest_is_no_rumour(text, lang):
+    assert _score(text, lang, "arrest") >= 0.4
+
+
+def test_a_claim_on_social_media_is_still_hedged():
+    assert _score("Reports on social media spoke of an arrest in the town.", "en", "arrest") < 0.4
