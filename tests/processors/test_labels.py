@@ -1182,3 +1182,14 @@ def test_a_post_that_caused_an_arrest_is_no_rumour(text, lang):
 
 def test_a_claim_on_social_media_is_still_hedged():
     assert _score("Reports on social media spoke of an arrest in the town.", "en", "arrest") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("A peace agreement was signed with the armed groups, which however failed to end the "
+     "violence in the north.", "en"),
+    ("Un accord de paix a été signé avec les groupes armés, mais il n'a pas réussi à ramener "
+     "le calme dans le nord.", "fr"),
+    ("وقعت الحكومة اتفاق سلام مع الجماعات المسلحة لكنه فشل في إنهاء العنف في الشمال.", "ar"),
+])
+def test_an_accord_judged_by_what_it_failed_to_do_is_past(text, lang):
+    assert _score(text, lang, "agreement") < 0.4
