@@ -1193,3 +1193,16 @@ def test_a_claim_on_social_media_is_still_hedged():
 ])
 def test_an_accord_judged_by_what_it_failed_to_do_is_past(text, lang):
     assert _score(text, lang, "agreement") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Gendarmes raided the home of an opposition figure on Friday evening.", "en"),
+    ("Des gendarmes ont fait irruption au domicile d'un opposant vendredi soir.", "fr"),
+    ("داهمت قوات الدرك منزل أحد المعارضين مساء الجمعة.", "ar"),
+])
+def test_forces_raiding_a_home_are_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+def test_gunmen_attacking_soldiers_still_clash():
+    assert _score("Gunmen attacked soldiers on patrol near the town.", "en", "armed_clash") >= 0.4
