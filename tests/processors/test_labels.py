@@ -1206,3 +1206,12 @@ def test_forces_raiding_a_home_are_no_clash(text, lang):
 
 def test_gunmen_attacking_soldiers_still_clash():
     assert _score("Gunmen attacked soldiers on patrol near the town.", "en", "armed_clash") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Relatives say the two herders were killed in cold blood near the well.", "en"),
+    ("Selon leurs proches, les deux bergers ont été froidement abattus près du puits.", "fr"),
+    ("قال أقاربهما إن الراعيين قتلا بدم بارد قرب البئر.", "ar"),
+])
+def test_killed_in_cold_blood_is_an_attack_on_civilians(text, lang):
+    assert _score(text, lang, "attack_on_civilians") >= 0.4
