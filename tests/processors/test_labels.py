@@ -1073,3 +1073,145 @@ def test_people_rounded_up_are_arrested_herds_are_not(text, lang, expected):
 ])
 def test_captives_of_soldiers_are_detained_of_armed_men_abducted(text, lang, label):
     assert _score(text, lang, label) >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("In the assault on the base, one soldier and four contractors were killed.", "en"),
+    ("Trois employés d'une entreprise de travaux ont été tués dans l'attaque du camp.", "fr"),
+    ("قتل جندي وثلاثة متعاقدين في الهجوم على المعسكر.", "ar"),
+])
+def test_civilian_staff_killed_in_an_attack_on_a_camp_are_civilian_victims(text, lang):
+    assert _score(text, lang, "attack_on_civilians") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Critics say the new timetable would hold the whole country hostage for years.", "en"),
+    ("L'opposition accuse le gouvernement de prendre le pays en otage avec ce calendrier.", "fr"),
+    ("وقالت المعارضة إن هذا القرار يجعل الشعب رهينة للأزمة.", "ar"),
+])
+def test_a_country_held_hostage_by_a_policy_is_no_abduction(text, lang):
+    assert _score(text, lang, "abduction") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Gunmen took dozens of people hostage on the road to the market.", "en"),
+    ("Des hommes armés ont pris en otage une dizaine de passagers.", "fr"),
+])
+def test_people_taken_hostage_are_still_abducted(text, lang):
+    assert _score(text, lang, "abduction") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The regional force was set up to help fight armed groups along the border.", "en"),
+    ("Des renforts ont été envoyés afin de combattre les groupes armés de la zone.", "fr"),
+])
+def test_fighting_named_as_a_mission_is_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+def test_forces_that_went_on_to_fight_still_clash():
+    assert _score("Heavy fighting broke out as the army moved to retake the town.", "en",
+                  "armed_clash") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Clashes between herders and farmers can occur over access to wells.", "en"),
+    ("La zone est régulièrement le théâtre d'affrontements entre groupes rivaux.", "fr"),
+    ("وكثيرا ما تشهد المنطقة اشتباكات بين الجماعات المتنافسة.", "ar"),
+])
+def test_what_happens_habitually_is_no_incident(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+@pytest.mark.parametrize("text,lang,label", [
+    ("Kidnappings have been on the rise along the northern roads.", "en", "abduction"),
+    ("Les enlèvements sont en hausse sur les axes du nord.", "fr", "abduction"),
+    ("وقالت الوكالة إن عمليات الاختطاف تتزايد على الطرق الشمالية.", "ar", "abduction"),
+])
+def test_a_trend_is_no_incident(text, lang, label):
+    assert _score(text, lang, label) < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The neighbouring army said it had shot down an armed drone near the border.", "en"),
+    ("L'armée voisine affirme avoir abattu un drone armé près de la frontière.", "fr"),
+    ("أعلن الجيش المجاور إسقاط طائرة مسيرة مسلحة قرب الحدود.", "ar"),
+])
+def test_a_drone_shot_down_made_no_strike(text, lang):
+    events = classify_labels(text, lang, title=text)[0]
+    assert "air_strike" not in {lab.label for lab in events}
+
+
+def test_a_drone_strike_is_still_one():
+    assert _score("A drone strike hit a fuel depot near the border.", "en", "air_strike") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Youths piled tyres across the avenue and set them on fire before the march.", "en"),
+    ("Des jeunes ont posé des pneus sur la chaussée et y ont mis le feu.", "fr"),
+    ("أقام المحتجون حواجز وأحرقوا إطارات في الشوارع.", "ar"),
+])
+def test_tyres_burned_on_a_road_are_no_property_destroyed(text, lang):
+    assert _score(text, lang, "looting_property_destruction") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The shops were set on fire by gunmen before they left.", "en"),
+    ("Les assaillants ont mis le feu aux greniers du village.", "fr"),
+])
+def test_a_fire_set_without_tyres_is_still_arson(text, lang):
+    assert _score(text, lang, "looting_property_destruction") >= 0.4
+
+
+@pytest.mark.parametrize("text,label", [
+    ("قال المعلم إن مسلحين مجهولين خطفوه من منزله ليلا.", "abduction"),
+    ("وقالت عائلتهم إن عناصر الشرطة اعتقلوهم أمام المسجد.", "arrest"),
+])
+def test_arabic_plural_verbs_with_their_object_pronoun(text, label):
+    assert _score(text, "ar", label) >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Police arrested the blogger over a post on social media criticising the junta.", "en"),
+    ("La police a arrêté le blogueur pour une publication sur les réseaux sociaux.", "fr"),
+    ("اعتقلت الشرطة المدون بسبب منشور على وسائل التواصل الاجتماعي.", "ar"),
+])
+def test_a_post_that_caused_an_arrest_is_no_rumour(text, lang):
+    assert _score(text, lang, "arrest") >= 0.4
+
+
+def test_a_claim_on_social_media_is_still_hedged():
+    assert _score("Reports on social media spoke of an arrest in the town.", "en", "arrest") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("A peace agreement was signed with the armed groups, which however failed to end the "
+     "violence in the north.", "en"),
+    ("Un accord de paix a été signé avec les groupes armés, mais il n'a pas réussi à ramener "
+     "le calme dans le nord.", "fr"),
+    ("وقعت الحكومة اتفاق سلام مع الجماعات المسلحة لكنه فشل في إنهاء العنف في الشمال.", "ar"),
+])
+def test_an_accord_judged_by_what_it_failed_to_do_is_past(text, lang):
+    assert _score(text, lang, "agreement") < 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Gendarmes raided the home of an opposition figure on Friday evening.", "en"),
+    ("Des gendarmes ont fait irruption au domicile d'un opposant vendredi soir.", "fr"),
+    ("داهمت قوات الدرك منزل أحد المعارضين مساء الجمعة.", "ar"),
+])
+def test_forces_raiding_a_home_are_no_clash(text, lang):
+    assert _score(text, lang, "armed_clash") < 0.4
+
+
+def test_gunmen_attacking_soldiers_still_clash():
+    assert _score("Gunmen attacked soldiers on patrol near the town.", "en", "armed_clash") >= 0.4
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Relatives say the two herders were killed in cold blood near the well.", "en"),
+    ("Selon leurs proches, les deux bergers ont été froidement abattus près du puits.", "fr"),
+    ("قال أقاربهما إن الراعيين قتلا بدم بارد قرب البئر.", "ar"),
+])
+def test_killed_in_cold_blood_is_an_attack_on_civilians(text, lang):
+    assert _score(text, lang, "attack_on_civilians") >= 0.4
