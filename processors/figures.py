@@ -593,27 +593,39 @@ def _extract(
 ) -> None:
     hits = _hits(lex, folded)
     negations = lex.arabic and ("لم" in folded or "دون" in folded)
-    # the background sentences matter only around a cue or a negation: most texts have none
-    background = _background_spans(lex, folded) if hits or negations else []
+    # The background sentences matter only where a cue gives a figure or a negation: they
+    # are looked for at the first such hit (most items have none; a hit that gives nothing
+    # needs no answer). Skipping a hit after reading it is what skipping it before did.
+    background: list[tuple[int, int]] | None = None
+
+    def in_background(at: int) -> bool:
+        nonlocal background
+        if background is None:
+            background = _background_spans(lex, folded)
+        return any(start <= at < end for start, end in background)
+
     for hit in hits.values():
-        if any(start <= hit.start < end for start, end in background):
+        if hit.negated and in_background(hit.start):
             continue
         for category in hit.negated:
             best.setdefault(category, 0)
             evidence.append(_evidence(text, hit.start, hit.end))
         if not hit.cues:
             continue
-        window = _tokens(
-            folded, max(0, hit.start - WINDOW[0]), min(len(folded), hit.end + WINDOW[1])
-        )
-        left = [t for t in window if t.end <= hit.start]
-        right = [t for t in window if t.start >= hit.end]
+        # Each side is tokenised only when a cue reads it, and apart: the cue's own words are
+        # in neither, and a cue starts and ends on a word boundary, so no token crosses it.
+        left = (_tokens(folded, max(0, hit.start - WINDOW[0]), hit.start)
+                if any(cue.left for cue in hit.cues) else [])
+        right = (_tokens(folded, hit.end, min(len(folded), hit.end + WINDOW[1]))
+                 if any(cue.right for cue in hit.cues) else [])
         for cue in hit.cues:
             before = _before(lex, left, hit.start) if cue.left else None
             after = _after(lex, right, hit.end, cue.category, hits) if cue.right else None
             chosen = before if before and (before.passive or after is None) else after or before
             if chosen is None:
                 continue
+            if in_background(hit.start):
+                break
             start, end = min(chosen.start, hit.start), max(chosen.end, hit.end)
             if chosen.vague:
                 vague[cue.category] = max(vague.get(cue.category, 0), chosen.value)
@@ -622,7 +634,7 @@ def _extract(
             evidence.append(_evidence(text, start, end))
     if negations:
         for m in _AR_NEGATION.finditer(folded):
-            if any(start <= m.start() < end for start, end in background):
+            if in_background(m.start()):
                 continue
             best.setdefault("killed", 0)
             best.setdefault("wounded", 0)
