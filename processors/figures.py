@@ -64,7 +64,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from processors.background import background_spans
+from processors.background import Background
 from processors.data_files import read_yaml
 from veille.schema import Figures
 
@@ -576,12 +576,6 @@ def _evidence(text: str, start: int, end: int) -> str:
     return " ".join(text[start:end].split())[:160]
 
 
-def _background_spans(lex: _Lexicon, folded: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentences that tell the background rather than the event
-    (processors/background.py: "since 2012", "across the Sahel", "déjà", "العام الماضي")."""
-    return background_spans(folded, lex.lang)
-
-
 def _range_of(low: int) -> tuple[int, int]:
     """A vague quantity's range from its floor: "des dizaines" 20–99, "thousands" 2,000–9,999."""
     return low, low * 5 - 1
@@ -593,16 +587,10 @@ def _extract(
 ) -> None:
     hits = _hits(lex, folded)
     negations = lex.arabic and ("لم" in folded or "دون" in folded)
-    # The background sentences matter only where a cue gives a figure or a negation: they
-    # are looked for at the first such hit (most items have none; a hit that gives nothing
-    # needs no answer). Skipping a hit after reading it is what skipping it before did.
-    background: list[tuple[int, int]] | None = None
-
-    def in_background(at: int) -> bool:
-        nonlocal background
-        if background is None:
-            background = _background_spans(lex, folded)
-        return any(start <= at < end for start, end in background)
+    # The background sentences matter only where a cue gives a figure or a negation: only
+    # those sentences are read (most hits give nothing). Skipping a hit after reading it is
+    # what skipping it before did.
+    in_background = Background("", lex.lang, folded=folded).in_background
 
     for hit in hits.values():
         if hit.negated and in_background(hit.start):

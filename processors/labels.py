@@ -414,7 +414,7 @@ class LabelClassifier:
                     breakers[sentence].append(first)
                 elif kind == "report":
                     names_report = True
-        background: Background | None = None  # built at the first event phrase (it costs)
+        background: Background | None = None  # at the first event phrase; reads only the sentences asked about
         for family, found_here in zip((self.events, self.topics), families_found, strict=True):
             title_factor = family.title_factor if is_title else 1.0
             if in_report and not is_title:
@@ -449,7 +449,7 @@ class LabelClassifier:
                     if family.background < 1.0:
                         if background is None:
                             background = Background(an.text, an.rules, year)
-                        if background and background.in_background(an.span(first)[0]):
+                        if background.in_background(an.span(first)[0]):
                             weight *= family.background
                     family_hits.setdefault(term.label, []).append(
                         _Hit(term.key, weight, an, first, last, term.generic))
