@@ -250,7 +250,9 @@ class _Lexicon:
         return None
 
     def is_in(self, word: str, words: frozenset[str]) -> bool:
-        return any(form in words for form in self.variants(word))
+        if not self.arabic:  # one form: no generator per word (tens of words per item)
+            return word in words
+        return any(form in words for form in _arabic_variants(word))
 
     def dual(self, word: str) -> int | None:
         for form in self.variants(word):

@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -517,7 +518,8 @@ def _evidence(weighted: list[tuple[float, _Hit | str]]) -> list[str]:
     """The strongest distinct surfaces first (case and spacing ignored), at most MAX_EVIDENCE."""
     out: list[str] = []
     seen: set[str] = set()
-    for _, found in sorted(weighted, key=lambda cw: -cw[0]):
+    # reverse=True keeps equal contributions in their order, as the key -c did
+    for _, found in sorted(weighted, key=itemgetter(0), reverse=True):
         if isinstance(found, str):
             surface = found
         elif found.key in seen:
