@@ -102,19 +102,56 @@ def background_spans(folded: str, lang: str, year: int | None = None) -> list[tu
     return spans
 
 
+_WITHIN_SENTENCE = frozenset({"en", "fr"})
+r"""Languages whose markers (and year patterns) never hold a sentence end, so each sentence can
+be read on its own: an offset is in background exactly when a marker starts in its sentence
+(background_spans' spans run from the sentence start to its end). The Arabic
+`قبل (?:\S+ )?سنوات` can cross a full stop: Arabic text is read whole, as background_spans does."""
+
+
 class Background:
-    """The background sentences of one text: `in_background(offset)` for an offset in it."""
+    """The background sentences of one text: `in_background(offset)` for an offset in it.
 
-    __slots__ = ("_starts", "_ends")
+    Only the sentences asked about are read (in the languages of `_WITHIN_SENTENCE`): most
+    phrases that need the answer stand in a few sentences of a long text, and the markers'
+    regexes cost per character. `folded`: the text already folded (same length), if at hand."""
 
-    def __init__(self, text: str, lang: str, year: int | None = None) -> None:
-        spans = background_spans(fold(text), lang, year) if text else []
-        self._starts = [s for s, _ in spans]
-        self._ends = [e for _, e in spans]
+    __slots__ = ("_folded", "_lang", "_year", "_starts", "_ends", "_sentences")
+
+    def __init__(self, text: str, lang: str, year: int | None = None,
+                 folded: str | None = None) -> None:
+        self._folded = folded if folded is not None else (fold(text) if text else "")
+        self._lang, self._year = lang, year
+        self._starts: list[int] | None = None  # whole-text spans, when read whole
+        self._ends: list[int] = []
+        self._sentences: dict[int, bool] = {}  # sentence start -> background
+
+    def _whole(self) -> list[int]:
+        if self._starts is None:
+            spans = background_spans(self._folded, self._lang, self._year) if self._folded else []
+            self._starts = [s for s, _ in spans]
+            self._ends = [e for _, e in spans]
+        return self._starts
 
     def __bool__(self) -> bool:
-        return bool(self._starts)
+        return bool(self._whole())
 
     def in_background(self, offset: int) -> bool:
-        i = bisect_right(self._starts, offset) - 1
-        return i >= 0 and offset < self._ends[i]
+        folded, lang = self._folded, self._lang
+        if lang not in _WITHIN_SENTENCE or self._starts is not None:
+            i = bisect_right(self._whole(), offset) - 1
+            return i >= 0 and offset < self._ends[i]
+        if not 0 <= offset < len(folded) or folded[offset] in _ENDS:
+            return False  # a sentence end belongs to no span
+        start = max(folded.rfind(c, 0, offset) for c in _ENDS) + 1
+        known = self._sentences.get(start)
+        if known is not None:
+            return known
+        end_match = _SENTENCE_END.search(folded, offset)
+        end = end_match.start() if end_match else len(folded)
+        found = _MARKERS[lang].search(folded, start, end) is not None
+        if not found and self._year is not None:
+            found = any(int(m.group(1)) <= self._year - 2
+                        for m in _YEAR[lang].finditer(folded, start, end))
+        self._sentences[start] = found
+        return found

@@ -64,7 +64,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from processors.background import background_spans
+from processors.background import Background
 from processors.data_files import read_yaml
 from veille.schema import Figures
 
@@ -250,7 +250,9 @@ class _Lexicon:
         return None
 
     def is_in(self, word: str, words: frozenset[str]) -> bool:
-        return any(form in words for form in self.variants(word))
+        if not self.arabic:  # one form: no generator per word (tens of words per item)
+            return word in words
+        return any(form in words for form in _arabic_variants(word))
 
     def dual(self, word: str) -> int | None:
         for form in self.variants(word):
@@ -576,12 +578,6 @@ def _evidence(text: str, start: int, end: int) -> str:
     return " ".join(text[start:end].split())[:160]
 
 
-def _background_spans(lex: _Lexicon, folded: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentences that tell the background rather than the event
-    (processors/background.py: "since 2012", "across the Sahel", "déjà", "العام الماضي")."""
-    return background_spans(folded, lex.lang)
-
-
 def _range_of(low: int) -> tuple[int, int]:
     """A vague quantity's range from its floor: "des dizaines" 20–99, "thousands" 2,000–9,999."""
     return low, low * 5 - 1
@@ -593,27 +589,33 @@ def _extract(
 ) -> None:
     hits = _hits(lex, folded)
     negations = lex.arabic and ("لم" in folded or "دون" in folded)
-    # the background sentences matter only around a cue or a negation: most texts have none
-    background = _background_spans(lex, folded) if hits or negations else []
+    # The background sentences matter only where a cue gives a figure or a negation: only
+    # those sentences are read (most hits give nothing). Skipping a hit after reading it is
+    # what skipping it before did.
+    in_background = Background("", lex.lang, folded=folded).in_background
+
     for hit in hits.values():
-        if any(start <= hit.start < end for start, end in background):
+        if hit.negated and in_background(hit.start):
             continue
         for category in hit.negated:
             best.setdefault(category, 0)
             evidence.append(_evidence(text, hit.start, hit.end))
         if not hit.cues:
             continue
-        window = _tokens(
-            folded, max(0, hit.start - WINDOW[0]), min(len(folded), hit.end + WINDOW[1])
-        )
-        left = [t for t in window if t.end <= hit.start]
-        right = [t for t in window if t.start >= hit.end]
+        # Each side is tokenised only when a cue reads it, and apart: the cue's own words are
+        # in neither, and a cue starts and ends on a word boundary, so no token crosses it.
+        left = (_tokens(folded, max(0, hit.start - WINDOW[0]), hit.start)
+                if any(cue.left for cue in hit.cues) else [])
+        right = (_tokens(folded, hit.end, min(len(folded), hit.end + WINDOW[1]))
+                 if any(cue.right for cue in hit.cues) else [])
         for cue in hit.cues:
             before = _before(lex, left, hit.start) if cue.left else None
             after = _after(lex, right, hit.end, cue.category, hits) if cue.right else None
             chosen = before if before and (before.passive or after is None) else after or before
             if chosen is None:
                 continue
+            if in_background(hit.start):
+                break
             start, end = min(chosen.start, hit.start), max(chosen.end, hit.end)
             if chosen.vague:
                 vague[cue.category] = max(vague.get(cue.category, 0), chosen.value)
@@ -622,7 +624,7 @@ def _extract(
             evidence.append(_evidence(text, start, end))
     if negations:
         for m in _AR_NEGATION.finditer(folded):
-            if any(start <= m.start() < end for start, end in background):
+            if in_background(m.start()):
                 continue
             best.setdefault("killed", 0)
             best.setdefault("wounded", 0)

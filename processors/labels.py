@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -414,7 +415,7 @@ class LabelClassifier:
                     breakers[sentence].append(first)
                 elif kind == "report":
                     names_report = True
-        background: Background | None = None  # built at the first event phrase (it costs)
+        background: Background | None = None  # at the first event phrase; reads only the sentences asked about
         for family, found_here in zip((self.events, self.topics), families_found, strict=True):
             title_factor = family.title_factor if is_title else 1.0
             if in_report and not is_title:
@@ -449,7 +450,7 @@ class LabelClassifier:
                     if family.background < 1.0:
                         if background is None:
                             background = Background(an.text, an.rules, year)
-                        if background and background.in_background(an.span(first)[0]):
+                        if background.in_background(an.span(first)[0]):
                             weight *= family.background
                     family_hits.setdefault(term.label, []).append(
                         _Hit(term.key, weight, an, first, last, term.generic))
@@ -517,7 +518,8 @@ def _evidence(weighted: list[tuple[float, _Hit | str]]) -> list[str]:
     """The strongest distinct surfaces first (case and spacing ignored), at most MAX_EVIDENCE."""
     out: list[str] = []
     seen: set[str] = set()
-    for _, found in sorted(weighted, key=lambda cw: -cw[0]):
+    # reverse=True keeps equal contributions in their order, as the key -c did
+    for _, found in sorted(weighted, key=itemgetter(0), reverse=True):
         if isinstance(found, str):
             surface = found
         elif found.key in seen:

@@ -195,22 +195,33 @@ class OrgFinder:
             if not part:
                 continue
             an = analyse(part, lang, LEVEL)
+            weight = TITLE_WEIGHT if segment == 0 else 1
+            # one automaton pass for cues and names; a `Match` (offsets, surface) is made only
+            # for a name that counts, not for the cues and stop phrases
             if self.rules:
-                cues, names = self._both.find_analysis(an)  # one automaton pass for the two
+                cues, names = self._both.scan(an)
             else:
-                cues, names = [], self.matcher.find_analysis(an)
-            for cue in cues:
-                cue_counts[cue.payload] += TITLE_WEIGHT if segment == 0 else 1
-            for match in names:
-                payload = match.payload
-                if payload is None:  # a stop phrase
-                    continue
-                if isinstance(payload, _Generic):
-                    if _fits_sentence(self.rules[payload.rule], match, cues, an.breaks):
-                        pending.append((segment, match))
-                    continue
-                for org_id in (payload.org, *payload.also):
-                    count(org_id, segment, match)
+                cues, names = [], self.matcher.scan(an)
+            for _, _, payloads in cues:
+                for name in payloads:
+                    cue_counts[name] += weight
+            text_of = an.text
+            for first, last, payloads in names:
+                match = None
+                for payload in payloads:
+                    if payload is None:  # a stop phrase
+                        continue
+                    if match is None:
+                        start, end = an.span(first)[0], an.span(last)[1]
+                        match = Match(payload, start, end, text_of[start:end], first, last)
+                    else:
+                        match = match._replace(payload=payload)
+                    if isinstance(payload, _Generic):
+                        if _fits_sentence(self.rules[payload.rule], match, cues, an.breaks):
+                            pending.append((segment, match))
+                        continue
+                    for org_id in (payload.org, *payload.also):
+                        count(org_id, segment, match)
         for segment, match in pending:
             rule = self.rules[match.payload.rule]
             if rule.home is not None and not _is_home(rule, cue_counts):
@@ -220,30 +231,32 @@ class OrgFinder:
         return [Org(id=org_id, name=self.names[org_id], evidence=t.evidence) for org_id, t in order]
 
 
-def _fits_sentence(rule: _Rule, match: Match, cues: list[Match], breaks: list[int]) -> bool:
+def _fits_sentence(rule: _Rule, match: Match, cues: list[tuple[int, int, tuple[str, ...]]],
+                   breaks: list[int]) -> bool:
     """The generic word's own sentence agrees: a `near` cue within the window when the rule
     asks for one, and the nearest country or force cue is not one of `not_near` (at equal
     distance the foreign one wins: "au Mali, l'armée française")."""
     sentence = bisect_left(breaks, match.first_token)
     nearest: tuple[int, bool] | None = None  # (gap, is a home cue)
     near_found = not rule.near
-    for cue in cues:
-        if bisect_left(breaks, cue.first_token) != sentence:
+    for cue_first, cue_last, cue_sets in cues:  # (first token, last token, cue set names)
+        if bisect_left(breaks, cue_first) != sentence:
             continue
-        if cue.last_token < match.first_token:
-            gap = match.first_token - cue.last_token
-        elif cue.first_token > match.last_token:
-            gap = cue.first_token - match.last_token
+        if cue_last < match.first_token:
+            gap = match.first_token - cue_last
+        elif cue_first > match.last_token:
+            gap = cue_first - match.last_token
         else:
             gap = 0
         if gap > rule.window:
             continue
-        if cue.payload in rule.near:
-            near_found = True
-        foreign = cue.payload in rule.not_near
-        if (foreign or cue.payload == rule.home) and (
-                nearest is None or (gap, not foreign) < nearest):
-            nearest = (gap, not foreign)
+        for payload in cue_sets:
+            if payload in rule.near:
+                near_found = True
+            foreign = payload in rule.not_near
+            if (foreign or payload == rule.home) and (
+                    nearest is None or (gap, not foreign) < nearest):
+                nearest = (gap, not foreign)
     if not near_found:
         return False
     return nearest is None or nearest[1]

@@ -501,6 +501,25 @@ def test_background_spans_are_offsets_in_the_text():
     assert not Background(text, "ha")
 
 
+@pytest.mark.parametrize("lang,year,text", [
+    ("en", None, "Gunmen killed 12 villagers. Since 2012 the conflict has killed thousands.\n"
+                 "The village had already been attacked! Troops arrived? Calm returned"),
+    ("fr", 2024, "Des hommes armés ont tué 12 civils. En 2019, le village avait déjà été visé.\n"
+                 "Depuis le début de la crise, des milliers de morts. L'armée est arrivée."),
+    ("ar", 2024, "قتل مسلحون 12 مدنيا. وكانت القرية قد تعرضت لهجوم قبل 3. سنوات في 2019."),
+])
+def test_background_read_by_sentence_agrees_with_the_whole_text_spans(lang, year, text):
+    """Only the sentences asked about are read (en, fr); every offset gets the answer the
+    whole text's spans give, sentence ends included."""
+    from processors.background import Background, background_spans, fold
+
+    spans = background_spans(fold(text), lang, year)
+    assert spans
+    bg = Background(text, lang, year)
+    assert [bg.in_background(i) for i in range(len(text) + 2)] == \
+        [any(s <= i < e for s, e in spans) for i in range(len(text) + 2)]
+
+
 @pytest.mark.parametrize("text,lang", [
     # a plain accord word needs a signing word and a word of the accord's kind (requires_all)
     ("The two communities signed a peace agreement in Koro on Monday.", "en"),
