@@ -227,6 +227,10 @@ AR_WEAK_CUES = frozenset({"في", "فى", "إلى", "الى", "قرب", "نحو"
 توري وديالساغو", "في كارو"): after a place word the next name (and the names listed after it
 with و) is matched by its sound against the settlements' Latin names (`_translit_mentions`);
 after a preposition only when its commune or cercle is named in the item."""
+_AR_CUE_FORMS = frozenset(AR_PLACE_WORDS | AR_WEAK_CUES | {
+    clitic + cue for clitic in "وف" for cue in AR_PLACE_WORDS | AR_WEAK_CUES})
+"""Every written form of a cue before a name (with و or ف in front or not): a token that is
+none of these cannot start a sound match, so `_translit_mentions` jumps from cue to cue."""
 TRANSLIT_MAX_COST = {2: 0.25, 3: 0.6}
 TRANSLIT_MAX_COST_LONG = 0.9
 """How far an Arabic spelling may stray from a Latin name (`_sound_cost`: a short vowel left
@@ -792,8 +796,16 @@ class Gazetteer:
         text, norms, words = an.text, an.norms, an.words()
         out: list[_Mention] = []
         listing: bool | None = None  # in a list after a cue: the cue's strength (True: strong)
+        # Outside a list only the token after a cue can start a name: jump to the next one
+        # (every other token leaves `listing` None and adds nothing).
+        after_cue = [j + 1 for j in compress(count(), map(_AR_CUE_FORMS.__contains__, words))]
         i, n = 0, len(norms)
         while i < n:
+            if listing is None:
+                k = bisect_left(after_cue, i)
+                if k == len(after_cue) or after_cue[k] >= n:
+                    break
+                i = after_cue[k]
             if norms[i] == BREAK:
                 listing, i = None, i + 1
                 continue
