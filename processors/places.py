@@ -270,15 +270,14 @@ two: "فر السكان إلى", and an Arabic place word before the name: "فر
 populations fuient pour se réfugier à Ansongo", "fled to Mopti", "نزحوا إلى"): as after
 DIRECTION_WORDS, it is not the event's place (`Gazetteer._destination`)."""
 
-LANDMARK_WORDS = frozenset({"near", "outside", "pres", "proximite", "environs", "قرب", "km",
-                            "kilometres", "kilometers", "miles", "يلومترات", "يلومتر", "كلم"})
+DISTANCE_WORDS = frozenset({"km", "kilometres", "kilometers", "miles", "يلومترات", "يلومتر",
+                            "كلم"})
+"""Units of a distance "from" a place: "250 miles from Bamako"."""
+LANDMARK_WORDS = frozenset({"near", "outside", "pres", "proximite", "environs", "قرب"}) | DISTANCE_WORDS
 """A place after these (and "de", "of", "from", "من") locates the event from afar ("near
 Timbuktu", "à 15 km de Sokolo", "بالقرب من"): in the event's sentence, it comes after a place
 the event is in ("the ship near Timbuktu and a base in Bamba": Bamba first)."""
 _LANDMARK_OF = frozenset({"de", "d", "du", "of", "from", "من"})
-DISTANCE_WORDS = frozenset({"km", "kilometres", "kilometers", "miles", "يلومترات", "يلومتر",
-                            "كلم"})
-"""Units of a distance "from" a place (LANDMARK_WORDS has them too): "250 miles from Bamako"."""
 
 _LIST_FILLERS = frozenset({"les", "de", "du", "d", "of", "the"})
 """Words of the unit-list phrases found in most texts: not what tells a list is there."""
@@ -376,16 +375,11 @@ class Gazetteer:
         self.ar_rare = _read_section(STOPWORDS, "ARABIC RARE")
         self._sound_index: dict[str, list[tuple[int, tuple[str, ...]]]] | None = None
         self._stems: dict[tuple[str, str], tuple[str, ...]] = {}  # event phrases' stems
-        self.secondary = frozenset(n for rules in RULES for w in SECONDARY_WORDS
-                                   for n in phrase_norms(w, rules, "fold"))
-        self.flights = frozenset(n for rules in RULES for w in FLIGHT_WORDS
-                                 for n in phrase_norms(w, rules, "fold"))
-        self.flight_to = frozenset(n for rules in RULES for w in FLIGHT_TO
-                                   for n in phrase_norms(w, rules, "fold"))
-        self.ar_place_words = frozenset(n for w in AR_PLACE_WORDS
-                                        for n in phrase_norms(w, "ar", "fold"))
-        self.directions = frozenset(n for rules in RULES for w in DIRECTION_WORDS
-                                    for n in phrase_norms(w, rules, "fold"))
+        self.secondary = _folded_words(SECONDARY_WORDS)
+        self.flights = _folded_words(FLIGHT_WORDS)
+        self.flight_to = _folded_words(FLIGHT_TO)
+        self.ar_place_words = _folded_words(AR_PLACE_WORDS, ("ar",))
+        self.directions = _folded_words(DIRECTION_WORDS)
         # Settlements: a token index of their own (first norm → phrases), per rule set, not
         # the shared automaton: looked up only at tokens no gazetteer name covers.
         self.settlements: dict[int, _Settlement] = {}
@@ -1272,7 +1266,7 @@ class Gazetteer:
         first word, not a people's name ("a Dogon village")."""
         out: dict[int, tuple[str, int]] = {}
         norms, text = an.norms, an.text
-        for j in [j for j in compress(count(), map(POSTNOMINAL_NOUNS.__contains__, norms))]:
+        for j in compress(count(), map(POSTNOMINAL_NOUNS.__contains__, norms)):
             last = j - 1
             if last <= 0 or text[an.span(last)[1]:an.span(j)[0]] not in (" ", "-"):
                 continue
@@ -1764,6 +1758,11 @@ def _same_area(top: Place, other: Place) -> bool:
         None in (top.lat, other.lat) or _km(top, other.lat, other.lon) <= LEAD_FAR_KM)
 
 
+def _folded_words(words: Iterable[str], rules: Iterable[str] = RULES) -> frozenset[str]:
+    """`words` as the tokens of a folded analysis read them, under each of `rules`."""
+    return frozenset(n for r in rules for w in words for n in phrase_norms(w, r, "fold"))
+
+
 def _definite(an: Analysis, i: int) -> bool:
     """Token i is an Arabic word with the article ("القرية", "من القرية مسرعون": the village
     already named, then an adverb): a name follows the place word without it ("قرية X")."""
@@ -1850,10 +1849,13 @@ def _after_clause(an: Analysis, first: int) -> bool:
                for j in range(start, min(first, start + AFTER_WINDOW))):
         return False
     text = an.text
-    if "," in text[an.span(start)[0]:an.span(first)[0]] or "،" in text[an.span(start)[0]:an.span(first)[0]]:
+    if _has_comma(text[an.span(start)[0]:an.span(first)[0]]):
         return False
-    tail = text[an.span(first)[1]:an.span(end - 1)[1]] if end - 1 > first else ""
-    return "," in tail or "،" in tail
+    return end - 1 > first and _has_comma(text[an.span(first)[1]:an.span(end - 1)[1]])
+
+
+def _has_comma(text: str) -> bool:
+    return "," in text or "،" in text
 
 
 def _seat_salience(tallies: dict[int, _Tally], entry) -> None:
