@@ -92,14 +92,23 @@ def background_spans(folded: str, lang: str, year: int | None = None) -> list[tu
     starts = [m.start() for m in pattern.finditer(folded)]
     if year is not None:
         starts.extend(m.start() for m in _YEAR[lang].finditer(folded) if int(m.group(1)) <= year - 2)
-    spans = []
+    spans: list[tuple[int, int]] = []
     for at in sorted(starts):
         if spans and at < spans[-1][1]:
             continue  # already in a background sentence
-        start = max(folded.rfind(c, 0, at) for c in _ENDS) + 1
-        end_match = _SENTENCE_END.search(folded, at)
-        spans.append((start, end_match.start() if end_match else len(folded)))
+        spans.append((_sentence_start(folded, at), _sentence_end(folded, at)))
     return spans
+
+
+def _sentence_start(folded: str, at: int) -> int:
+    """Where the sentence holding offset `at` starts."""
+    return max(folded.rfind(c, 0, at) for c in _ENDS) + 1
+
+
+def _sentence_end(folded: str, at: int) -> int:
+    """Where the sentence holding offset `at` ends (its end mark excluded)."""
+    end_match = _SENTENCE_END.search(folded, at)
+    return end_match.start() if end_match else len(folded)
 
 
 _WITHIN_SENTENCE = frozenset({"en", "fr"})
@@ -143,12 +152,11 @@ class Background:
             return i >= 0 and offset < self._ends[i]
         if not 0 <= offset < len(folded) or folded[offset] in _ENDS:
             return False  # a sentence end belongs to no span
-        start = max(folded.rfind(c, 0, offset) for c in _ENDS) + 1
+        start = _sentence_start(folded, offset)
         known = self._sentences.get(start)
         if known is not None:
             return known
-        end_match = _SENTENCE_END.search(folded, offset)
-        end = end_match.start() if end_match else len(folded)
+        end = _sentence_end(folded, offset)
         found = _MARKERS[lang].search(folded, start, end) is not None
         if not found and self._year is not None:
             found = any(int(m.group(1)) <= self._year - 2
